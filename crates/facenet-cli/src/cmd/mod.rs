@@ -1,0 +1,38 @@
+//! The subcommands, one file each; each parses its arguments and calls one library function.
+
+mod demo;
+mod models;
+
+use crate::output::Ctx;
+
+/// How a command ended when it did not fail outright.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum Status {
+    /// Everything succeeded.
+    Ok,
+    /// Some inputs failed (each was reported on stderr); the others were processed.
+    SomeFailed,
+}
+
+impl Status {
+    /// `SomeFailed` when any failure was counted.
+    pub fn from_failures(failures: usize) -> Self {
+        if failures == 0 { Status::Ok } else { Status::SomeFailed }
+    }
+}
+
+#[derive(Debug, clap::Subcommand)]
+pub enum Command {
+    /// Fetch, list and locate the pretrained models and test photos.
+    #[command(subcommand)]
+    Models(models::ModelsCommand),
+    /// Run the main pipeline on the bundled test photos (fetches what is missing first).
+    Demo(demo::DemoArgs),
+}
+
+pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
+    match command {
+        Command::Models(c) => models::run(c, ctx),
+        Command::Demo(a) => demo::run(a, ctx),
+    }
+}

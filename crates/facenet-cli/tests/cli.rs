@@ -1,0 +1,65 @@
+//! The binary's contract: help, version, exit codes 0/1/2, JSON on stdout.
+
+use std::process::{Command, Output};
+
+fn facenet(home: &std::path::Path, args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facenet"))
+        .args(args)
+        .env("FACENET_HOME", home)
+        .env("FACENET_PIP", "facenet-test-no-such-pip")
+        .env("FACENET_NPM", "facenet-test-no-such-npm")
+        .output()
+        .expect("the facenet binary should run")
+}
+
+#[test]
+fn version_and_help_exit_zero() {
+    let home = tempfile::tempdir().unwrap();
+    let out = facenet(home.path(), &["--version"]);
+    assert_eq!(out.status.code(), Some(0));
+    assert!(String::from_utf8_lossy(&out.stdout).starts_with("facenet "));
+    for args in [&["--help"][..], &["models", "--help"], &["models", "fetch", "--help"], &["demo", "--help"]] {
+        let out = facenet(home.path(), args);
+        assert_eq!(out.status.code(), Some(0), "{args:?}");
+        assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
+    }
+}
+
+#[test]
+fn usage_errors_exit_two() {
+    let home = tempfile::tempdir().unwrap();
+    assert_eq!(facenet(home.path(), &["--no-such-flag"]).status.code(), Some(2));
+    assert_eq!(facenet(home.path(), &["no-such-command"]).status.code(), Some(2));
+    assert_eq!(facenet(home.path(), &["models"]).status.code(), Some(2));
+}
+
+#[test]
+fn a_missing_client_is_one_error_line_and_exit_one() {
+    let home = tempfile::tempdir().unwrap();
+    let out = facenet(home.path(), &["models", "fetch", "--package", "facenet_pytorch"]);
+    assert_eq!(out.status.code(), Some(1));
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+    assert_eq!(errors.len(), 1, "{stderr}");
+    assert!(errors[0].contains("facenet-test-no-such-pip is not installed"), "{stderr}");
+}
+
+#[test]
+fn an_unknown_package_is_an_error() {
+    let home = tempfile::tempdir().unwrap();
+    let out = facenet(home.path(), &["models", "fetch", "--package", "left-pad"]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("unknown package \"left-pad\""));
+}
+
+#[test]
+fn list_json_on_an_empty_cache() {
+    let home = tempfile::tempdir().unwrap();
+    let out = facenet(home.path(), &["--json", "models", "list", "--all"]);
+    assert_eq!(out.status.code(), Some(0));
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout should be JSON");
+    let rows = rows.as_array().unwrap();
+    assert!(rows.iter().any(|r| r["name"] == "dlib_face_recognition_resnet_model_v1.dat" && r["installed"] == false && r["licence"] == "CC0-1.0"));
+    let out = facenet(home.path(), &["models", "path", "obama.jpg"]);
+    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), home.path().join("assets/obama.jpg").display().to_string());
+}

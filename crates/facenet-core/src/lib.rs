@@ -1,0 +1,21 @@
+//! facenet-core: the math of face recognition, with no deep-learning or image dependency.
+//!
+//! - [`Embedding`]: an embedding vector (FaceNet's f(x) ∈ Rᵈ, L2-normalised, or a model's raw descriptor).
+//! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
+//!
+//! Later modules hold verification metrics and protocols (LFW, YTF), clustering and triplet-mining math;
+//! all of them work over `&[f32]` so every model and every store can use them.
+//!
+//! ```
+//! use facenet_core::{Embedding, distance};
+//! let a = Embedding::new(vec![1.0, 0.0]).normalized();
+//! let b = Embedding::new(vec![0.0, 2.0]).normalized();
+//! assert!((distance::squared_l2(a.as_slice(), b.as_slice()) - 2.0).abs() < 1e-6);
+//! ```
+
+pub mod distance;
+mod embedding;
+mod error;
+
+pub use embedding::Embedding;
+pub use error::{Error, Result};

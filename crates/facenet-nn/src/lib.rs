@@ -1,0 +1,8 @@
+//! facenet-nn: every network of facenet, in burn (Flex CPU backend; other devices by cargo feature).
+//!
+//! - [`device`]: the device networks run on ([`device::default_device`]).
+//!
+//! Later modules hold the FaceNet architectures (NN1…NNS2), the dlib ResNet, MTCNN, weight import from
+//! foreign formats (`import/`), and triplet training (`train/`).
+
+pub mod device;

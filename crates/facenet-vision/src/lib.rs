@@ -1,0 +1,25 @@
+//! facenet-vision: everything between a photo on disk and a face crop a network can read.
+//!
+//! Data flows one way, a type per stage:
+//! image ([`load_rgb`]) → [`Detection`] (a [`Detector`]) → [`AlignedFace`] (a [`FaceAligner`]) →
+//! [`facenet_core::Embedding`] (an [`Embedder`]).
+//!
+//! The traits keep the stages swappable: MTCNN or another detector, dlib chips or FaceNet crops, the dlib
+//! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
+
+mod detection;
+mod error;
+mod geometry;
+mod image_io;
+mod pipeline;
+mod stages;
+
+pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
+pub use error::{Error, Result};
+pub use geometry::{BBox, Point};
+pub use pipeline::{FacePipeline, FaceRecord};
+pub use image_io::{load_rgb, load_rgb_from_memory, LoadOptions, DEFAULT_MAX_PIXELS};
+pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo};
+
+/// An 8-bit RGB image (the `image` crate's type, re-exported so users need no direct dependency).
+pub use image::RgbImage;

@@ -1,0 +1,83 @@
+//! [`FacePipeline`]: image → detections → aligned faces → embeddings, for one photo or a batch.
+
+use crate::{load_rgb, AlignedFace, Detection, Detector, Embedder, Error, FaceAligner, LoadOptions, ModelInfo, Result};
+use facenet_core::Embedding;
+use image::RgbImage;
+use rayon::prelude::*;
+use serde::Serialize;
+use std::path::{Path, PathBuf};
+
+/// One face of one photo, through the whole pipeline.
+#[derive(Debug, Clone, Serialize)]
+pub struct FaceRecord {
+    pub path: PathBuf,
+    /// The face's index in its photo (detector order).
+    pub face: usize,
+    pub detection: Detection,
+    pub embedding: Embedding,
+}
+
+/// A detector, an aligner and an embedder that belong together.
+pub struct FacePipeline {
+    detector: Box<dyn Detector>,
+    aligner: Box<dyn FaceAligner>,
+    embedder: Box<dyn Embedder>,
+    load: LoadOptions,
+}
+
+impl FacePipeline {
+    pub fn new(detector: Box<dyn Detector>, aligner: Box<dyn FaceAligner>, embedder: Box<dyn Embedder>) -> Self {
+        Self { detector, aligner, embedder, load: LoadOptions::default() }
+    }
+
+    /// Replaces how photos are read (pixel limit, EXIF).
+    pub fn with_load_options(mut self, load: LoadOptions) -> Self {
+        self.load = load;
+        self
+    }
+
+    pub fn model_info(&self) -> &ModelInfo {
+        self.embedder.info()
+    }
+
+    pub fn detector(&self) -> &dyn Detector {
+        self.detector.as_ref()
+    }
+
+    pub fn embedder(&self) -> &dyn Embedder {
+        self.embedder.as_ref()
+    }
+
+    /// Every face of `image`: its detection and embedding. No face → empty list.
+    pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
+        let detections = self.detector.detect(image)?;
+        let faces = detections.iter().map(|d| self.aligner.align(image, d)).collect::<Result<Vec<AlignedFace>>>()?;
+        let embeddings = self.embedder.embed(&faces)?;
+        Ok(detections.into_iter().zip(embeddings).collect())
+    }
+
+    /// Every face of the photo at `path`.
+    pub fn process_path(&self, path: &Path) -> Result<Vec<FaceRecord>> {
+        let image = load_rgb(path, &self.load)?;
+        let faces = self.process_image(&image).map_err(|e| match e {
+            Error::Stage(msg) => Error::Stage(format!("{}: {msg}", path.display())),
+            other => other,
+        })?;
+        Ok(faces
+            .into_iter()
+            .enumerate()
+            .map(|(face, (detection, embedding))| FaceRecord { path: path.into(), face, detection, embedding })
+            .collect())
+    }
+
+    /// Every photo of `paths`, in parallel; one result per photo, in order, so one bad file does not stop
+    /// the others.
+    pub fn process_paths(&self, paths: &[PathBuf]) -> Vec<Result<Vec<FaceRecord>>> {
+        paths.par_iter().map(|p| self.process_path(p)).collect()
+    }
+
+    /// Embeds already-aligned crops (no detection), e.g. `facenet embed --aligned`.
+    pub fn embed_aligned(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
+        self.embedder.embed(faces)
+    }
+}

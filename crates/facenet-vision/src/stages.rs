@@ -1,0 +1,46 @@
+//! The pipeline's stages as traits: [`Detector`], [`FaceAligner`], [`Embedder`]; and the type between
+//! alignment and embedding, [`AlignedFace`].
+
+use crate::{Detection, Result};
+use facenet_core::{distance::Metric, Embedding};
+use image::RgbImage;
+use serde::{Deserialize, Serialize};
+
+/// Finds faces in a photo. A photo without a face gives an empty list, not an error.
+pub trait Detector: Send + Sync {
+    fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>>;
+}
+
+/// A face cut out of its photo at a model's input size, ready to embed.
+#[derive(Debug, Clone)]
+pub struct AlignedFace {
+    /// The crop, `width × height` of the model's input.
+    pub image: RgbImage,
+}
+
+/// Cuts a detected face out of its photo the way one model expects (dlib chip, similarity-aligned
+/// crop, tight crop). It may refine the detection (dlib runs its own landmark predictor on the box).
+pub trait FaceAligner: Send + Sync {
+    fn align(&self, image: &RgbImage, detection: &Detection) -> Result<AlignedFace>;
+}
+
+/// What a caller must know about an embedding model to use its output.
+#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+pub struct ModelInfo {
+    /// A stable id, stored with every embedding (a gallery refuses to mix models).
+    pub id: String,
+    /// The embedding dimension.
+    pub dim: usize,
+    /// The input crop size (width, height).
+    pub input_size: (u32, u32),
+    /// The metric the default threshold is expressed in.
+    pub metric: Metric,
+    /// The default same/different threshold under `metric`.
+    pub threshold: f32,
+}
+
+/// Maps aligned faces to embeddings, in batches. Implementations may run on any device.
+pub trait Embedder: Send + Sync {
+    fn info(&self) -> &ModelInfo;
+    fn embed(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>>;
+}
