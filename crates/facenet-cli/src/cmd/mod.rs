@@ -2,6 +2,7 @@
 
 mod demo;
 mod models;
+pub mod pipeline_args;
 
 use crate::output::Ctx;
 

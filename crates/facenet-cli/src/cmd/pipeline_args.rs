@@ -1,0 +1,34 @@
+//! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`), and the
+//! pipeline they build.
+
+use facenet_nn::pipeline::{build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
+use facenet_vision::{FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
+
+#[derive(Debug, Clone, clap::Args)]
+pub struct PipelineArgs {
+    /// Embedding model: `dlib` (the pretrained dlib ResNet) or the path of a FaceNet checkpoint.
+    #[arg(long, default_value = "dlib", value_parser = clap::value_parser!(ModelSpec))]
+    pub model: ModelSpec,
+    /// Face detector.
+    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn"])]
+    pub detector: String,
+    /// Refuse images with more pixels than this (checked before decoding).
+    #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
+    pub max_pixels: u64,
+}
+
+impl PipelineArgs {
+    pub fn spec(&self) -> PipelineSpec {
+        PipelineSpec {
+            model: self.model.clone(),
+            detector: DetectorSpec::Mtcnn,
+            load: LoadOptions { max_pixels: self.max_pixels, ..LoadOptions::default() },
+        }
+    }
+
+    /// Loads the models (fetching missing assets) and builds the pipeline.
+    pub fn build(&self) -> anyhow::Result<FacePipeline> {
+        let cache = facenet_assets::Cache::from_env()?;
+        Ok(build_pipeline(&self.spec(), &cache)?)
+    }
+}

@@ -1,0 +1,28 @@
+//! The one error type of facenet-nn.
+
+/// Errors of facenet-nn; each message names the file, layer or model involved.
+#[derive(Debug, thiserror::Error)]
+#[non_exhaustive]
+pub enum Error {
+    /// A model or detector named on the command line is not available.
+    #[error("{0}")]
+    Unavailable(String),
+    /// An asset could not be located or fetched.
+    #[error(transparent)]
+    Asset(#[from] facenet_assets::Error),
+    /// An image-side failure (loading, alignment).
+    #[error(transparent)]
+    Vision(#[from] facenet_vision::Error),
+}
+
+/// Result with facenet-nn's [`Error`].
+pub type Result<T, E = Error> = std::result::Result<T, E>;
+
+impl From<Error> for facenet_vision::Error {
+    fn from(e: Error) -> Self {
+        match e {
+            Error::Vision(v) => v,
+            other => facenet_vision::Error::Stage(other.to_string()),
+        }
+    }
+}
