@@ -20,8 +20,9 @@
 //!   reported threshold is the middle of the gap (vᵢ + vᵢ₊₁)/2 (vᵢ for the largest distance, the float
 //!   just below v₀ for "accept nothing"). Fold f's accuracy is counted at it.
 //! - **VAL threshold** at `target_far` (the paper's 1e-3: [`PAPER_TARGET_FAR`]): with the training
-//!   different-pair distances sorted δ₁ ≤ … ≤ δₙ, the knots (j/n, δⱼ) and (0, δ₀ = the smallest training
-//!   distance) are joined by straight lines and read at FAR = target: with p = target·n, m = ⌊p⌋,
+//!   different-pair distances sorted δ₁ ≤ … ≤ δₙ, the knots (j/n, δⱼ) and (0, δ₀ = the largest training
+//!   distance below δ₁, or δ₁ when none) are joined by straight lines and read at FAR = target: with
+//!   p = target·n, m = ⌊p⌋,
 //!   d = δₘ + (p − m)(δₘ₊₁ − δₘ), clamped to [δ₀, δₙ]. This is davidsandberg's `calculate_val`
 //!   (`interp1d(far_train, thresholds, kind='slinear')` over a 0.001 grid) made exact: the training FAR at d
 //!   is m/n, the largest step not above the target (ties aside). Without training different pairs, d is
