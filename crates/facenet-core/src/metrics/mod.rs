@@ -37,6 +37,10 @@
 //! ties ½, as scikit-learn's `roc_auc_score`); [`Roc::eer`] is where the piecewise-linear curve crosses
 //! FAR = 1 − VAL, rate and threshold interpolated along the crossing segment.
 //!
+//! # Calibration — [`calibrate`] → [`Calibration`]
+//! The threshold reaching a target FAR on all of a user's pairs (the VAL-threshold rule above), VAL and
+//! FAR there with 95 % Wilson score intervals ([`wilson_interval`]).
+//!
 //! # All at once — [`evaluate`] → [`Evaluation`]
 //! One sort, then one linear pass per fold: O(n log n + k·n) for n pairs (millions in about a second;
 //! `cargo bench -p facenet-core --bench metrics`). Verified against an independent numpy/scikit-learn
@@ -52,6 +56,7 @@
 //! assert_eq!(val_far(&distances, &same, 1.0).unwrap().val, 1.0);
 //! ```
 
+mod calibrate;
 mod evaluation;
 mod kfold;
 mod rates;
@@ -59,6 +64,7 @@ mod roc;
 mod sweep;
 mod threshold;
 
+pub use calibrate::{calibrate, wilson_interval, Calibration, Interval};
 pub use evaluation::{evaluate, Evaluation, PAPER_TARGET_FAR};
 pub use kfold::{cross_validate, mean, population_std, standard_error, CrossValidation, FoldResult, Folds};
 pub use rates::{val_far, ValFar};

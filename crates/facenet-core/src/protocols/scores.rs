@@ -6,7 +6,7 @@
 //! `distance,same`); blank lines and lines starting with `#` are skipped. Without a fold column, pairs are
 //! split into consecutive folds in file order ([`Folds::contiguous`]).
 
-use super::{parse_error, read_text};
+use super::{parse_error, read_text, ScoredPairs};
 use crate::metrics::Folds;
 use crate::{Error, Result};
 use std::path::Path;
@@ -27,6 +27,12 @@ impl Scores {
             Some(labels) => Folds::from_labels(labels),
             None => Folds::contiguous(self.distances.len(), k),
         }
+    }
+
+    /// The pairs with their folds (see [`Scores::folds`]), ready for [`ScoredPairs::evaluate`].
+    pub fn into_scored(self, k: usize) -> Result<ScoredPairs> {
+        let fold_labels = self.folds(k)?.labels_of_pairs();
+        Ok(ScoredPairs { distances: self.distances, same: self.same, fold_labels, skipped: Vec::new() })
     }
 }
 
