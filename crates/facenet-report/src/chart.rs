@@ -131,11 +131,11 @@ pub fn roc_chart(path: &Path, title: &str, points: &[RocPoint], target_far: f64)
         let mut chart = frame(area, text, title, (low..1.0).log_scale(), 0.0..1.0)?;
         draw_mesh(&mut chart, text, "FAR (log)", "VAL")?;
         if target_far > low && target_far < 1.0 {
-            let mark = RGBColor(150, 150, 150);
+            let mark = RGBColor(230, 120, 0);
             chart
-                .draw_series(LineSeries::new([(target_far, 0.0), (target_far, 1.0)], mark.stroke_width(1)))?
+                .draw_series(LineSeries::new([(target_far, 0.0), (target_far, 1.0)], mark.stroke_width(2)))?
                 .label(format!("FAR = {target_far:e}"))
-                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], mark));
+                .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], mark.stroke_width(2)));
         }
         chart
             .draw_series(LineSeries::new(shown.iter().copied(), BLUE.stroke_width(2)))?

@@ -1,6 +1,8 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod calibrate;
 mod demo;
+mod eval;
 mod models;
 pub mod pipeline_args;
 
@@ -29,11 +31,18 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Evaluate verification: k-fold accuracy, VAL @ FAR, ROC, AUC, EER (scores, LFW, YouTube Faces).
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// The threshold that reaches a target FAR on your own labelled pairs.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Eval(c) => eval::run(c, ctx),
+        Command::Calibrate(a) => calibrate::run(a, ctx),
     }
 }

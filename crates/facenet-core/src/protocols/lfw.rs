@@ -85,17 +85,13 @@ pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
     };
     let (blocks, per_class) = parse_header(header).map_err(|m| parse_error(source, 1, m))?;
     let expected = blocks as usize * 2 * per_class as usize;
-    if content_lines - 1 < expected {
-        let message = format!("file ends after {} pairs; the header announces {expected}", content_lines - 1);
-        return Err(parse_error(source, content_lines + 1, message));
-    }
-    if content_lines - 1 > expected {
-        return Err(parse_error(source, expected + 2, format!("more pairs than the {expected} the header announces")));
-    }
     let mut pairs = Vec::with_capacity(expected);
     let mut first_seen: HashMap<(LfwImage, LfwImage), usize> = HashMap::new();
     for (offset, text) in lines[1..content_lines].iter().enumerate() {
         let line = offset + 2;
+        if offset == expected {
+            return Err(parse_error(source, line, format!("more pairs than the {expected} the header announces")));
+        }
         let block = (offset / (2 * per_class as usize)) as u32;
         let within = offset % (2 * per_class as usize);
         let same = within < per_class as usize;
@@ -106,6 +102,10 @@ pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
         }
         let fold = if blocks > 1 { block + 1 } else { 1 + (VIEW1_FOLDS as usize * (within % per_class as usize) / per_class as usize) as u32 };
         pairs.push(LfwPair { first, second, same, fold, line });
+    }
+    if pairs.len() < expected {
+        let message = format!("file ends after {} pairs; the header announces {expected}", pairs.len());
+        return Err(parse_error(source, content_lines + 1, message));
     }
     Ok(LfwPairs { blocks, per_class, pairs })
 }
