@@ -1,13 +1,13 @@
 //! Labeled Faces in the Wild (Huang et al. 2007): the pair files and a runner.
 //!
-//! `pairs.txt` (View 2): a header `FOLDS<TAB>N` (officially `10	300`), then per fold N same pairs
+//! `pairs.txt` (View 2): a header `FOLDS<TAB>N` (officially `10<TAB>300`), then per fold N same pairs
 //! `name<TAB>i<TAB>j` followed by N different pairs `name1<TAB>i<TAB>name2<TAB>j`. View 1's
 //! `pairsDevTrain.txt` / `pairsDevTest.txt` have a header `N` and one such block; having no folds, their
 //! pairs are spread over [`VIEW1_FOLDS`] folds for cross-validation (the i-th pair of each class goes to
 //! fold 1 + ⌊10·i/N⌋, so each fold holds N/10 same and N/10 different pairs, in file order).
 //! Image `i` of `name` is `name/name_%04d.jpg` (or `.png`) under the LFW folder.
 
-use super::{pair_distance, parse_error, read_text, ScoredPairs, SkippedPair};
+use super::{pair_distance, parse_error, read_text, score_pairs, ProtocolPair, ScoredPairs};
 use crate::distance::Metric;
 use crate::{Embedding, Result};
 use rayon::prelude::*;
@@ -152,24 +152,15 @@ where
     images.dedup();
     let embeddings: HashMap<&LfwImage, std::result::Result<Embedding, String>> =
         images.into_par_iter().map(|image| (image, embed_image(dir, image, &embed))).collect();
-    let mut scored = ScoredPairs::default();
-    for pair in &pairs.pairs {
-        match (&embeddings[&pair.first], &embeddings[&pair.second]) {
-            (Ok(a), Ok(b)) => {
-                scored.distances.push(pair_distance(metric, a, b)?);
-                scored.same.push(pair.same);
-                scored.fold_labels.push(pair.fold);
-            }
-            (Err(reason), _) | (_, Err(reason)) => scored.skipped.push(SkippedPair {
-                line: pair.line,
-                fold: pair.fold,
-                first: pair.first.to_string(),
-                second: pair.second.to_string(),
-                reason: reason.clone(),
-            }),
-        }
-    }
-    Ok(scored)
+    let protocol_pairs = pairs.pairs.iter().map(|p| ProtocolPair {
+        first: &p.first,
+        second: &p.second,
+        same: p.same,
+        fold: p.fold,
+        line: p.line,
+        names: (p.first.to_string(), p.second.to_string()),
+    });
+    score_pairs(protocol_pairs, &embeddings, |a, b| pair_distance(metric, a, b))
 }
 
 fn embed_image<F, E>(dir: &Path, image: &LfwImage, embed: &F) -> std::result::Result<Embedding, String>

@@ -20,6 +20,8 @@ use crate::distance::Metric;
 use crate::metrics::{evaluate, Evaluation, Folds};
 use crate::{Embedding, Error, Result};
 use serde::Serialize;
+use std::collections::HashMap;
+use std::hash::Hash;
 use std::path::Path;
 
 /// A parse error at `line` (1-based) of `source`.
@@ -50,6 +52,44 @@ pub struct ScoredPairs {
     pub same: Vec<bool>,
     pub fold_labels: Vec<u32>,
     pub skipped: Vec<SkippedPair>,
+}
+
+/// One protocol pair as a runner sees it: its two sides (keys of what was embedded), truth, fold, line
+/// and printable names.
+pub(crate) struct ProtocolPair<K> {
+    pub first: K,
+    pub second: K,
+    pub same: bool,
+    pub fold: u32,
+    pub line: usize,
+    pub names: (String, String),
+}
+
+/// Scores each pair whose two sides were embedded with `distance`; lists the others as skipped, with
+/// the reason of their first failed side.
+pub(crate) fn score_pairs<K: Eq + Hash, T>(
+    pairs: impl IntoIterator<Item = ProtocolPair<K>>,
+    embedded: &HashMap<K, std::result::Result<T, String>>,
+    distance: impl Fn(&T, &T) -> Result<f64>,
+) -> Result<ScoredPairs> {
+    let mut scored = ScoredPairs::default();
+    for pair in pairs {
+        match (&embedded[&pair.first], &embedded[&pair.second]) {
+            (Ok(a), Ok(b)) => {
+                scored.distances.push(distance(a, b)?);
+                scored.same.push(pair.same);
+                scored.fold_labels.push(pair.fold);
+            }
+            (Err(reason), _) | (_, Err(reason)) => scored.skipped.push(SkippedPair {
+                line: pair.line,
+                fold: pair.fold,
+                first: pair.names.0,
+                second: pair.names.1,
+                reason: reason.clone(),
+            }),
+        }
+    }
+    Ok(scored)
 }
 
 /// The distance between two embeddings under `metric`, as f64.

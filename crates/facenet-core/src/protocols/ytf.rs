@@ -1,6 +1,6 @@
 //! YouTube Faces (Wolf et al. 2011): the protocol files and a runner with the paper's video distance.
 //!
-//! `videos.tsv`: a header, then `index<TAB>label<TAB>name/video` (1-based index, e.g. `1	1	AJ_Cook/0`).
+//! `videos.tsv`: a header, then `index<TAB>label<TAB>name/video` (1-based index, e.g. `1<TAB>1<TAB>AJ_Cook/0`).
 //! `splits.tsv`: a header, then `split<TAB>video1<TAB>video2<TAB>same<TAB>name1<TAB>name2` (10 splits ×
 //! 500 pairs; video numbers index videos.tsv). A video's frames are the image files in
 //! `FRAMES/name/video/`, in frame order (by the last number in the file name, e.g. `0.555.jpg` → 555).
@@ -8,7 +8,7 @@
 //! FaceNet (Sec. 5.7) scores a pair of videos by the mean distance over all pairs of the first 100 frames
 //! in which a face is detected: [`evaluate_ytf`] with `max_frames = 100`.
 
-use super::{pair_distance, parse_error, read_text, ScoredPairs, SkippedPair};
+use super::{pair_distance, parse_error, read_text, score_pairs, ProtocolPair, ScoredPairs};
 use crate::distance::Metric;
 use crate::{Embedding, Result};
 use rayon::prelude::*;
@@ -160,24 +160,15 @@ where
     used.dedup();
     let embedded: HashMap<u32, std::result::Result<Vec<Embedding>, String>> =
         used.into_par_iter().map(|v| (v, embed_video(&frames_dir.join(names[&v]), max_frames, &embed))).collect();
-    let mut scored = ScoredPairs::default();
-    for pair in &protocol.pairs {
-        match (&embedded[&pair.first], &embedded[&pair.second]) {
-            (Ok(a), Ok(b)) => {
-                scored.distances.push(mean_distance(metric, a, b)?);
-                scored.same.push(pair.same);
-                scored.fold_labels.push(pair.split);
-            }
-            (Err(reason), _) | (_, Err(reason)) => scored.skipped.push(SkippedPair {
-                line: pair.line,
-                fold: pair.split,
-                first: names[&pair.first].to_string(),
-                second: names[&pair.second].to_string(),
-                reason: reason.clone(),
-            }),
-        }
-    }
-    Ok(scored)
+    let protocol_pairs = protocol.pairs.iter().map(|p| ProtocolPair {
+        first: p.first,
+        second: p.second,
+        same: p.same,
+        fold: p.split,
+        line: p.line,
+        names: (names[&p.first].to_string(), names[&p.second].to_string()),
+    });
+    score_pairs(protocol_pairs, &embedded, |a, b| mean_distance(metric, a, b))
 }
 
 /// The embeddings of the first `max_frames` frames of `folder` with a face; an error names why none.
