@@ -2,6 +2,8 @@
 //!
 //! - [`Embedding`]: an embedding vector (FaceNet's f(x) ∈ Rᵈ, L2-normalised, or a model's raw descriptor).
 //! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
+//! - [`quantize`]: 128-byte int8 embeddings (per-vector scale) and their integer dot product.
+//! - [`cluster`]: agglomerative and Chinese-whispers clustering, pairwise and BCubed precision/recall.
 //!
 //! Later modules hold verification metrics and protocols (LFW, YTF), clustering and triplet-mining math;
 //! all of them work over `&[f32]` so every model and every store can use them.
@@ -13,9 +15,11 @@
 //! assert!((distance::squared_l2(a.as_slice(), b.as_slice()) - 2.0).abs() < 1e-6);
 //! ```
 
+pub mod cluster;
 pub mod distance;
 mod embedding;
 mod error;
+pub mod quantize;
 
 pub use embedding::Embedding;
 pub use error::{Error, Result};
