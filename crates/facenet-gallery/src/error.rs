@@ -48,6 +48,9 @@ pub enum Error {
     /// Any other SQLite failure, with the gallery it happened on.
     #[error("gallery {path}: {source}")]
     Sqlite { path: PathBuf, #[source] source: rusqlite::Error },
+    /// A photo that cannot be read or processed (names the file).
+    #[error(transparent)]
+    Vision(#[from] facenet_vision::Error),
     /// A failure of facenet-core (clustering, dimensions).
     #[error(transparent)]
     Core(#[from] facenet_core::Error),

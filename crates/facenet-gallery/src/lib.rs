@@ -7,6 +7,8 @@
 //!   ([`Engine`]: exact f32, exact int8, or HNSW persisted beside the database, [`ann`]).
 //! - [`identify()`]: nearest subject or [`UNKNOWN`] beyond the model's threshold, with [`Aggregation`].
 //! - [`jsonl`]: export and import for backups and moves.
+//! - [`photos`]: enrol and identify photos through a `FacePipeline`; [`cluster`]: group a photo
+//!   collection by person, contact sheets, threshold tuning against known identities.
 //! - [`synthetic`]: seeded identity-clustered embeddings for tests and benchmarks.
 //!
 //! ```
@@ -29,11 +31,13 @@
 //! ```
 
 pub mod ann;
+pub mod cluster;
 mod error;
 mod identify;
 mod index;
 mod kernels;
 pub mod jsonl;
+pub mod photos;
 pub mod schema;
 pub mod search;
 mod store;
