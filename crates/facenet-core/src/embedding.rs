@@ -46,6 +46,12 @@ impl Embedding {
     }
 }
 
+impl AsRef<[f32]> for Embedding {
+    fn as_ref(&self) -> &[f32] {
+        &self.values
+    }
+}
+
 impl From<Vec<f32>> for Embedding {
     fn from(values: Vec<f32>) -> Self {
         Self::new(values)

@@ -4,9 +4,10 @@
 //! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
 //! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
 //! - [`protocols`]: LFW and YouTube Faces protocol files, score files, and runners over any embedder.
+//! - [`quantize`]: 128-byte int8 embeddings (per-vector scale) and their integer dot product.
+//! - [`cluster`]: agglomerative and Chinese-whispers clustering, pairwise and BCubed precision/recall.
 //!
-//! Later modules hold verification metrics and protocols (LFW, YTF), clustering and triplet-mining math;
-//! all of them work over `&[f32]` so every model and every store can use them.
+//! All of them work over `&[f32]`, so every model and every store can use them.
 //!
 //! ```
 //! use facenet_core::{Embedding, distance};
@@ -15,11 +16,13 @@
 //! assert!((distance::squared_l2(a.as_slice(), b.as_slice()) - 2.0).abs() < 1e-6);
 //! ```
 
+pub mod cluster;
 pub mod distance;
 pub mod metrics;
 pub mod protocols;
 mod embedding;
 mod error;
+pub mod quantize;
 
 pub use embedding::Embedding;
 pub use error::{Error, Result};

@@ -1,0 +1,250 @@
+//! Grouping an unlabelled photo collection by person (FaceNet Sec. 1 and Fig. 7: "clustering … finds all
+//! pictures of one person"), contact sheets and folders of links per cluster, and threshold tuning on
+//! faces with known identities.
+//!
+//! The algorithms and the quality measures are `facenet_core::cluster`'s; this module applies them to
+//! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings.
+
+use crate::{Error, Result};
+use facenet_core::cluster::{agglomerative, bcubed_scores, chinese_whispers, pairwise_scores, Linkage, Scores};
+use facenet_core::distance::Metric;
+use facenet_vision::{load_rgb, BBox, FaceRecord, LoadOptions, RgbImage};
+use image::imageops::{self, FilterType};
+use serde::{Deserialize, Serialize};
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+/// Which clustering algorithm.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "kebab-case")]
+pub enum ClusterMethod {
+    /// Average-linkage agglomerative clustering cut at the threshold (FaceNet's choice).
+    Agglomerative,
+    /// dlib's Chinese whispers on the "closer than threshold" graph.
+    ChineseWhispers,
+}
+
+/// How to cluster.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct ClusterOptions {
+    pub method: ClusterMethod,
+    /// Faces (or clusters, for agglomerative) farther apart than this, in `metric`, are different people.
+    pub threshold: f32,
+    pub metric: Metric,
+    /// Passes of Chinese whispers (dlib's default: 100).
+    pub iterations: usize,
+    pub seed: u64,
+}
+
+impl ClusterOptions {
+    pub fn new(method: ClusterMethod, threshold: f32, metric: Metric) -> Self {
+        Self { method, threshold, metric, iterations: 100, seed: 0 }
+    }
+}
+
+/// One label per embedding.
+pub fn cluster_labels<V: AsRef<[f32]> + Sync>(embeddings: &[V], options: &ClusterOptions) -> Result<Vec<usize>> {
+    Ok(match options.method {
+        ClusterMethod::Agglomerative => agglomerative(embeddings, options.metric, options.threshold, Linkage::Average)?,
+        ClusterMethod::ChineseWhispers => chinese_whispers(embeddings, options.metric, options.threshold, options.iterations, options.seed)?,
+    })
+}
+
+/// A face in a cluster: the photo and where in it.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct ClusterFace {
+    pub path: PathBuf,
+    /// The face's index in its photo.
+    pub face: usize,
+    #[serde(rename = "box")]
+    pub bbox: BBox,
+}
+
+/// One person's faces.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct Cluster {
+    /// 0 for the largest cluster, 1 for the next, …
+    pub id: usize,
+    pub faces: Vec<ClusterFace>,
+}
+
+/// Groups the faces of `records` by person; clusters come largest first (ties: first seen first).
+pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Result<Vec<Cluster>> {
+    let labels = cluster_labels(&records.iter().map(|r| r.embedding.as_slice()).collect::<Vec<_>>(), options)?;
+    let mut groups: Vec<Vec<ClusterFace>> = vec![Vec::new(); labels.iter().max().map_or(0, |m| m + 1)];
+    for (record, label) in records.iter().zip(labels) {
+        groups[label].push(ClusterFace { path: record.path.clone(), face: record.face, bbox: record.detection.bbox });
+    }
+    groups.sort_by_key(|faces| std::cmp::Reverse(faces.len()));
+    Ok(groups.into_iter().enumerate().map(|(id, faces)| Cluster { id, faces }).collect())
+}
+
+/// Side of a face tile in a contact sheet, in pixels.
+pub const TILE: u32 = 112;
+/// Tiles per row of a contact sheet.
+pub const SHEET_COLUMNS: u32 = 10;
+/// Faces shown per contact sheet at most (the first ones).
+pub const SHEET_MAX_FACES: usize = 100;
+
+/// A grid of the cluster's face crops (each box grown by 20 % and squared, scaled to [`TILE`]), at most
+/// [`SHEET_MAX_FACES`], [`SHEET_COLUMNS`] per row. Each photo is read once.
+pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbImage> {
+    let shown = &faces[..faces.len().min(SHEET_MAX_FACES)];
+    let columns = SHEET_COLUMNS.min(shown.len().max(1) as u32);
+    let rows = (shown.len() as u32).div_ceil(columns).max(1);
+    let mut sheet = RgbImage::new(columns * TILE, rows * TILE);
+    let mut by_photo: BTreeMap<&Path, Vec<(usize, &ClusterFace)>> = BTreeMap::new();
+    for (slot, face) in shown.iter().enumerate() {
+        by_photo.entry(face.path.as_path()).or_default().push((slot, face));
+    }
+    for (path, slots) in by_photo {
+        let photo = load_rgb(path, load)?;
+        for (slot, face) in slots {
+            let tile = face_tile(&photo, &face.bbox);
+            let (x, y) = ((slot as u32 % columns) * TILE, (slot as u32 / columns) * TILE);
+            imageops::replace(&mut sheet, &tile, x as i64, y as i64);
+        }
+    }
+    Ok(sheet)
+}
+
+/// The face's box grown by 20 %, made square, clamped to the photo, scaled to TILE × TILE.
+fn face_tile(photo: &RgbImage, bbox: &BBox) -> RgbImage {
+    let centre = bbox.center();
+    let side = bbox.width().max(bbox.height()) * 1.2;
+    let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max.saturating_sub(1));
+    let (x1, y1) = (clamp(centre.x - side / 2.0, photo.width()), clamp(centre.y - side / 2.0, photo.height()));
+    let (x2, y2) = (clamp(centre.x + side / 2.0, photo.width()), clamp(centre.y + side / 2.0, photo.height()));
+    let crop = imageops::crop_imm(photo, x1, y1, (x2 - x1).max(1), (y2 - y1).max(1)).to_image();
+    imageops::resize(&crop, TILE, TILE, FilterType::Triangle)
+}
+
+/// Writes `out_dir/cluster_NNN/` folders holding a link (a copy where links are unsupported) to every
+/// photo with a face in that cluster.
+pub fn link_clusters(clusters: &[Cluster], out_dir: &Path) -> Result<()> {
+    for cluster in clusters {
+        let dir = out_dir.join(format!("cluster_{:03}", cluster.id));
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        let mut photos: Vec<&Path> = cluster.faces.iter().map(|f| f.path.as_path()).collect();
+        photos.dedup();
+        for (i, photo) in photos.into_iter().enumerate() {
+            let name = photo.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let link = dir.join(format!("{i:04}_{name}"));
+            let target = std::path::absolute(photo).map_err(|source| Error::Io { path: photo.into(), source })?;
+            make_link(&target, &link).map_err(|source| Error::Io { path: link.clone(), source })?;
+        }
+    }
+    Ok(())
+}
+
+#[cfg(unix)]
+fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
+    if link.symlink_metadata().is_ok() {
+        std::fs::remove_file(link)?;
+    }
+    std::os::unix::fs::symlink(target, link)
+}
+
+#[cfg(not(unix))]
+fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
+    std::fs::copy(target, link).map(|_| ())
+}
+
+/// Clustering quality at one threshold.
+#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+pub struct Evaluation {
+    pub threshold: f32,
+    pub clusters: usize,
+    pub pairwise: Scores,
+    pub bcubed: Scores,
+}
+
+/// Clusters labelled embeddings at each threshold and scores the result against the labels.
+pub fn evaluate<V: AsRef<[f32]> + Sync, L: Eq + std::hash::Hash>(embeddings: &[V], labels: &[L], thresholds: &[f32], options: &ClusterOptions) -> Result<Vec<Evaluation>> {
+    thresholds
+        .iter()
+        .map(|&threshold| {
+            let predicted = cluster_labels(embeddings, &ClusterOptions { threshold, ..*options })?;
+            Ok(Evaluation {
+                threshold,
+                clusters: predicted.iter().max().map_or(0, |m| m + 1),
+                pairwise: pairwise_scores(labels, &predicted)?,
+                bcubed: bcubed_scores(labels, &predicted)?,
+            })
+        })
+        .collect()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::synthetic::SyntheticFaces;
+    use facenet_vision::Detection;
+
+    fn separable() -> (Vec<Vec<f32>>, Vec<usize>) {
+        let faces = SyntheticFaces::new(30, 8, 128, 0.4, 17);
+        faces.iter().map(|(identity, e)| (e.into_vec(), identity)).unzip()
+    }
+
+    #[test]
+    fn both_methods_reach_f_099_on_separable_identities() {
+        let (embeddings, labels) = separable();
+        for method in [ClusterMethod::Agglomerative, ClusterMethod::ChineseWhispers] {
+            let options = ClusterOptions::new(method, 1.0, Metric::SquaredL2);
+            let eval = evaluate(&embeddings, &labels, &[1.0], &options).unwrap()[0];
+            assert!(eval.bcubed.f >= 0.99 && eval.pairwise.f >= 0.99, "{method:?}: {eval:?}");
+            assert_eq!(eval.clusters, 30, "{method:?}");
+        }
+    }
+
+    #[test]
+    fn a_sweep_shows_the_precision_recall_trade_off() {
+        let (embeddings, labels) = separable();
+        let options = ClusterOptions::new(ClusterMethod::Agglomerative, 0.0, Metric::SquaredL2);
+        let sweep = evaluate(&embeddings, &labels, &[0.01, 1.0, 3.9], &options).unwrap();
+        // Too strict: every face alone (recall low); too loose: one cluster (precision low).
+        assert_eq!(sweep[0].clusters, 240);
+        assert!(sweep[0].bcubed.precision == 1.0 && sweep[0].bcubed.recall < 0.2);
+        assert_eq!(sweep[2].clusters, 1);
+        assert!(sweep[2].bcubed.recall == 1.0 && sweep[2].bcubed.precision < 0.1);
+    }
+
+    #[test]
+    fn records_group_largest_first() {
+        let faces = SyntheticFaces::new(3, 4, 32, 0.3, 2);
+        let mut records: Vec<FaceRecord> = faces
+            .iter()
+            .enumerate()
+            .map(|(i, (_, embedding))| FaceRecord {
+                path: format!("p{i}.jpg").into(),
+                face: 0,
+                detection: Detection { bbox: BBox::new(0.0, 0.0, 10.0, 10.0), score: 1.0, landmarks: None },
+                embedding,
+            })
+            .collect();
+        records.truncate(10); // identity 2 keeps 2 faces
+        let clusters = cluster_records(&records, &ClusterOptions::new(ClusterMethod::ChineseWhispers, 1.0, Metric::SquaredL2)).unwrap();
+        assert_eq!(clusters.iter().map(|c| c.faces.len()).collect::<Vec<_>>(), [4, 4, 2]);
+        assert_eq!(clusters[2].faces[0].path, PathBuf::from("p8.jpg"));
+    }
+
+    #[test]
+    fn contact_sheets_tile_face_crops_and_links_point_at_photos() {
+        let dir = tempfile::tempdir().unwrap();
+        let photo = dir.path().join("a.png");
+        RgbImage::from_fn(200, 100, |x, _| if x < 100 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) }).save(&photo).unwrap();
+        let face = |x1: f32| ClusterFace { path: photo.clone(), face: 0, bbox: BBox::new(x1 + 30.0, 30.0, x1 + 70.0, 70.0) };
+        let sheet = contact_sheet(&[face(0.0), face(100.0)], &LoadOptions::default()).unwrap();
+        assert_eq!(sheet.dimensions(), (2 * TILE, TILE));
+        assert_eq!(sheet.get_pixel(TILE / 2, TILE / 2).0, [255, 0, 0]);
+        assert_eq!(sheet.get_pixel(TILE + TILE / 2, TILE / 2).0, [0, 0, 255]);
+        let missing = ClusterFace { path: dir.path().join("gone.jpg"), ..face(0.0) };
+        assert!(contact_sheet(&[missing], &LoadOptions::default()).unwrap_err().to_string().contains("gone.jpg"));
+
+        let clusters = [Cluster { id: 0, faces: vec![face(0.0), face(100.0)] }];
+        link_clusters(&clusters, &dir.path().join("out")).unwrap();
+        let linked = dir.path().join("out/cluster_000/0000_a.png");
+        assert_eq!(std::fs::read(&linked).unwrap(), std::fs::read(&photo).unwrap());
+        assert_eq!(std::fs::read_dir(dir.path().join("out/cluster_000")).unwrap().count(), 1);
+    }
+}

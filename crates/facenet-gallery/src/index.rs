@@ -1,0 +1,81 @@
+//! [`SearchIndex`]: a gallery's faces in memory plus the search engine that answers k-NN queries over
+//! them: exact f32, exact int8, or HNSW, chosen by flag or by gallery size ([`Engine::Auto`]).
+
+use crate::ann::AnnIndex;
+use crate::search::{FaceMatrix, Neighbour, Precision};
+use crate::{Gallery, Result};
+use rayon::prelude::*;
+use serde::{Deserialize, Serialize};
+
+/// From this many faces on, [`Engine::Auto`] uses the HNSW index instead of an exact scan.
+pub const AUTO_ANN_FACES: usize = 2_000_000;
+
+/// How queries are answered.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "snake_case")]
+pub enum Engine {
+    /// Exact f32 below [`AUTO_ANN_FACES`] faces, HNSW from there on.
+    Auto,
+    /// Exact scan of the f32 embeddings.
+    ExactF32,
+    /// Exact scan of the 128-byte int8 codes, candidates re-ranked in f32.
+    ExactInt8,
+    /// The HNSW index beside the database, candidates re-ranked in f32.
+    Hnsw,
+}
+
+/// HNSW candidates taken per wanted neighbour, and at least, before exact re-ranking.
+const RERANK_FACTOR: usize = 4;
+const RERANK_MIN: usize = 32;
+
+/// A gallery ready to search.
+pub struct SearchIndex {
+    matrix: FaceMatrix,
+    engine: Engine,
+    ann: Option<AnnIndex>,
+}
+
+impl SearchIndex {
+    /// Loads `gallery`'s faces and prepares `engine` (for HNSW: loads and updates the saved index, or
+    /// builds it).
+    pub fn open(gallery: &Gallery, engine: Engine) -> Result<Self> {
+        let matrix = FaceMatrix::load(gallery)?;
+        let engine = match engine {
+            Engine::Auto if matrix.len() >= AUTO_ANN_FACES => Engine::Hnsw,
+            Engine::Auto => Engine::ExactF32,
+            other => other,
+        };
+        let ann = match engine {
+            Engine::Hnsw => Some(AnnIndex::open_and_update(gallery, &matrix)?),
+            _ => None,
+        };
+        Ok(Self { matrix, engine, ann })
+    }
+
+    /// The engine in use (never `Auto`).
+    pub fn engine(&self) -> Engine {
+        self.engine
+    }
+
+    pub fn matrix(&self) -> &FaceMatrix {
+        &self.matrix
+    }
+
+    /// The `k` nearest faces to each query, nearest first, with exact f32 squared distances.
+    pub fn search_batch(&self, queries: &[&[f32]], k: usize) -> Vec<Vec<Neighbour>> {
+        let candidates = (k * RERANK_FACTOR).max(RERANK_MIN);
+        match (self.engine, &self.ann) {
+            (Engine::ExactInt8, _) => self.matrix.search_batch(queries, k, Precision::Int8),
+            (Engine::Hnsw, Some(ann)) => queries
+                .par_iter()
+                .map(|q| self.matrix.rerank(q, ann.search(q, candidates).into_iter().filter_map(|id| self.matrix.row_of(id)), k))
+                .collect(),
+            _ => self.matrix.search_batch(queries, k, Precision::F32),
+        }
+    }
+
+    /// The `k` nearest faces to `query`.
+    pub fn search(&self, query: &[f32], k: usize) -> Vec<Neighbour> {
+        self.search_batch(&[query], k).pop().expect("one query should give one result")
+    }
+}

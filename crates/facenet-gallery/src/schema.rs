@@ -1,0 +1,79 @@
+//! The gallery's SQL: numbered migrations applied in order, tracked by `PRAGMA user_version`, and the
+//! application id that marks a SQLite file as a facenet gallery.
+//!
+//! Tables: `meta` (key → value: model id, dim, metric, threshold), `subjects` (one per identity) and
+//! `faces` (one per enrolled face: embedding as little-endian f32 BLOB, its int8 codes and scale, the
+//! model id and dim it was made with, source file and sha256, box, landmarks as JSON, detection score).
+//! All SQL of the crate lives in this file.
+
+/// `PRAGMA application_id` of a facenet gallery: "FNGa".
+pub const APPLICATION_ID: i32 = 0x464E_4761;
+
+/// Migration `i` takes the schema from version `i` to `i + 1`.
+pub const MIGRATIONS: &[&str] = &[
+    // 1: the first schema.
+    "CREATE TABLE meta (key TEXT PRIMARY KEY, value TEXT NOT NULL);
+     CREATE TABLE subjects (
+         id INTEGER PRIMARY KEY,
+         name TEXT NOT NULL UNIQUE,
+         created_at INTEGER NOT NULL
+     );
+     CREATE TABLE faces (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         subject_id INTEGER NOT NULL REFERENCES subjects(id) ON DELETE CASCADE,
+         model_id TEXT NOT NULL,
+         dim INTEGER NOT NULL,
+         embedding BLOB NOT NULL,
+         codes BLOB NOT NULL,
+         code_scale REAL NOT NULL,
+         source_path TEXT,
+         source_sha256 TEXT,
+         face_index INTEGER,
+         box_x1 REAL, box_y1 REAL, box_x2 REAL, box_y2 REAL,
+         landmarks TEXT,
+         score REAL,
+         created_at INTEGER NOT NULL
+     );
+     CREATE INDEX faces_subject ON faces(subject_id);
+     CREATE INDEX faces_sha256 ON faces(source_sha256);",
+];
+
+/// The schema version this build writes.
+pub const VERSION: i64 = MIGRATIONS.len() as i64;
+
+pub const GET_META: &str = "SELECT value FROM meta WHERE key = ?1";
+pub const SET_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+
+pub const SUBJECT_ID: &str = "SELECT id FROM subjects WHERE name = ?1";
+pub const INSERT_SUBJECT: &str = "INSERT INTO subjects (name, created_at) VALUES (?1, ?2)";
+pub const RENAME_SUBJECT: &str = "UPDATE subjects SET name = ?2 WHERE name = ?1";
+pub const DELETE_SUBJECT: &str = "DELETE FROM subjects WHERE name = ?1";
+pub const LIST_SUBJECTS: &str = "SELECT s.id, s.name, s.created_at, COUNT(f.id)
+     FROM subjects s LEFT JOIN faces f ON f.subject_id = s.id GROUP BY s.id ORDER BY s.name";
+
+pub const INSERT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,
+     source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+pub const DELETE_FACE: &str = "DELETE FROM faces WHERE id = ?1";
+pub const COUNT_FACES: &str = "SELECT COUNT(*) FROM faces";
+pub const HAS_SHA256: &str = "SELECT EXISTS(SELECT 1 FROM faces WHERE source_sha256 = ?1)";
+
+/// Every column of a face with its subject's name; [`faces_of_subject`] and [`faces_after`] add
+/// their filter to it.
+const FACE_COLUMNS: &str = "SELECT f.id, s.name, f.model_id, f.dim, f.embedding, f.codes, f.code_scale,
+     f.source_path, f.source_sha256, f.face_index, f.box_x1, f.box_y1, f.box_x2, f.box_y2, f.landmarks, f.score,
+     f.created_at FROM faces f JOIN subjects s ON s.id = f.subject_id";
+
+pub fn faces_of_subject() -> String {
+    format!("{FACE_COLUMNS} WHERE s.name = ?1 ORDER BY f.id")
+}
+
+/// Faces with id > ?1, in id order, at most ?2 of them (paged reads of the whole gallery).
+pub fn faces_after() -> String {
+    format!("{FACE_COLUMNS} WHERE f.id > ?1 ORDER BY f.id LIMIT ?2")
+}
+
+/// Only what search needs: id, subject, model, dim, embedding, codes, scale; faces with id > ?1, paged.
+pub const VECTORS_AFTER: &str = "SELECT f.id, f.subject_id, f.model_id, f.dim, f.embedding, f.codes, f.code_scale
+     FROM faces f WHERE f.id > ?1 ORDER BY f.id LIMIT ?2";
+pub const SUBJECT_NAMES: &str = "SELECT id, name FROM subjects";
