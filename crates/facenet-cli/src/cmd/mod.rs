@@ -1,6 +1,7 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
 mod demo;
+mod detect;
 mod models;
 pub mod pipeline_args;
 
@@ -29,11 +30,14 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
+    Detect(detect::DetectArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Detect(a) => detect::run(a, ctx),
     }
 }
