@@ -1,5 +1,7 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod bench;
+mod bench_detect;
 mod demo;
 mod detect;
 mod models;
@@ -32,6 +34,9 @@ pub enum Command {
     Demo(demo::DemoArgs),
     /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
     Detect(detect::DetectArgs),
+    /// Measure speed.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -39,5 +44,6 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
         Command::Detect(a) => detect::run(a, ctx),
+        Command::Bench(c) => bench::run(c, ctx),
     }
 }
