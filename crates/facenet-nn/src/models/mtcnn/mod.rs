@@ -15,6 +15,7 @@
 mod boxes;
 mod onet;
 mod pnet;
+mod pool;
 mod resample;
 mod rnet;
 

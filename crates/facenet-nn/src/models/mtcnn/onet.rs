@@ -4,9 +4,9 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
+use super::pool::max_pool_ceil;
 use burn::tensor::{Device, Tensor};
 
 /// O-Net; field names follow the checkpoint's keys.
@@ -14,13 +14,10 @@ use burn::tensor::{Device, Tensor};
 pub struct ONet {
     conv1: Conv2d,
     prelu1: PRelu,
-    pool1: MaxPool2d,
     conv2: Conv2d,
     prelu2: PRelu,
-    pool2: MaxPool2d,
     conv3: Conv2d,
     prelu3: PRelu,
-    pool3: MaxPool2d,
     conv4: Conv2d,
     prelu4: PRelu,
     dense5: Linear,
@@ -44,17 +41,13 @@ pub struct ONetOutput {
 impl ONet {
     /// An uninitialised O-Net (weights come from [`crate::import::mtcnn`]).
     pub fn new(device: &Device) -> Self {
-        let pool = |k: usize| MaxPool2dConfig::new([k, k]).with_strides([2, 2]).with_ceil_mode(true).init();
         Self {
             conv1: Conv2dConfig::new([3, 32], [3, 3]).init(device),
             prelu1: PReluConfig::new().with_num_parameters(32).init(device),
-            pool1: pool(3),
             conv2: Conv2dConfig::new([32, 64], [3, 3]).init(device),
             prelu2: PReluConfig::new().with_num_parameters(64).init(device),
-            pool2: pool(3),
             conv3: Conv2dConfig::new([64, 64], [3, 3]).init(device),
             prelu3: PReluConfig::new().with_num_parameters(64).init(device),
-            pool3: pool(2),
             conv4: Conv2dConfig::new([64, 128], [2, 2]).init(device),
             prelu4: PReluConfig::new().with_num_parameters(128).init(device),
             dense5: LinearConfig::new(1152, 256).init(device),
@@ -69,11 +62,11 @@ impl ONet {
     /// `[n, 3, 48, 48]` → regression `[n, 4]`, landmarks `[n, 10]`, probability `[n]`.
     pub fn forward(&self, x: Tensor<4>) -> ONetOutput {
         let x = self.prelu1.forward(self.conv1.forward(x)); // [n, 32, 46, 46]
-        let x = self.pool1.forward(x); // [n, 32, 23, 23]
+        let x = max_pool_ceil(x, 3, 2); // [n, 32, 23, 23]
         let x = self.prelu2.forward(self.conv2.forward(x)); // [n, 64, 21, 21]
-        let x = self.pool2.forward(x); // [n, 64, 10, 10]
+        let x = max_pool_ceil(x, 3, 2); // [n, 64, 10, 10]
         let x = self.prelu3.forward(self.conv3.forward(x)); // [n, 64, 8, 8]
-        let x = self.pool3.forward(x); // [n, 64, 4, 4]
+        let x = max_pool_ceil(x, 2, 2); // [n, 64, 4, 4]
         let x = self.prelu4.forward(self.conv4.forward(x)); // [n, 128, 3, 3]
         let n = x.dims()[0];
         // The checkpoint's dense layer reads the features in (w, h, c) order.

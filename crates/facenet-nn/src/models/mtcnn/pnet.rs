@@ -4,9 +4,9 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
+use super::pool::max_pool_ceil;
 use burn::tensor::{Device, Tensor};
 
 /// P-Net; field names follow the checkpoint's keys.
@@ -14,7 +14,6 @@ use burn::tensor::{Device, Tensor};
 pub struct PNet {
     conv1: Conv2d,
     prelu1: PRelu,
-    pool1: MaxPool2d,
     conv2: Conv2d,
     prelu2: PRelu,
     conv3: Conv2d,
@@ -38,7 +37,6 @@ impl PNet {
         Self {
             conv1: Conv2dConfig::new([3, 10], [3, 3]).init(device),
             prelu1: PReluConfig::new().with_num_parameters(10).init(device),
-            pool1: MaxPool2dConfig::new([2, 2]).with_strides([2, 2]).with_ceil_mode(true).init(),
             conv2: Conv2dConfig::new([10, 16], [3, 3]).init(device),
             prelu2: PReluConfig::new().with_num_parameters(16).init(device),
             conv3: Conv2dConfig::new([16, 32], [3, 3]).init(device),
@@ -53,7 +51,7 @@ impl PNet {
     /// `h' = ⌈(h − 2) / 2⌉ − 4` (and likewise `w'`).
     pub fn forward(&self, x: Tensor<4>) -> PNetOutput {
         let x = self.prelu1.forward(self.conv1.forward(x)); // [n, 10, h-2, w-2]
-        let x = self.pool1.forward(x); // [n, 10, ⌈(h-2)/2⌉, ⌈(w-2)/2⌉]
+        let x = max_pool_ceil(x, 2, 2); // [n, 10, ⌈(h-2)/2⌉, ⌈(w-2)/2⌉]
         let x = self.prelu2.forward(self.conv2.forward(x)); // [n, 16, h'+2, w'+2]
         let x = self.prelu3.forward(self.conv3.forward(x)); // [n, 32, h', w']
         let classes = softmax(self.conv4_1.forward(x.clone()), 1); // [n, 2, h', w']

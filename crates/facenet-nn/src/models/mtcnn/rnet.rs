@@ -4,9 +4,9 @@
 
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
-use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
+use super::pool::max_pool_ceil;
 use burn::tensor::{Device, Tensor};
 
 /// R-Net; field names follow the checkpoint's keys.
@@ -14,10 +14,8 @@ use burn::tensor::{Device, Tensor};
 pub struct RNet {
     conv1: Conv2d,
     prelu1: PRelu,
-    pool1: MaxPool2d,
     conv2: Conv2d,
     prelu2: PRelu,
-    pool2: MaxPool2d,
     conv3: Conv2d,
     prelu3: PRelu,
     dense4: Linear,
@@ -38,14 +36,11 @@ pub struct RNetOutput {
 impl RNet {
     /// An uninitialised R-Net (weights come from [`crate::import::mtcnn`]).
     pub fn new(device: &Device) -> Self {
-        let pool = || MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).with_ceil_mode(true).init();
         Self {
             conv1: Conv2dConfig::new([3, 28], [3, 3]).init(device),
             prelu1: PReluConfig::new().with_num_parameters(28).init(device),
-            pool1: pool(),
             conv2: Conv2dConfig::new([28, 48], [3, 3]).init(device),
             prelu2: PReluConfig::new().with_num_parameters(48).init(device),
-            pool2: pool(),
             conv3: Conv2dConfig::new([48, 64], [2, 2]).init(device),
             prelu3: PReluConfig::new().with_num_parameters(64).init(device),
             dense4: LinearConfig::new(576, 128).init(device),
@@ -59,9 +54,9 @@ impl RNet {
     /// `[n, 3, 24, 24]` → regression `[n, 4]`, probability `[n]`.
     pub fn forward(&self, x: Tensor<4>) -> RNetOutput {
         let x = self.prelu1.forward(self.conv1.forward(x)); // [n, 28, 22, 22]
-        let x = self.pool1.forward(x); // [n, 28, 11, 11]
+        let x = max_pool_ceil(x, 3, 2); // [n, 28, 11, 11]
         let x = self.prelu2.forward(self.conv2.forward(x)); // [n, 48, 9, 9]
-        let x = self.pool2.forward(x); // [n, 48, 4, 4]
+        let x = max_pool_ceil(x, 3, 2); // [n, 48, 4, 4]
         let x = self.prelu3.forward(self.conv3.forward(x)); // [n, 64, 3, 3]
         let n = x.dims()[0];
         // The checkpoint's dense layer reads the features in (w, h, c) order.
