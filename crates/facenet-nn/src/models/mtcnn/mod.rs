@@ -4,7 +4,7 @@
 //!
 //! 1. pyramid: scales `12/min_face · factorᵏ` while the short side stays ≥ 12 px, each level area-resampled
 //!    from the photo ([`resample`]) to `⌊h·s + 1⌋ × ⌊w·s + 1⌋`;
-//! 2. [`PNet`] on every level; cells with probability ≥ 0.6 become boxes; NMS at IoU 0.5 per level,
+//! 2. [`PNet`] on every level (as [`PNetKernels`], im2col + gemm); cells with probability ≥ 0.6 become boxes; NMS at IoU 0.5 per level,
 //!    0.7 across levels; P-Net regression; squaring;
 //! 3. [`RNet`] on 24×24 crops; probability > 0.7; NMS 0.7; regression; squaring;
 //! 4. [`ONet`] on 48×48 crops; probability > 0.7; landmarks; regression; NMS 0.7 by the "Min" overlap;
@@ -13,6 +13,7 @@
 //! Every threshold is a field of [`MtcnnConfig`]. Weights: [`crate::import::mtcnn`].
 
 mod boxes;
+mod dense;
 mod onet;
 mod pnet;
 mod pool;
@@ -20,7 +21,7 @@ mod resample;
 mod rnet;
 
 pub use onet::{ONet, ONetOutput};
-pub use pnet::{PNet, PNetOutput};
+pub use pnet::{PNet, PNetKernels, PNetMaps, PNetOutput};
 pub use rnet::{RNet, RNetOutput};
 
 use crate::import::mtcnn::{load_torch_safetensors, mtcnn_weights, MtcnnNet};
@@ -67,7 +68,8 @@ pub struct MtcnnConfig {
 /// The three networks and the parameters that drive them.
 #[derive(Debug)]
 pub struct Mtcnn {
-    pnet: PNet,
+    /// P-Net as im2col + gemm kernels (the burn module's weights; see [`PNetKernels`]).
+    pnet: PNetKernels,
     rnet: RNet,
     onet: ONet,
     config: MtcnnConfig,
@@ -88,7 +90,7 @@ impl Mtcnn {
     pub fn pretrained(cache: &Cache, config: MtcnnConfig, device: &Device) -> Result<Self> {
         let load = |net| mtcnn_weights(cache, net);
         Ok(Self {
-            pnet: load_torch_safetensors(PNet::new(device), &load(MtcnnNet::PNet)?)?,
+            pnet: load_torch_safetensors(PNet::new(device), &load(MtcnnNet::PNet)?)?.kernels(),
             rnet: load_torch_safetensors(RNet::new(device), &load(MtcnnNet::RNet)?)?,
             onet: load_torch_safetensors(ONet::new(device), &load(MtcnnNet::ONet)?)?,
             config,
@@ -133,16 +135,9 @@ impl Mtcnn {
             let (hs, ws) = ((h as f64 * scale + 1.0) as usize, (w as f64 * scale + 1.0) as usize);
             let mut level = vec![0.0; 3 * hs * ws];
             integral.resample_normalized(integral.full(), hs, ws, &mut level);
-            let out = self.pnet.forward(Tensor::from_data(TensorData::new(level, [1, 3, hs, ws]), &self.device));
-            let [_, oh, ow] = out.face_probability.dims();
-            let found = candidates_from_pnet(
-                &to_vec(out.face_probability.into_data()),
-                &to_vec(out.regression.into_data()),
-                oh,
-                ow,
-                scale as f32,
-                self.config.pnet_threshold,
-            );
+            let maps = self.pnet.forward(&level, hs, ws);
+            let found =
+                candidates_from_pnet(&maps.face_probability, &maps.regression, maps.height, maps.width, scale as f32, self.config.pnet_threshold);
             candidates.extend(select(&found, &nms(&found, self.config.pnet_level_nms, Overlap::Union)));
         }
         let kept = nms(&candidates, self.config.pnet_nms, Overlap::Union);

@@ -18,12 +18,19 @@ pub fn max_pool_ceil(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
     let [n, c, h, w] = x.dims();
     let (oh, ow) = (pooled_len(h, kernel, stride), pooled_len(w, kernel, stride));
     let input: Vec<f32> = x.into_data().try_into_vec().expect("MTCNN activations should be f32");
-    let mut output = vec![0.0f32; n * c * oh * ow];
+    let (output, _, _) = max_pool_ceil_planes(&input, h, w, kernel, stride);
+    Tensor::from_data(TensorData::new(output, [n, c, oh, ow]), &device)
+}
+
+/// The same on planes of `h × w` values laid end to end: returns the pooled planes and their size.
+pub fn max_pool_ceil_planes(input: &[f32], h: usize, w: usize, kernel: usize, stride: usize) -> (Vec<f32>, usize, usize) {
+    let (oh, ow) = (pooled_len(h, kernel, stride), pooled_len(w, kernel, stride));
+    let mut output = vec![0.0f32; input.len() / (h * w) * oh * ow];
     input
         .par_chunks_exact(h * w)
         .zip(output.par_chunks_exact_mut(oh * ow))
         .for_each(|(plane, out)| pool_plane(plane, h, w, kernel, stride, out, ow));
-    Tensor::from_data(TensorData::new(output, [n, c, oh, ow]), &device)
+    (output, oh, ow)
 }
 
 fn pool_plane(plane: &[f32], h: usize, w: usize, kernel: usize, stride: usize, out: &mut [f32], ow: usize) {
