@@ -3,6 +3,9 @@
 mod calibrate;
 mod demo;
 mod eval;
+mod bench;
+mod bench_detect;
+mod detect;
 mod models;
 pub mod pipeline_args;
 
@@ -36,6 +39,11 @@ pub enum Command {
     Eval(eval::EvalCommand),
     /// The threshold that reaches a target FAR on your own labelled pairs.
     Calibrate(calibrate::CalibrateArgs),
+    /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
+    Detect(detect::DetectArgs),
+    /// Measure speed.
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -44,5 +52,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Demo(a) => demo::run(a, ctx),
         Command::Eval(c) => eval::run(c, ctx),
         Command::Calibrate(a) => calibrate::run(a, ctx),
+        Command::Detect(a) => detect::run(a, ctx),
+        Command::Bench(c) => bench::run(c, ctx),
     }
 }

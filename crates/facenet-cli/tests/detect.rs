@@ -1,0 +1,76 @@
+//! `facenet detect` end to end on a fixture photo (from the asset cache): table, CSV, JSON, drawings,
+//! dataset crops (resumable, a bad file reported and the rest done), and the pixel limit.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+fn facenet(args: &[&str]) -> Output {
+    Command::new(env!("CARGO_BIN_EXE_facenet")).args(args).output().expect("the facenet binary should run")
+}
+
+fn photo(name: &str) -> PathBuf {
+    facenet_assets::Cache::from_env().unwrap().ensure(name).unwrap()
+}
+
+fn text(path: &Path) -> &str {
+    path.to_str().unwrap()
+}
+
+#[test]
+fn json_csv_and_drawings() {
+    let obama2 = photo("obama2.jpg");
+    let out = facenet(&["--json", "detect", text(&obama2)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let photos: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let face = &photos[0]["faces"][0];
+    assert_eq!(photos[0]["path"], text(&obama2));
+    assert_eq!(photos[0]["faces"].as_array().unwrap().len(), 1);
+    assert_eq!(face["box"].as_array().unwrap().len(), 4);
+    assert_eq!(face["landmarks"].as_array().unwrap().len(), 5);
+    assert!(face["score"].as_f64().unwrap() > 0.99);
+    // The reference box of obama2.jpg is [190.16, 213.31, 472.48, 638.68].
+    assert!((face["box"][0].as_f64().unwrap() - 190.16).abs() < 1.0);
+
+    let out = facenet(&["detect", "--csv", text(&obama2)]);
+    let csv = String::from_utf8_lossy(&out.stdout);
+    let lines: Vec<&str> = csv.lines().collect();
+    assert!(lines[0].starts_with("path,face,score,x1,y1,x2,y2,lx1,ly1"), "{csv}");
+    assert_eq!(lines.len(), 2);
+    assert_eq!(lines[1].split(',').count(), 17);
+
+    let dir = tempfile::tempdir().unwrap();
+    let out = facenet(&["detect", "--draw", text(dir.path()), text(&obama2)]);
+    assert_eq!(out.status.code(), Some(0));
+    let drawn = image::open(dir.path().join("obama2.png")).unwrap();
+    assert_eq!((drawn.width(), drawn.height()), (626, 1200));
+}
+
+#[test]
+fn crops_a_dataset_resumably_and_reports_the_bad_file() {
+    let root = tempfile::tempdir().unwrap();
+    let data = root.path().join("data");
+    std::fs::create_dir_all(data.join("obama")).unwrap();
+    std::fs::create_dir_all(data.join("nobody")).unwrap();
+    std::fs::copy(photo("obama2.jpg"), data.join("obama").join("o2.jpg")).unwrap();
+    std::fs::write(data.join("nobody").join("broken.jpg"), b"\xff\xd8\xff truncated").unwrap();
+    let out_dir = root.path().join("crops");
+    for (align, size) in [("similarity", "112"), ("tight", "160")] {
+        let out_dir = out_dir.join(align);
+        let args = ["detect", text(&data), "--crop", text(&out_dir), "--size", size, "--align", align];
+        let out = facenet(&args);
+        assert_eq!(out.status.code(), Some(1), "the broken file makes the exit code 1");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert!(stderr.contains("broken.jpg") && stderr.contains("1 written"), "{stderr}");
+        let crop = image::open(out_dir.join("obama").join("o2.png")).unwrap();
+        assert_eq!(crop.width().to_string(), size);
+        let again = String::from_utf8_lossy(&facenet(&args).stderr).to_string();
+        assert!(again.contains("0 written, 1 skipped"), "{again}");
+    }
+}
+
+#[test]
+fn pixel_limit_is_a_clear_error() {
+    let out = facenet(&["detect", "--max-pixels", "1000", text(&photo("obama.jpg"))]);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit of 1000"));
+}
