@@ -8,12 +8,14 @@
 //! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
 
 mod detection;
+pub mod dlib_format;
 mod error;
 mod geometry;
 mod image_io;
 mod pipeline;
 mod stages;
 
+pub use dlib_format::DlibFormatError;
 pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
 pub use error::{Error, Result};
 pub use geometry::{BBox, Point};
