@@ -1,0 +1,4 @@
+//! The network architectures, one file each, as burn modules (no file parsing here: see
+//! [`crate::import`]).
+
+pub mod dlib_resnet;
