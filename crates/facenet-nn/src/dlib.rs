@@ -19,7 +19,8 @@
 
 use crate::device::default_device;
 use crate::import::dlib_dnn;
-use crate::models::dlib_resnet::{DlibResNetConfig, DlibResNetNet};
+use crate::models::dlib_resnet::{DlibResNetConfig, DlibResNetCpu, DlibResNetNet};
+use crate::nhwc::Nhwc;
 use crate::{Error, Result};
 use burn::prelude::*;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
@@ -66,7 +67,10 @@ pub struct ConvertedConfig {
 /// dlib's face recognition ResNet, ready to embed dlib chips.
 #[derive(Debug)]
 pub struct DlibResNet {
+    /// The network in burn (the reference; any burn device).
     net: DlibResNetNet,
+    /// The same weights on the NHWC CPU kernels (what [`DlibResNet::descriptors`] runs).
+    cpu: DlibResNetCpu,
     mean_rgb: [f32; 3],
     device: Device,
     info: ModelInfo,
@@ -135,7 +139,7 @@ impl DlibResNet {
             metric: Metric::L2,
             threshold: RAW_THRESHOLD,
         };
-        Self { net, mean_rgb, device: device.clone(), info }
+        Self { cpu: DlibResNetCpu::from_module(&net), net, mean_rgb, device: device.clone(), info }
     }
 
     /// Writes the safetensors + JSON pair into `derived` (each written whole, then renamed into place).
@@ -160,12 +164,27 @@ impl DlibResNet {
         rename(&tmp_config, &config_path)
     }
 
-    /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64.
+    /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64, on the CPU kernels.
     pub fn descriptors(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         let mut out = Vec::with_capacity(faces.len());
         for batch in faces.chunks(MAX_BATCH) {
-            let input = self.input_tensor(batch)?;
-            let values = self.net.forward(input).into_data().try_into_vec::<f32>().expect("the network should output f32");
+            let (data, n) = self.preprocess(batch)?;
+            let (w, h) = self.info.input_size;
+            let input = Nhwc { data, n, h: h as usize, w: w as usize, c: 3 };
+            out.extend(self.cpu.forward(&input).chunks_exact(self.info.dim).map(|v| Embedding::new(v.to_vec())));
+        }
+        Ok(out)
+    }
+
+    /// As [`DlibResNet::descriptors`], through the burn module on the model's device.
+    pub fn descriptors_burn(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
+        let mut out = Vec::with_capacity(faces.len());
+        for batch in faces.chunks(MAX_BATCH) {
+            let (data, n) = self.preprocess(batch)?;
+            let (w, h) = self.info.input_size;
+            let nhwc = Tensor::<4>::from_data(TensorData::new(data, [n, h as usize, w as usize, 3]), &self.device);
+            let output = self.net.forward(nhwc.permute([0, 3, 1, 2])); // [n, 128]
+            let values = output.into_data().try_to_vec::<f32>().expect("the network should output f32");
             out.extend(values.chunks_exact(self.info.dim).map(|v| Embedding::new(v.to_vec())));
         }
         Ok(out)
@@ -181,27 +200,23 @@ impl DlibResNet {
         ModelInfo { metric: Metric::SquaredL2, threshold: NORMALIZED_THRESHOLD, ..self.info.clone() }
     }
 
-    /// dlib's `input_rgb_image_sized<150>`: planar RGB, `(value − mean) / 256`.
+    /// dlib's `input_rgb_image_sized<150>`: `(value − mean) / 256` per channel, here channels-last.
     ///
     /// # Shapes
-    /// `b` chips of 150×150 → `[b, 3, 150, 150]`
-    fn input_tensor(&self, faces: &[AlignedFace]) -> Result<Tensor<4>> {
+    /// `b` chips of 150×150 → `[b, 150, 150, 3]` (flat) and `b`
+    fn preprocess(&self, faces: &[AlignedFace]) -> Result<(Vec<f32>, usize)> {
         let (w, h) = self.info.input_size;
-        let plane = (w * h) as usize;
-        let mut data = vec![0f32; faces.len() * 3 * plane];
-        for (face, chip) in faces.iter().zip(data.chunks_exact_mut(3 * plane)) {
+        let mut data = Vec::with_capacity(faces.len() * (w * h * 3) as usize);
+        for face in faces {
             if face.image.dimensions() != (w, h) {
                 let (fw, fh) = face.image.dimensions();
                 return Err(facenet_vision::Error::Invalid(format!("a {fw}×{fh} chip; the dlib ResNet needs {w}×{h} dlib chips")).into());
             }
-            for (i, pixel) in face.image.pixels().enumerate() {
-                for c in 0..3 {
-                    chip[c * plane + i] = (f32::from(pixel[c]) - self.mean_rgb[c]) / 256.0;
-                }
+            for pixel in face.image.pixels() {
+                data.extend((0..3).map(|c| (f32::from(pixel[c]) - self.mean_rgb[c]) / 256.0));
             }
         }
-        let shape = [faces.len(), 3, h as usize, w as usize];
-        Ok(Tensor::from_data(TensorData::new(data, shape), &self.device))
+        Ok((data, faces.len()))
     }
 }
 

@@ -66,13 +66,35 @@ fn descriptors_of_dlibs_own_chips_equal_dlibs() {
     let chips: Vec<AlignedFace> = faces.iter().map(|f| load_chip(&dir.join(&f.chip))).collect();
     let net = DlibResNet::load(&Cache::from_env().unwrap()).unwrap();
     let ours = net.descriptors(&chips).unwrap(); // one batch: batching must not change a result
-    for (face, desc) in faces.iter().zip(&ours) {
+    let burn = net.descriptors_burn(&chips).unwrap();
+    for ((face, desc), desc_burn) in faces.iter().zip(&ours).zip(&burn) {
         let distance = l2(desc.as_slice(), &face.descriptor);
-        eprintln!("{}: L2 to dlib {distance:.2e}", face.photo);
+        let distance_burn = l2(desc_burn.as_slice(), &face.descriptor);
+        eprintln!("{}: L2 to dlib {distance:.2e} (burn module {distance_burn:.2e})", face.photo);
         assert!(distance <= 1e-4, "{}: L2 distance {distance} to dlib's descriptor", face.photo);
+        assert!(distance_burn <= 1e-4, "{}: burn module at L2 distance {distance_burn} from dlib", face.photo);
     }
     let single = net.descriptors(&chips[..1]).unwrap();
     assert!(l2(single[0].as_slice(), ours[0].as_slice()) < 1e-6, "batch of one differs from the batch");
+}
+
+/// A deterministic 150×150 test pattern (no face needed to compare two implementations).
+fn pattern_chip(seed: u32) -> AlignedFace {
+    let image = facenet_vision::RgbImage::from_fn(150, 150, |x, y| {
+        [((x * 7 + seed) % 256) as u8, ((y * 3 + seed * 5) % 256) as u8, ((x * y + seed) % 256) as u8].into()
+    });
+    AlignedFace { image }
+}
+
+#[test]
+fn cpu_kernels_equal_the_burn_module() {
+    let net = DlibResNet::load(&Cache::from_env().unwrap()).unwrap();
+    let chips: Vec<AlignedFace> = (0..3).map(pattern_chip).collect();
+    let fast = net.descriptors(&chips).unwrap();
+    let burn = net.descriptors_burn(&chips).unwrap();
+    for (a, b) in fast.iter().zip(&burn) {
+        assert!(l2(a.as_slice(), b.as_slice()) < 1e-5, "NHWC kernels and burn module differ by {}", l2(a.as_slice(), b.as_slice()));
+    }
 }
 
 #[test]
@@ -95,7 +117,7 @@ fn second_load_reads_the_converted_files_not_the_dat() {
     assert!(DlibResNet::from_dat(&dat, &device).is_err());
     let second = DlibResNet::load_converting(&dat, &derived, &device).unwrap();
 
-    let chip = AlignedFace { image: facenet_vision::RgbImage::from_fn(150, 150, |x, y| [(x * 7 % 256) as u8, (y * 3 % 256) as u8, ((x + y) % 256) as u8].into()) };
+    let chip = pattern_chip(1);
     let a = first.descriptors(std::slice::from_ref(&chip)).unwrap();
     let b = second.descriptors(&[chip]).unwrap();
     assert_eq!(a, b, "converted weights should give identical descriptors");

@@ -28,7 +28,11 @@
 //! different shapes by zero-padding both to the larger size in every dimension (channels, rows,
 //! columns). At 8×8 input that matters: the strided branch gives 3×3, the pooled shortcut 4×4, and the
 //! sum is 4×4 with the branch's last row and column zero; [`add_zero_padded`] does the same.
+//!
+//! [`DlibResNetCpu`] is the same network frozen onto the NHWC kernels of [`crate::nhwc`] for fast
+//! inference on CPU; it is built from a loaded [`DlibResNetNet`] and tested equal to it.
 
+use crate::nhwc::{add_zero_padded_relu, global_mean, pool, FrozenConv, Nhwc};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -163,6 +167,65 @@ impl DlibResNetNet {
     }
 }
 
+/// [`DlibResNetNet`] frozen for CPU inference: the same layers on channels-last activations.
+#[derive(Debug, Clone)]
+pub struct DlibResNetCpu {
+    stem: FrozenConv,
+    blocks: Vec<FrozenBlock>,
+    /// fc_no_bias weights `[inputs, outputs]`, row-major.
+    embedding: Vec<f32>,
+    embedding_dim: usize,
+}
+
+#[derive(Debug, Clone)]
+struct FrozenBlock {
+    conv1: FrozenConv,
+    conv2: FrozenConv,
+    downsample: bool,
+}
+
+impl DlibResNetCpu {
+    /// Copies the weights of `net`.
+    pub fn from_module(net: &DlibResNetNet) -> Self {
+        let blocks = net
+            .levels
+            .iter()
+            .flat_map(|level| &level.blocks)
+            .map(|b| FrozenBlock {
+                conv1: FrozenConv::from_conv2d(&b.conv1),
+                conv2: FrozenConv::from_conv2d(&b.conv2),
+                downsample: b.shortcut_pool.is_some(),
+            })
+            .collect();
+        let [_, embedding_dim] = net.embedding.weight.dims();
+        let embedding = net.embedding.weight.val().into_data().try_to_vec::<f32>().expect("weights should be f32");
+        Self { stem: FrozenConv::from_conv2d(&net.stem), blocks, embedding, embedding_dim }
+    }
+
+    /// Raw descriptors, row-major `[n, 128]`, of preprocessed chips in NHWC layout.
+    ///
+    /// # Shapes
+    /// `[n, 150, 150, 3]` → `[n, 128]`
+    pub fn forward(&self, x: &Nhwc) -> Vec<f32> {
+        let x = self.stem.forward(x, true); // [n, 72, 72, 32]
+        let mut x = pool(&x, 3, 2, true); // [n, 35, 35, 32]
+        for block in &self.blocks {
+            let branch = block.conv2.forward(&block.conv1.forward(&x, true), false);
+            let shortcut = if block.downsample { pool(&x, 2, 2, false) } else { x };
+            x = add_zero_padded_relu(&branch, &shortcut); // … [n, 17, 17, 64] … [n, 2, 2, 256]
+        }
+        let pooled = global_mean(&x); // [n, 256]
+        let inputs = x.c;
+        pooled
+            .chunks_exact(inputs)
+            .flat_map(|features| {
+                (0..self.embedding_dim)
+                    .map(move |o| features.iter().enumerate().map(|(i, f)| f * self.embedding[i * self.embedding_dim + o]).sum::<f32>())
+            })
+            .collect() // [n, 128]
+    }
+}
+
 /// dlib's `add_prev`: `a + b` after zero-padding both at the end of every dimension to the larger size.
 ///
 /// # Shapes
@@ -206,7 +269,7 @@ mod tests {
         let device = default_device();
         let a = Tensor::<4>::ones([1, 2, 1, 1], &device);
         let b = Tensor::<4>::ones([1, 1, 2, 2], &device).mul_scalar(10.0);
-        let sum = add_zero_padded(a, b).into_data().to_vec::<f32>().unwrap();
+        let sum = add_zero_padded(a, b).into_data().try_to_vec::<f32>().unwrap();
         // channel 0: [11, 10; 10, 10], channel 1: [1, 0; 0, 0]
         assert_eq!(sum, vec![11.0, 10.0, 10.0, 10.0, 1.0, 0.0, 0.0, 0.0]);
     }
