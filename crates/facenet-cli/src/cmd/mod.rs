@@ -1,5 +1,6 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod bench;
 mod demo;
 mod models;
 pub mod pipeline_args;
@@ -27,6 +28,9 @@ pub enum Command {
     /// Fetch, list and locate the pretrained models and test photos.
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// Speed figures (embedding throughput).
+    #[command(subcommand)]
+    Bench(bench::BenchCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
 }
@@ -35,5 +39,6 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Bench(c) => bench::run(c, ctx),
     }
 }
