@@ -86,10 +86,11 @@ impl<'a> DlibReader<'a> {
 
     /// An error at the current offset, for checks made by the caller (a wrong version, a bad index).
     pub fn error(&self, what: impl Into<String>, problem: impl Into<String>) -> DlibFormatError {
-        self.error_at(self.offset, what, problem)
+        self.error_at_offset(self.offset, what, problem)
     }
 
-    fn error_at(&self, offset: usize, what: impl Into<String>, problem: impl Into<String>) -> DlibFormatError {
+    /// An error at `offset` (the start of an item the caller has read and found wrong).
+    pub fn error_at_offset(&self, offset: usize, what: impl Into<String>, problem: impl Into<String>) -> DlibFormatError {
         DlibFormatError { offset, what: what.into(), problem: problem.into() }
     }
 
@@ -130,7 +131,7 @@ impl<'a> DlibReader<'a> {
         let start = self.offset;
         let (negative, magnitude) = self.read_int_parts(8, what)?;
         if negative {
-            return Err(self.error_at(start, what, "negative value for an unsigned integer"));
+            return Err(self.error_at_offset(start, what, "negative value for an unsigned integer"));
         }
         Ok(magnitude)
     }
@@ -140,21 +141,21 @@ impl<'a> DlibReader<'a> {
         let start = self.offset;
         let (negative, magnitude) = self.read_int_parts(8, what)?;
         let value = i128::from(magnitude) * if negative { -1 } else { 1 };
-        i64::try_from(value).map_err(|_| self.error_at(start, what, format!("integer {value} out of range")))
+        i64::try_from(value).map_err(|_| self.error_at_offset(start, what, format!("integer {value} out of range")))
     }
 
     /// A signed integer that must fit in an `i32` (dlib's `int`).
     pub fn read_i32(&mut self, what: &str) -> FormatResult<i32> {
         let start = self.offset;
         let value = self.read_i64(what)?;
-        i32::try_from(value).map_err(|_| self.error_at(start, what, format!("integer {value} out of range for a 32-bit int")))
+        i32::try_from(value).map_err(|_| self.error_at_offset(start, what, format!("integer {value} out of range for a 32-bit int")))
     }
 
     /// An unsigned integer used as a count or an index.
     pub fn read_usize(&mut self, what: &str) -> FormatResult<usize> {
         let start = self.offset;
         let value = self.read_u64(what)?;
-        usize::try_from(value).map_err(|_| self.error_at(start, what, format!("integer {value} too large")))
+        usize::try_from(value).map_err(|_| self.error_at_offset(start, what, format!("integer {value} too large")))
     }
 
     /// A count of items each at least `min_item_bytes` long: more than the data left can hold is an error
@@ -164,7 +165,7 @@ impl<'a> DlibReader<'a> {
         let count = self.read_usize(what)?;
         if count.saturating_mul(min_item_bytes) > self.remaining() {
             let problem = format!("length {count} exceeds the {} bytes left", self.remaining());
-            return Err(self.error_at(start, what, problem));
+            return Err(self.error_at_offset(start, what, problem));
         }
         Ok(count)
     }
@@ -215,7 +216,7 @@ impl<'a> DlibReader<'a> {
         match self.read_u8(what)? {
             b'1' => Ok(true),
             b'0' => Ok(false),
-            other => Err(self.error_at(start, what, format!("byte 0x{other:02x} is not a bool ('0' or '1')"))),
+            other => Err(self.error_at_offset(start, what, format!("byte 0x{other:02x} is not a bool ('0' or '1')"))),
         }
     }
 
@@ -224,7 +225,7 @@ impl<'a> DlibReader<'a> {
         let start = self.offset;
         let len = self.read_count(1, what)?;
         let bytes = self.read_bytes(len, what)?;
-        String::from_utf8(bytes.to_vec()).map_err(|_| self.error_at(start, what, "string is not valid UTF-8"))
+        String::from_utf8(bytes.to_vec()).map_err(|_| self.error_at_offset(start, what, "string is not valid UTF-8"))
     }
 
     /// Reads a string and checks that it is `expected` (dlib writes a type tag before many objects).
@@ -232,7 +233,7 @@ impl<'a> DlibReader<'a> {
         let start = self.offset;
         let found = self.read_string(what)?;
         if found != expected {
-            return Err(self.error_at(start, what, format!("expected \"{expected}\", found \"{found}\"")));
+            return Err(self.error_at_offset(start, what, format!("expected \"{expected}\", found \"{found}\"")));
         }
         Ok(())
     }
@@ -264,18 +265,23 @@ impl<'a> DlibReader<'a> {
             .filter(|&(_, _, n)| n.saturating_mul(MIN_FLOAT_BYTES) <= self.remaining());
         let Some((rows, cols, count)) = count else {
             let problem = format!("matrix of {rows}×{cols} exceeds the {} bytes left", self.remaining());
-            return Err(self.error_at(start, what, problem));
+            return Err(self.error_at_offset(start, what, problem));
         };
         let mut data = Vec::with_capacity(count);
         for i in 0..count {
-            data.push(self.read_f32(&format!("element ({}, {}) of {what}", i / cols, i % cols))?);
+            let value = self
+                .read_f32("element")
+                .map_err(|e| DlibFormatError { what: format!("element ({}, {}) of {what}", i / cols, i % cols), ..e })?;
+            data.push(value);
         }
         Ok(DlibMatrix { rows, cols, data })
     }
 
     /// A serialised `dlib::vector<float, 2>` (a point): x then y.
     pub fn read_point_f32(&mut self, what: &str) -> FormatResult<[f32; 2]> {
-        Ok([self.read_f32(&format!("x of {what}"))?, self.read_f32(&format!("y of {what}"))?])
+        let x = self.read_f32("x").map_err(|e| e.within(what))?;
+        let y = self.read_f32("y").map_err(|e| e.within(what))?;
+        Ok([x, y])
     }
 }
 
@@ -441,7 +447,7 @@ mod tests {
         let bytes = [0x01, 0x80, 0x81, 0x07, 0x81, 0x03, 0x81, 0x02];
         assert_eq!(DlibReader::new(&bytes).read_point_f32("delta").unwrap(), [1.0, -0.75]);
         let err = DlibReader::new(&bytes[..6]).read_point_f32("delta").unwrap_err();
-        assert_eq!(err.what, "y of delta");
+        assert_eq!(err.what, "y in delta");
         assert_eq!(err.offset, 4);
     }
 

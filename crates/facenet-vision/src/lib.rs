@@ -8,19 +8,24 @@
 //! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
 
 mod detection;
+mod dlib_chip;
 pub mod dlib_format;
 mod error;
 mod geometry;
 mod image_io;
 mod pipeline;
+mod shape_predictor;
 mod stages;
+pub mod tasks;
 
 pub use dlib_format::DlibFormatError;
+pub use dlib_chip::{dlib_face_chip, extract_image_chip, BoxToDlib, ChipDetails, DlibChipAligner, DLIB_CHIP_PADDING, DLIB_CHIP_SIZE};
 pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
 pub use error::{Error, Result};
 pub use geometry::{BBox, Point};
 pub use pipeline::{FacePipeline, FaceRecord};
 pub use image_io::{load_rgb, load_rgb_from_memory, LoadOptions, DEFAULT_MAX_PIXELS};
+pub use shape_predictor::ShapePredictor;
 pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo};
 
 /// An 8-bit RGB image (the `image` crate's type, re-exported so users need no direct dependency).
