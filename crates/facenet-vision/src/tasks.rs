@@ -3,6 +3,7 @@
 //! of known people (as face_recognition's `face_recognition KNOWN UNKNOWN` does), and write `.npy`.
 
 use crate::{load_rgb, AlignedFace, Embedder, Error, FacePipeline, FaceRecord, LoadOptions, Result};
+use facenet_core::distance::Metric;
 use facenet_core::Embedding;
 use serde::Serialize;
 use std::io::Write;
@@ -176,6 +177,31 @@ pub fn recognize_photo(pipeline: &FacePipeline, known: &[(String, Embedding)], p
         rows.extend(matches.into_iter().map(|(d, name)| Recognition { path: path.into(), name: Some(name.into()), distance: Some(d) }));
     }
     Ok(rows)
+}
+
+/// The distances between the most prominent faces of some photos (`facenet demo`).
+#[derive(Debug, Clone, Serialize)]
+pub struct DistanceTable {
+    pub paths: Vec<PathBuf>,
+    pub metric: Metric,
+    pub threshold: f32,
+    /// `distances[i][j]` between photo i and photo j.
+    pub distances: Vec<Vec<f32>>,
+}
+
+/// The distance table of the most prominent face of each photo; any photo without a face is an error.
+pub fn distance_table(pipeline: &FacePipeline, paths: &[PathBuf]) -> Result<DistanceTable> {
+    let faces = paths
+        .iter()
+        .zip(pipeline.process_paths(paths))
+        .map(|(path, records)| pick_face(path, records?, None))
+        .collect::<Result<Vec<_>>>()?;
+    let info = pipeline.model_info();
+    let distances = faces
+        .iter()
+        .map(|a| faces.iter().map(|b| info.metric.distance(a.embedding.as_slice(), b.embedding.as_slice())).collect())
+        .collect();
+    Ok(DistanceTable { paths: paths.to_vec(), metric: info.metric, threshold: info.threshold, distances })
 }
 
 /// Writes `rows` (all of length `dim`) as a NumPy `.npy` file of shape `(rows, dim)`, little-endian f32.
