@@ -32,9 +32,17 @@ impl Nhwc {
     }
 }
 
-/// Output rows (positions) per im2col + gemm block: large enough for an efficient product, small
-/// enough that a block's im2col stays in cache and blocks spread over the threads.
-const ROWS_PER_BLOCK: usize = 256;
+/// At most this many output rows (positions) per im2col + gemm block, so a block's im2col stays in
+/// cache; blocks are also made small enough that every thread gets the same number.
+const MAX_ROWS_PER_BLOCK: usize = 256;
+
+/// Rows per block for `rows` output rows: a multiple of the thread count of equal blocks of at most
+/// [`MAX_ROWS_PER_BLOCK`] rows (4×4 maps of one image still keep both threads busy).
+fn rows_per_block(rows: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let blocks = rows.div_ceil(MAX_ROWS_PER_BLOCK).div_ceil(threads) * threads;
+    rows.div_ceil(blocks).max(1)
+}
 
 /// A square convolution with bias, weights laid out for `patches [rows, k·k·c_in] × weights`.
 #[derive(Debug, Clone)]
@@ -95,12 +103,9 @@ impl FrozenConv {
         let mut out = Nhwc::zeros(x.n, oh, ow, self.c_out);
         let rows = x.n * oh * ow;
         let patch = self.k * self.k * self.c_in;
-        let blocks = rows.div_ceil(ROWS_PER_BLOCK);
-        // Few blocks (a small batch of small maps): let gemm split each product over the threads.
-        let parallelism =
-            if blocks < rayon::current_num_threads() { gemm::Parallelism::Rayon(0) } else { gemm::Parallelism::None };
-        out.data.par_chunks_mut(ROWS_PER_BLOCK * self.c_out).enumerate().for_each(|(block, dst)| {
-            let first = block * ROWS_PER_BLOCK;
+        let block_rows = rows_per_block(rows);
+        out.data.par_chunks_mut(block_rows * self.c_out).enumerate().for_each(|(block, dst)| {
+            let first = block * block_rows;
             let count = dst.len() / self.c_out;
             let mut cols = vec![0.0f32; count * patch];
             for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
@@ -128,7 +133,7 @@ impl FrozenConv {
                     false,
                     false,
                     false,
-                    parallelism,
+                    gemm::Parallelism::None,
                 );
             }
             for row in dst.chunks_exact_mut(self.c_out) {
@@ -256,6 +261,15 @@ mod tests {
             let x = random_nchw([3, c_in, size, size]);
             let expected = to_nhwc(&burn::tensor::activation::relu(conv.forward(x.clone())));
             assert_close(&FrozenConv::from_conv2d(&conv).forward(&to_nhwc(&x), true), &expected);
+        }
+    }
+
+    #[test]
+    fn blocks_are_equal_and_at_most_max_rows() {
+        for rows in [1, 9, 16, 289, 1225, 5184, 331_776] {
+            let per_block = rows_per_block(rows);
+            let blocks = rows.div_ceil(per_block);
+            assert!(per_block <= MAX_ROWS_PER_BLOCK && blocks * per_block - rows < blocks, "{rows} rows: {per_block} per block");
         }
     }
 
