@@ -58,3 +58,28 @@ fn npy_output_holds_one_row_per_chip() {
     let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-4, "--normalize gives unit vectors, got {norm}");
 }
+
+/// A JPEG whose EXIF orientation tag says "rotate 90° clockwise" (6).
+fn write_rotated_jpeg(path: &Path, width: u32, height: u32) {
+    use image::ImageEncoder;
+    // TIFF header (little-endian, first IFD at 8), one IFD entry: Orientation (0x0112), SHORT, 1, value 6.
+    let exif = [
+        b'I', b'I', 42, 0, 8, 0, 0, 0, 1, 0, 0x12, 0x01, 3, 0, 1, 0, 0, 0, 6, 0, 0, 0, 0, 0, 0, 0,
+    ];
+    let pixels = image::RgbImage::from_pixel(width, height, image::Rgb([120, 80, 60]));
+    let mut file = std::fs::File::create(path).unwrap();
+    let mut encoder = image::codecs::jpeg::JpegEncoder::new(&mut file);
+    encoder.set_exif_metadata(exif.to_vec()).unwrap();
+    encoder.write_image(pixels.as_raw(), width, height, image::ExtendedColorType::Rgb8).unwrap();
+}
+
+#[test]
+fn exif_rotation_is_applied_before_embedding() {
+    let dir = tempfile::tempdir().unwrap();
+    let rotated = dir.path().join("rotated.jpg");
+    write_rotated_jpeg(&rotated, 150, 100);
+    let out = facenet(&["embed", "--aligned", rotated.to_str().unwrap()]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1));
+    assert!(stderr.contains("this one is 100×150"), "stored 150×100, shown upright as 100×150: {stderr}");
+}

@@ -15,6 +15,7 @@ use facenet_vision::{
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
+use facenet_vision::tasks::{compare_photos, load_known_people, recognize_photo};
 
 struct RefFace {
     bbox: BBox,
@@ -110,16 +111,21 @@ fn most_prominent(pipeline: &FacePipeline, name: &str) -> Embedding {
     best.unwrap_or_else(|| panic!("{name}: no face")).embedding
 }
 
-/// face_recognition's test expectations (test_face_recognition.py), through the whole pipeline from the
-/// photos' boxes: obama/obama2 and obama/obama3 are the same person, obama/biden are not.
-#[test]
-fn face_recognitions_expectations_hold_through_the_pipeline() {
+/// The dlib pipeline with the reference boxes as its detector.
+fn reference_box_pipeline() -> FacePipeline {
     let (aligner, net) = stages();
     let mut boxes = BTreeMap::new();
     for (name, faces) in reference() {
         boxes.insert(photo(&name).dimensions(), faces.iter().map(|f| f.bbox).collect());
     }
-    let pipeline = FacePipeline::new(Box::new(ReferenceBoxes(boxes)), Box::new(aligner.clone()), Box::new(Shared(net)));
+    FacePipeline::new(Box::new(ReferenceBoxes(boxes)), Box::new(aligner.clone()), Box::new(Shared(net)))
+}
+
+/// face_recognition's test expectations (test_face_recognition.py), through the whole pipeline from the
+/// photos' boxes: obama/obama2 and obama/obama3 are the same person, obama/biden are not.
+#[test]
+fn face_recognitions_expectations_hold_through_the_pipeline() {
+    let pipeline = reference_box_pipeline();
     let [obama, obama2, obama3, biden] = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"].map(|n| most_prominent(&pipeline, n));
     let d = |a: &Embedding, b: &Embedding| l2(a.as_slice(), b.as_slice());
     eprintln!("obama/obama2 {:.3}, obama/obama3 {:.3}, obama/biden {:.3}", d(&obama, &obama2), d(&obama, &obama3), d(&obama, &biden));
@@ -135,4 +141,26 @@ fn face_recognitions_expectations_hold_through_the_pipeline() {
         eprintln!("{name}: whole path L2 {distance:.4} from dlib's");
         assert!(distance < 0.1, "{name}: {distance}");
     }
+}
+
+/// `compare` and `recognize` (the library functions under the CLI commands) on the same pipeline.
+#[test]
+fn compare_and_recognize_tell_obama_from_biden() {
+    let pipeline = reference_box_pipeline();
+    let path = |name: &str| cache().ensure(name).unwrap();
+    let same = compare_photos(&pipeline, (&path("obama.jpg"), None), (&path("obama2.jpg"), None), None).unwrap();
+    assert!(same.same && same.threshold == RAW_THRESHOLD, "{same:?}");
+    let different = compare_photos(&pipeline, (&path("obama.jpg"), None), (&path("biden.jpg"), None), None).unwrap();
+    assert!(!different.same && different.distance > RAW_THRESHOLD, "{different:?}");
+    assert!(compare_photos(&pipeline, (&path("obama.jpg"), Some(3)), (&path("biden.jpg"), Some(3)), None).is_err());
+
+    let known = tempfile::tempdir().unwrap();
+    std::fs::copy(path("obama.jpg"), known.path().join("barack.jpg")).unwrap();
+    std::fs::copy(path("biden.jpg"), known.path().join("joe.jpg")).unwrap();
+    let (people, errors) = load_known_people(&pipeline, known.path()).unwrap();
+    assert!(errors.is_empty() && people.len() == 2);
+    let found = recognize_photo(&pipeline, &people, &path("obama3.jpg"), RAW_THRESHOLD).unwrap();
+    assert_eq!(found.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(), [Some("barack")]);
+    let strict = recognize_photo(&pipeline, &people, &path("obama3.jpg"), 0.05).unwrap();
+    assert_eq!(strict[0].name, None, "nobody within 0.05: unknown_person");
 }
