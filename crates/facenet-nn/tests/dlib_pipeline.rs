@@ -15,7 +15,7 @@ use facenet_vision::{
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
-use facenet_vision::tasks::{compare_photos, load_known_people, recognize_photo};
+use facenet_vision::tasks::{compare_photos, embed_photos, load_known_people, recognize_photo};
 
 struct RefFace {
     bbox: BBox,
@@ -163,4 +163,40 @@ fn compare_and_recognize_tell_obama_from_biden() {
     assert_eq!(found.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(), [Some("barack")]);
     let strict = recognize_photo(&pipeline, &people, &path("obama3.jpg"), 0.05).unwrap();
     assert_eq!(strict[0].name, None, "nobody within 0.05: unknown_person");
+}
+
+/// Bad and unusual inputs in one batch: each photo gets its own outcome, in order. A text file and a
+/// truncated PNG are errors naming the file; a 1×1 image has no face; 16-bit RGBA and grayscale copies
+/// of a photo are read as RGB and still give the same person.
+#[test]
+fn a_batch_with_bad_inputs_goes_on() {
+    let pipeline = reference_box_pipeline();
+    let dir = tempfile::tempdir().unwrap();
+    let obama = cache().ensure("obama.jpg").unwrap();
+    let original = image::open(&obama).unwrap();
+    let deep = dir.path().join("obama_rgba16.png");
+    image::DynamicImage::ImageRgba16(original.to_rgba16()).save(&deep).unwrap();
+    let gray = dir.path().join("obama_gray.png");
+    original.to_luma8().save(&gray).unwrap();
+    let tiny = dir.path().join("tiny.png");
+    image::RgbImage::new(1, 1).save(&tiny).unwrap();
+    let text = dir.path().join("notes.txt");
+    std::fs::write(&text, "not a photo").unwrap();
+    let cut = dir.path().join("cut.png");
+    std::fs::write(&cut, &std::fs::read(&tiny).unwrap()[..20]).unwrap();
+
+    let paths = vec![obama, text.clone(), tiny, deep, gray, cut.clone()];
+    let outcomes = embed_photos(&pipeline, &paths, false);
+    assert_eq!(outcomes.len(), paths.len());
+    let rows = |i: usize| outcomes[i].1.as_ref().unwrap_or_else(|e| panic!("{e}"));
+    for (i, bad) in [(1, &text), (5, &cut)] {
+        let message = outcomes[i].1.as_ref().unwrap_err().to_string();
+        assert!(message.contains(bad.file_name().unwrap().to_str().unwrap()), "{message}");
+    }
+    assert!(rows(2).is_empty(), "a 1×1 image has no face");
+    let reference = &rows(0)[0].embedding;
+    for i in [3, 4] {
+        let distance = l2(reference, &rows(i)[0].embedding);
+        assert!(distance < RAW_THRESHOLD, "{}: {distance}", paths[i].display());
+    }
 }
