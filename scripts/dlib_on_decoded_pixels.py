@@ -1,4 +1,4 @@
-"""dlib's 5-point landmarks and chips on the pixels facenet decodes, from dlib's reference boxes.
+"""dlib's 5-point landmarks, chips and descriptors on the pixels facenet decodes, from dlib's reference boxes.
 
 JPEG decoders differ by a level or two on ~0.5 % of pixels (libjpeg-turbo, used by dlib's reference through
 PIL, versus the `image` crate's decoder); dlib's tree-based landmark predictor then moves a point by a pixel
@@ -17,6 +17,7 @@ from PIL import Image
 reference, decoded_dir, out_dir = sys.argv[1:4]
 os.makedirs(out_dir, exist_ok=True)
 sp = dlib.shape_predictor(m.pose_predictor_five_point_model_location())
+net = dlib.face_recognition_model_v1(m.face_recognition_model_location())
 photos = json.load(open(reference))["photos"]
 out = {"_about": "dlib 20.0.1 shape_predictor_5_face_landmarks on facenet-decoded pixels, from the reference boxes; "
                   "made by scripts/dlib_on_decoded_pixels.py", "photos": {}}
@@ -27,6 +28,7 @@ for name, photo in photos.items():
         shape = sp(img, dlib.rectangle(*face["box_ltrb"]))
         chip = dlib.get_face_chip(img, shape, size=150, padding=0.25)
         Image.fromarray(chip).save(os.path.join(out_dir, f"{name.rsplit('.', 1)[0]}_{k}.png"))
-        faces.append({"box_ltrb": face["box_ltrb"], "landmarks5": [[shape.part(i).x, shape.part(i).y] for i in range(5)]})
+        faces.append({"box_ltrb": face["box_ltrb"], "landmarks5": [[shape.part(i).x, shape.part(i).y] for i in range(5)],
+                      "descriptor_from_chip": [round(float(v), 7) for v in net.compute_face_descriptor(chip)]})
     out["photos"][name] = {"faces": faces}
 print(json.dumps(out))
