@@ -46,7 +46,7 @@ fn read_reference(fixture: &str) -> BTreeMap<String, Vec<RefFace>> {
             .iter()
             .map(|face| {
                 let b = numbers(&face["box_ltrb"]);
-                let landmarks = face["landmarks5"].as_array().unwrap().iter().map(|p| numbers(p)).map(|p| Point::new(p[0], p[1])).collect();
+                let landmarks = face["landmarks5"].as_array().unwrap().iter().map(numbers).map(|p| Point::new(p[0], p[1])).collect();
                 RefFace { bbox: BBox::new(b[0], b[1], b[2], b[3]), landmarks, descriptor: numbers(&face["descriptor_from_chip"]) }
             })
             .collect();

@@ -161,7 +161,7 @@ impl ChipDetails {
                 landmarks.scheme
             )));
         }
-        if size == 0 || !(padding >= 0.0) {
+        if size == 0 || padding.is_nan() || padding < 0.0 {
             return Err(Error::Invalid(format!("chip size {size} and padding {padding}: need size > 0, padding ≥ 0")));
         }
         let template: Vec<[f64; 2]> = MEAN_FACE_5

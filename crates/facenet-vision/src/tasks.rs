@@ -136,9 +136,12 @@ pub struct Recognition {
     pub distance: Option<f32>,
 }
 
+/// Known people: a name and the embedding of their face.
+pub type KnownPeople = Vec<(String, Embedding)>;
+
 /// The known people: the most prominent face of each photo in `dir`, named by the file's stem. Photos that
 /// fail or hold no face are returned as errors (face_recognition warns and skips them).
-pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(Vec<(String, Embedding)>, Vec<Error>)> {
+pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(KnownPeople, Vec<Error>)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
         .map_err(|source| Error::Io { path: dir.into(), source })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
