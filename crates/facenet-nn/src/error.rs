@@ -1,5 +1,7 @@
 //! The one error type of facenet-nn.
 
+use std::path::PathBuf;
+
 /// Errors of facenet-nn; each message names the file, layer or model involved.
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
@@ -10,6 +12,16 @@ pub enum Error {
     /// An asset could not be located or fetched.
     #[error(transparent)]
     Asset(#[from] facenet_assets::Error),
+    /// A model file that is truncated, corrupt or not the expected network: the file, the layer (as
+    /// dlib prints the network) and the byte offset.
+    #[error("{}: {layer}: {detail}", path.display())]
+    ModelFile { path: PathBuf, layer: String, detail: String },
+    /// Converted weights (safetensors + JSON in the asset cache) that cannot be written or read.
+    #[error("{}: {detail}", path.display())]
+    Weights { path: PathBuf, detail: String },
+    /// Reading or writing a file failed.
+    #[error("{}: {source}", path.display())]
+    Io { path: PathBuf, #[source] source: std::io::Error },
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

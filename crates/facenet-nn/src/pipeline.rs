@@ -3,10 +3,11 @@
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
 use crate::device::default_device;
+use crate::dlib::DlibResNet;
 use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
 use crate::{Error, Result};
 use facenet_assets::Cache;
-use facenet_vision::{Detector, FacePipeline, LoadOptions};
+use facenet_vision::{BoxToDlib, Detector, DlibChipAligner, Embedder, FacePipeline, LoadOptions, ShapePredictor};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -54,11 +55,46 @@ impl Default for PipelineSpec {
     }
 }
 
+/// The asset of dlib's 5-point landmark predictor (the dlib ResNet's aligner).
+pub const SHAPE_PREDICTOR_ASSET: &str = "shape_predictor_5_face_landmarks.dat";
+
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
-    // The detector side is ready; the model side (dlib ResNet, FaceNet checkpoints) plugs in beside it.
-    let _detector = build_detector(spec.detector, cache)?;
-    Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+    let detector = build_detector(spec.detector, cache)?;
+    let pipeline = match &spec.model {
+        ModelSpec::Dlib => {
+            let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
+            FacePipeline::new(detector, Box::new(aligner), Box::new(embedder))
+        }
+        ModelSpec::Checkpoint(path) => return Err(checkpoint_unavailable(path)),
+    };
+    Ok(pipeline.with_load_options(spec.load))
+}
+
+/// The embedding model alone, for inputs that are already aligned chips (`facenet embed --aligned`).
+pub fn build_embedder(model: &ModelSpec, cache: &Cache) -> Result<Box<dyn Embedder>> {
+    match model {
+        ModelSpec::Dlib => Ok(Box::new(DlibResNet::load(cache)?)),
+        ModelSpec::Checkpoint(path) => Err(checkpoint_unavailable(path)),
+    }
+}
+
+fn checkpoint_unavailable(path: &std::path::Path) -> Error {
+    Error::Unavailable(format!("{}: FaceNet checkpoints are not in this build yet", path.display()))
+}
+
+/// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the
+/// network itself (raw descriptors, dlib scale).
+pub fn dlib_stages(cache: &Cache, boxes: BoxToDlib) -> Result<(DlibChipAligner, DlibResNet)> {
+    let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
+    Ok((DlibChipAligner::new(predictor, boxes), DlibResNet::load(cache)?))
+}
+
+/// How each detector's boxes map to the dlib HOG boxes dlib's predictor was trained on.
+fn dlib_boxes_for(detector: DetectorSpec) -> BoxToDlib {
+    match detector {
+        DetectorSpec::Mtcnn => BoxToDlib::MTCNN,
+    }
 }
 
 /// Builds the detector `spec` names, with its default parameters, loading weights from `cache`

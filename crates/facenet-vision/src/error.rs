@@ -15,6 +15,9 @@ pub enum Error {
     /// The declared size exceeds the pixel limit; refused before decoding (decompression bombs).
     #[error("{}: image is {width}×{height} = {pixels} pixels, over the limit of {limit} (raise --max-pixels to allow it)", path.display(), pixels = *width as u64 * *height as u64)]
     TooLarge { path: PathBuf, width: u32, height: u32, limit: u64 },
+    /// A dlib model file (shape predictor) that is truncated or corrupt: the file, the item, the byte offset.
+    #[error("{}: {source}", path.display())]
+    DlibFile { path: PathBuf, #[source] source: crate::DlibFormatError },
     /// An argument outside what the operation accepts.
     #[error("invalid input: {0}")]
     Invalid(String),

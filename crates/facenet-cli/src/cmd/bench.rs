@@ -1,16 +1,19 @@
 //! `facenet bench …`: speed measurements, one subcommand per component.
 
-use super::{bench_detect, Status};
+use super::{bench_detect, bench_embed, Status};
 use crate::output::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
 pub enum BenchCommand {
     /// MTCNN detection, ms per photo (fixture photos and a 1920×1080 photo).
     Detect(bench_detect::BenchDetectArgs),
+    /// Embedding throughput of the dlib ResNet, in chips per second (150×150 chips).
+    Embed(bench_embed::BenchEmbedArgs),
 }
 
 pub fn run(command: BenchCommand, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         BenchCommand::Detect(a) => bench_detect::run(a, ctx),
+        BenchCommand::Embed(a) => bench_embed::run(a, ctx),
     }
 }

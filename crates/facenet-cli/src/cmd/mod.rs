@@ -1,13 +1,17 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
-mod calibrate;
-mod demo;
-mod eval;
 mod bench;
 mod bench_detect;
+mod bench_embed;
+mod calibrate;
+mod compare;
+mod demo;
 mod detect;
+mod embed;
+mod eval;
 mod models;
 pub mod pipeline_args;
+mod recognize;
 
 use crate::output::Ctx;
 
@@ -32,6 +36,12 @@ pub enum Command {
     /// Fetch, list and locate the pretrained models and test photos.
     #[command(subcommand)]
     Models(models::ModelsCommand),
+    /// Embed every face of photos (or aligned chips): one row per face.
+    Embed(embed::EmbedArgs),
+    /// Are the most prominent faces of two photos the same person?
+    Compare(compare::CompareArgs),
+    /// Recognise the faces of unknown photos against a folder of known people (face_recognition style).
+    Recognize(recognize::RecognizeArgs),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
     /// Evaluate verification: k-fold accuracy, VAL @ FAR, ROC, AUC, EER (scores, LFW, YouTube Faces).
@@ -53,6 +63,29 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Eval(c) => eval::run(c, ctx),
         Command::Calibrate(a) => calibrate::run(a, ctx),
         Command::Detect(a) => detect::run(a, ctx),
+        Command::Embed(a) => embed::run(a, ctx),
+        Command::Compare(a) => compare::run(a, ctx),
+        Command::Recognize(a) => recognize::run(a, ctx),
         Command::Bench(c) => bench::run(c, ctx),
     }
+}
+
+/// Splits a batch's outcomes into its rows and a count of failed inputs, reporting each failure (and each
+/// photo without a face) on stderr with the file's name.
+pub fn report_failures<T>(outcomes: Vec<(std::path::PathBuf, facenet_vision::Result<Vec<T>>)>) -> (Vec<T>, usize) {
+    let mut rows = Vec::new();
+    let mut failures = 0;
+    for (path, outcome) in outcomes {
+        match outcome {
+            Ok(found) if found.is_empty() => eprintln!("warning: {}: no face found", path.display()),
+            Ok(found) => rows.extend(found),
+            Err(e) => {
+                let message = e.to_string();
+                let named = path.display().to_string();
+                if message.contains(&named) { eprintln!("error: {message}") } else { eprintln!("error: {named}: {message}") }
+                failures += 1;
+            }
+        }
+    }
+    (rows, failures)
 }

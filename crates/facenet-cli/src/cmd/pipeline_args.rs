@@ -1,8 +1,8 @@
 //! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`), and the
 //! pipeline they build.
 
-use facenet_nn::pipeline::{build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
-use facenet_vision::{FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
+use facenet_nn::pipeline::{build_embedder, build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
+use facenet_vision::{Embedder, FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PipelineArgs {
@@ -30,5 +30,11 @@ impl PipelineArgs {
     pub fn build(&self) -> anyhow::Result<FacePipeline> {
         let cache = facenet_assets::Cache::from_env()?;
         Ok(build_pipeline(&self.spec(), &cache)?)
+    }
+
+    /// Loads only the embedding model, for inputs that are already aligned chips.
+    pub fn build_embedder(&self) -> anyhow::Result<Box<dyn Embedder>> {
+        let cache = facenet_assets::Cache::from_env()?;
+        Ok(build_embedder(&self.model, &cache)?)
     }
 }

@@ -1,0 +1,295 @@
+//! Inference-only CPU kernels on channels-last (NHWC) `f32` activations, for frozen networks whose
+//! weights come from a burn module: convolution as im2col + one `gemm` per block of output rows, with
+//! bias and ReLU fused; max / average pooling without padding; dlib's zero-padded residual add.
+//!
+//! Why: profiling the burn (Flex) forward of the dlib ResNet showed 37 % of the time outside the matrix
+//! products, in per-layer NCHW → NHWC conversion, im2col and the transposed write-back, and its
+//! per-image tiles give 4×4 maps matrices of 16 rows. Here activations stay NHWC from layer to layer,
+//! im2col copies whole channel runs, and rows are blocks of the whole batch. Each kernel is checked
+//! against the burn layer it replaces (tests below and `tests/dlib_resnet.rs`).
+
+use burn::nn::conv::Conv2d;
+use burn::nn::PaddingConfig2d;
+use rayon::prelude::*;
+
+/// A batch of feature maps, `[n, h, w, c]` row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Nhwc {
+    pub data: Vec<f32>,
+    pub n: usize,
+    pub h: usize,
+    pub w: usize,
+    pub c: usize,
+}
+
+impl Nhwc {
+    pub fn zeros(n: usize, h: usize, w: usize, c: usize) -> Self {
+        Self { data: vec![0.0; n * h * w * c], n, h, w, c }
+    }
+
+    fn at(&self, n: usize, y: usize, x: usize) -> usize {
+        ((n * self.h + y) * self.w + x) * self.c
+    }
+}
+
+/// At most this many output rows (positions) per im2col + gemm block, so a block's im2col stays in
+/// cache; blocks are also made small enough that every thread gets the same number.
+const MAX_ROWS_PER_BLOCK: usize = 256;
+
+/// Rows per block for `rows` output rows: a multiple of the thread count of equal blocks of at most
+/// [`MAX_ROWS_PER_BLOCK`] rows (4×4 maps of one image still keep both threads busy).
+fn rows_per_block(rows: usize) -> usize {
+    let threads = rayon::current_num_threads().max(1);
+    let blocks = rows.div_ceil(MAX_ROWS_PER_BLOCK).div_ceil(threads) * threads;
+    rows.div_ceil(blocks).max(1)
+}
+
+/// A square convolution with bias, weights laid out for `patches [rows, k·k·c_in] × weights`.
+#[derive(Debug, Clone)]
+pub struct FrozenConv {
+    /// `[k·k·c_in, c_out]`, rows ordered (ky, kx, c_in) like a patch.
+    weights: Vec<f32>,
+    bias: Vec<f32>,
+    k: usize,
+    stride: usize,
+    pad: usize,
+    c_in: usize,
+    c_out: usize,
+}
+
+impl FrozenConv {
+    /// Copies a burn [`Conv2d`] (square kernel, equal strides, symmetric or no padding, one group).
+    ///
+    /// # Panics
+    /// If the layer is not of that kind: the caller's architecture only builds such layers.
+    pub fn from_conv2d(conv: &Conv2d) -> Self {
+        let [c_out, c_in, kh, kw] = conv.weight.dims();
+        assert!(kh == kw && conv.stride[0] == conv.stride[1] && conv.groups == 1, "the conv should be square, one group");
+        let pad = match conv.padding {
+            PaddingConfig2d::Valid => 0,
+            PaddingConfig2d::Explicit(a, b, c, d) if a == b && b == c && c == d => a,
+            ref other => panic!("the conv should have symmetric explicit padding, not {other:?}"),
+        };
+        let w = conv.weight.val().into_data().try_to_vec::<f32>().expect("weights should be f32");
+        let k = kh;
+        let mut weights = vec![0.0; k * k * c_in * c_out];
+        for co in 0..c_out {
+            for ci in 0..c_in {
+                for ky in 0..k {
+                    for kx in 0..k {
+                        weights[((ky * k + kx) * c_in + ci) * c_out + co] = w[((co * c_in + ci) * k + ky) * k + kx];
+                    }
+                }
+            }
+        }
+        let bias = match &conv.bias {
+            Some(b) => b.val().into_data().try_to_vec::<f32>().expect("bias should be f32"),
+            None => vec![0.0; c_out],
+        };
+        Self { weights, bias, k, stride: conv.stride[0], pad, c_in, c_out }
+    }
+
+    fn out_size(&self, size: usize) -> usize {
+        (size + 2 * self.pad - self.k) / self.stride + 1
+    }
+
+    /// `relu?(conv(x) + bias)`.
+    ///
+    /// # Shapes
+    /// `[n, h, w, c_in]` → `[n, (h + 2p − k)/s + 1, (w + 2p − k)/s + 1, c_out]`
+    pub fn forward(&self, x: &Nhwc, relu: bool) -> Nhwc {
+        assert_eq!(x.c, self.c_in, "input channels should match the conv");
+        let (oh, ow) = (self.out_size(x.h), self.out_size(x.w));
+        let mut out = Nhwc::zeros(x.n, oh, ow, self.c_out);
+        let rows = x.n * oh * ow;
+        let patch = self.k * self.k * self.c_in;
+        let block_rows = rows_per_block(rows);
+        out.data.par_chunks_mut(block_rows * self.c_out).enumerate().for_each(|(block, dst)| {
+            let first = block * block_rows;
+            let count = dst.len() / self.c_out;
+            let mut cols = vec![0.0f32; count * patch];
+            for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
+                self.gather_patch(x, first + i, oh, ow, row);
+            }
+            // SAFETY: `cols` is count × patch, `weights` patch × c_out, `dst` count × c_out, all
+            // row-major and contiguous, as the strides passed say.
+            unsafe {
+                gemm::gemm(
+                    count,
+                    self.c_out,
+                    patch,
+                    dst.as_mut_ptr(),
+                    1,
+                    self.c_out as isize,
+                    false,
+                    cols.as_ptr(),
+                    1,
+                    patch as isize,
+                    self.weights.as_ptr(),
+                    1,
+                    self.c_out as isize,
+                    0.0,
+                    1.0,
+                    false,
+                    false,
+                    false,
+                    gemm::Parallelism::None,
+                );
+            }
+            for row in dst.chunks_exact_mut(self.c_out) {
+                for (v, b) in row.iter_mut().zip(&self.bias) {
+                    *v += b;
+                    if relu && *v < 0.0 {
+                        *v = 0.0;
+                    }
+                }
+            }
+        });
+        out
+    }
+
+    /// The `k × k × c_in` input patch of output position `row` (zeros outside the image).
+    fn gather_patch(&self, x: &Nhwc, row: usize, oh: usize, ow: usize, patch: &mut [f32]) {
+        let (n, oy, ox) = (row / (oh * ow), row / ow % oh, row % ow);
+        for ky in 0..self.k {
+            let y = (oy * self.stride + ky) as isize - self.pad as isize;
+            for kx in 0..self.k {
+                let x_pos = (ox * self.stride + kx) as isize - self.pad as isize;
+                let dst = &mut patch[(ky * self.k + kx) * self.c_in..][..self.c_in];
+                if y < 0 || x_pos < 0 || y as usize >= x.h || x_pos as usize >= x.w {
+                    dst.fill(0.0);
+                } else {
+                    dst.copy_from_slice(&x.data[x.at(n, y as usize, x_pos as usize)..][..self.c_in]);
+                }
+            }
+        }
+    }
+}
+
+/// Max (`max = true`) or average pooling over `k × k` windows with stride `s`, no padding (dlib's
+/// pools with stride ≠ 1): output size `(size − k)/s + 1`.
+pub fn pool(x: &Nhwc, k: usize, s: usize, max: bool) -> Nhwc {
+    let (oh, ow) = ((x.h - k) / s + 1, (x.w - k) / s + 1);
+    let mut out = Nhwc::zeros(x.n, oh, ow, x.c);
+    let scale = 1.0 / (k * k) as f32;
+    out.data.par_chunks_mut(ow * x.c).enumerate().for_each(|(line, dst)| {
+        let (n, oy) = (line / oh, line % oh);
+        for ox in 0..ow {
+            let acc = &mut dst[ox * x.c..][..x.c];
+            acc.fill(if max { f32::NEG_INFINITY } else { 0.0 });
+            for ky in 0..k {
+                for kx in 0..k {
+                    let src = &x.data[x.at(n, oy * s + ky, ox * s + kx)..][..x.c];
+                    for (a, v) in acc.iter_mut().zip(src) {
+                        *a = if max { a.max(*v) } else { *a + v };
+                    }
+                }
+            }
+            if !max {
+                acc.iter_mut().for_each(|a| *a *= scale);
+            }
+        }
+    });
+    out
+}
+
+/// `relu(a + b)` after zero-padding both at the end of every dimension to the larger size (dlib's
+/// `add_prev` followed by `relu`).
+pub fn add_zero_padded_relu(a: &Nhwc, b: &Nhwc) -> Nhwc {
+    let (h, w, c) = (a.h.max(b.h), a.w.max(b.w), a.c.max(b.c));
+    let mut out = Nhwc::zeros(a.n, h, w, c);
+    out.data.par_chunks_mut(w * c).enumerate().for_each(|(line, dst)| {
+        let (n, y) = (line / h, line % h);
+        for x in 0..w {
+            let acc = &mut dst[x * c..][..c];
+            for src in [a, b] {
+                if y < src.h && x < src.w {
+                    let values = &src.data[src.at(n, y, x)..][..src.c];
+                    acc.iter_mut().zip(values).for_each(|(o, v)| *o += v);
+                }
+            }
+            acc.iter_mut().for_each(|v| *v = v.max(0.0));
+        }
+    });
+    out
+}
+
+/// The mean over all positions of each map: `[n, h, w, c]` → `[n, c]` (row-major).
+pub fn global_mean(x: &Nhwc) -> Vec<f32> {
+    let positions = x.h * x.w;
+    let mut out = vec![0.0; x.n * x.c];
+    for (n, dst) in out.chunks_exact_mut(x.c).enumerate() {
+        for pixel in x.data[n * positions * x.c..][..positions * x.c].chunks_exact(x.c) {
+            dst.iter_mut().zip(pixel).for_each(|(o, v)| *o += v);
+        }
+        dst.iter_mut().for_each(|o| *o /= positions as f32);
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::device::default_device;
+    use burn::nn::conv::Conv2dConfig;
+    use burn::nn::pool::{AvgPool2dConfig, MaxPool2dConfig};
+    use burn::prelude::*;
+    use burn::tensor::Distribution;
+
+    fn random_nchw(shape: [usize; 4]) -> Tensor<4> {
+        Tensor::random(shape, Distribution::Normal(0.0, 1.0), &default_device())
+    }
+
+    fn to_nhwc(t: &Tensor<4>) -> Nhwc {
+        let [n, c, h, w] = t.dims();
+        let data = t.clone().permute([0, 2, 3, 1]).into_data().try_to_vec::<f32>().unwrap();
+        Nhwc { data, n, h, w, c }
+    }
+
+    fn assert_close(a: &Nhwc, b: &Nhwc) {
+        assert_eq!((a.n, a.h, a.w, a.c), (b.n, b.h, b.w, b.c));
+        let worst = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        assert!(worst < 1e-4, "largest difference {worst}");
+    }
+
+    #[test]
+    fn conv_equals_burns_for_each_kind_of_dlib_conv() {
+        // (c_in, c_out, k, stride, padding, size): stem, 3×3 same, 3×3 strided at odd and even size.
+        for (c_in, c_out, k, stride, pad, size) in [(3, 8, 7, 2, 0, 23), (5, 6, 3, 1, 1, 9), (4, 7, 3, 2, 0, 9), (4, 7, 3, 2, 0, 8)] {
+            let padding = if pad == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(pad, pad, pad, pad) };
+            let conv = Conv2dConfig::new([c_in, c_out], [k, k]).with_stride([stride, stride]).with_padding(padding).init(&default_device());
+            let x = random_nchw([3, c_in, size, size]);
+            let expected = to_nhwc(&burn::tensor::activation::relu(conv.forward(x.clone())));
+            assert_close(&FrozenConv::from_conv2d(&conv).forward(&to_nhwc(&x), true), &expected);
+        }
+    }
+
+    #[test]
+    fn blocks_are_equal_and_at_most_max_rows() {
+        for rows in [1, 9, 16, 289, 1225, 5184, 331_776] {
+            let per_block = rows_per_block(rows);
+            let blocks = rows.div_ceil(per_block);
+            assert!(per_block <= MAX_ROWS_PER_BLOCK && blocks * per_block - rows < blocks, "{rows} rows: {per_block} per block");
+        }
+    }
+
+    #[test]
+    fn pools_equal_burns_at_odd_and_even_sizes() {
+        for size in [7, 8] {
+            let x = random_nchw([2, 3, size, size]);
+            let max = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init().forward(x.clone());
+            assert_close(&pool(&to_nhwc(&x), 3, 2, true), &to_nhwc(&max));
+            let avg = AvgPool2dConfig::new([2, 2]).with_strides([2, 2]).init().forward(x.clone());
+            assert_close(&pool(&to_nhwc(&x), 2, 2, false), &to_nhwc(&avg));
+        }
+    }
+
+    #[test]
+    fn padded_add_equals_the_burn_version_and_global_mean_averages() {
+        let (a, b) = (random_nchw([2, 4, 3, 3]), random_nchw([2, 2, 4, 4]));
+        let expected = burn::tensor::activation::relu(crate::models::dlib_resnet::add_zero_padded(a.clone(), b.clone()));
+        assert_close(&add_zero_padded_relu(&to_nhwc(&a), &to_nhwc(&b)), &to_nhwc(&expected));
+        let x = Nhwc { data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], n: 1, h: 2, w: 2, c: 2 };
+        assert_eq!(global_mean(&x), vec![4.0, 5.0]);
+    }
+}
