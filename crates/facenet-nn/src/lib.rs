@@ -2,12 +2,25 @@
 //!
 //! - [`device`]: the device networks run on ([`device::default_device`]).
 //! - [`pipeline`]: builds a [`facenet_vision::FacePipeline`] from a model and a detector name.
+//! - [`models`]: the FaceNet networks NN1, NN2, NN3, NN4, NNS1, NNS2 as one [`FaceNet`] type built from a
+//!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
+//!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
+//! - [`loss`]: the triplet loss.
 //!
 //! Later modules hold the FaceNet architectures (NN1…NNS2), the dlib ResNet, MTCNN, weight import from
 //! foreign formats (`import/`), and triplet training (`train/`).
 
 pub mod device;
 mod error;
+pub mod layers;
+pub mod loss;
+pub mod models;
+pub mod options;
 pub mod pipeline;
+pub mod spec;
 
 pub use error::{Error, Result};
+pub use loss::triplet_loss;
+pub use models::{Arch, FaceNet, FaceNetConfig};
+pub use options::ArchOptions;
+pub use spec::{InputSize, Summary};
