@@ -194,13 +194,13 @@ impl Summary {
     /// The table as text, one row per layer, paper style (`output` as rows×cols×depth).
     pub fn to_table(&self) -> String {
         let mut out = format!(
-            "{}  input {}×{}×{}\n{:<16} {:<28} {:>14} {:>12} {:>14}\n",
+            "{}  input {}×{}×{}\n{:<14} {:<40} {:>11} {:>12} {:>14}\n",
             self.arch, self.input[0], self.input[1], self.input[2], "layer", "type", "output", "params", "mult-adds"
         );
         for l in &self.layers {
             let size = format!("{}×{}×{}", l.output[0], l.output[1], l.output[2]);
             out += &format!(
-                "{:<16} {:<28} {:>14} {:>12} {:>14}\n",
+                "{:<14} {:<40} {:>11} {:>12} {:>14}\n",
                 l.name,
                 l.kind,
                 size,
@@ -209,7 +209,7 @@ impl Summary {
             );
         }
         out += &format!(
-            "{:<16} {:<28} {:>14} {:>12} {:>14}\ntotal: {:.2}M params, {:.2}M multiply-adds\n",
+            "{:<14} {:<40} {:>11} {:>12} {:>14}\ntotal: {:.2}M params, {:.2}M multiply-adds\n",
             "total",
             "",
             "",

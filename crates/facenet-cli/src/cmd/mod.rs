@@ -1,6 +1,7 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
 mod demo;
+mod model;
 mod models;
 pub mod pipeline_args;
 
@@ -29,11 +30,15 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Describe the FaceNet architectures (NN1 … NNS2).
+    #[command(subcommand)]
+    Model(model::ModelCommand),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Model(c) => model::run(c, ctx),
     }
 }

@@ -341,8 +341,69 @@ mod tests {
     }
 
     #[test]
+    fn training_step_nn1() {
+        one_training_step_changes_weights(Arch::Nn1, 1);
+    }
+
+    #[test]
+    fn training_step_nn2() {
+        one_training_step_changes_weights(Arch::Nn2, 1);
+    }
+
+    #[test]
+    fn training_step_nn3() {
+        one_training_step_changes_weights(Arch::Nn3, 1);
+    }
+
+    #[test]
     fn training_step_nn4() {
         one_training_step_changes_weights(Arch::Nn4, 2);
+    }
+
+    #[test]
+    fn training_step_nns1() {
+        one_training_step_changes_weights(Arch::Nns1, 2);
+    }
+
+    #[test]
+    fn training_step_nns2() {
+        one_training_step_changes_weights(Arch::Nns2, 3);
+    }
+
+    #[test]
+    fn training_step_without_batch_norm_or_lrn() {
+        let device = Device::flex().autodiff();
+        let options = ArchOptions::new().with_batch_norm(false).with_lrn(None);
+        let model = FaceNetConfig::new(Arch::Nns2).with_options(options).init(&device);
+        let x = Tensor::<4>::random([3, 3, 140, 116], Distribution::Normal(0.0, 1.0), &device);
+        let y = model.forward(x);
+        let [a, p, n] = [0, 1, 2].map(|i| y.clone().narrow(0, i, 1));
+        let grads = triplet_loss(a, p, n, 4.0).backward();
+        let conv1 = match &model.features[0] {
+            Layer::Conv(unit) => unit.conv.weight.grad(&grads).expect("conv1 has a gradient"),
+            other => panic!("conv1 should be a conv, got {other:?}"),
+        };
+        let g = conv1.into_data().try_to_vec::<f32>().unwrap();
+        assert!(g.iter().all(|v| v.is_finite()) && g.iter().any(|v| *v != 0.0));
+    }
+
+    #[test]
+    fn inference_is_deterministic() {
+        let device = Device::flex();
+        for arch in [Arch::Nn4, Arch::Nns2] {
+            let model = FaceNetConfig::new(arch).init(&device);
+            let input = arch.input_size();
+            let x = Tensor::<4>::random([4, 3, input.height, input.width], Distribution::Normal(0.0, 1.0), &device);
+            let first = model.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+            let second = model.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
+            assert_eq!(first, second, "{arch}: same input, same output");
+            // a face's embedding does not depend on the rest of the batch (batch norm uses running stats)
+            let alone = model.forward(x.narrow(0, 1, 1)).into_data().try_to_vec::<f32>().unwrap();
+            let d = arch.spec(128).embedding_dim;
+            for (a, b) in alone.iter().zip(&first[d..2 * d]) {
+                assert!((a - b).abs() < 1e-5, "{arch}: {a} vs {b}");
+            }
+        }
     }
 
     #[test]
