@@ -10,6 +10,9 @@ pub enum Error {
     /// An asset could not be located or fetched.
     #[error(transparent)]
     Asset(#[from] facenet_assets::Error),
+    /// A checkpoint (config or weights) that cannot be read or does not match its config.
+    #[error("{}: {message}", path.display())]
+    Checkpoint { path: std::path::PathBuf, message: String },
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

@@ -6,10 +6,13 @@
 //!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
 //!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
 //! - [`loss`]: the triplet loss.
+//! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
+//!   input tensors as the checkpoint says.
 //!
 //! Later modules hold the FaceNet architectures (NN1…NNS2), the dlib ResNet, MTCNN, weight import from
 //! foreign formats (`import/`), and triplet training (`train/`).
 
+pub mod checkpoint;
 pub mod device;
 mod error;
 pub mod layers;
@@ -17,6 +20,7 @@ pub mod loss;
 pub mod models;
 pub mod options;
 pub mod pipeline;
+pub mod preprocess;
 pub mod spec;
 
 pub use error::{Error, Result};
