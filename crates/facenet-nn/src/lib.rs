@@ -1,6 +1,9 @@
 //! facenet-nn: every network of facenet, in burn (Flex CPU backend; other devices by cargo feature).
 //!
 //! - [`device`]: the device networks run on ([`device::default_device`]).
+//! - [`models::mtcnn`]: MTCNN face detection with 5 landmarks ([`models::mtcnn::Mtcnn`], a
+//!   [`facenet_vision::Detector`]).
+//! - [`import`]: weight import from foreign formats (PyTorch state dicts) into safetensors.
 //! - [`pipeline`]: builds a [`facenet_vision::FacePipeline`] from a model and a detector name.
 //! - [`models`]: the FaceNet networks NN1, NN2, NN3, NN4, NNS1, NNS2 as one [`FaceNet`] type built from a
 //!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
@@ -9,12 +12,12 @@
 //! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
 //!   input tensors as the checkpoint says.
 //!
-//! Later modules hold the FaceNet architectures (NN1…NNS2), the dlib ResNet, MTCNN, weight import from
-//! foreign formats (`import/`), and triplet training (`train/`).
+//! Later modules hold the dlib ResNet and triplet training (`train/`).
 
 pub mod checkpoint;
 pub mod device;
 mod error;
+pub mod import;
 pub mod layers;
 pub mod loss;
 pub mod models;

@@ -2,9 +2,11 @@
 //! model decides the alignment (dlib chips for the dlib ResNet, the checkpoint's own crop for FaceNet).
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
+use crate::device::default_device;
+use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
 use crate::{Error, Result};
 use facenet_assets::Cache;
-use facenet_vision::{FacePipeline, LoadOptions};
+use facenet_vision::{Detector, FacePipeline, LoadOptions};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -54,6 +56,15 @@ impl Default for PipelineSpec {
 
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
-    let _ = cache;
+    // The detector side is ready; the model side (dlib ResNet, FaceNet checkpoints) plugs in beside it.
+    let _detector = build_detector(spec.detector, cache)?;
     Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+}
+
+/// Builds the detector `spec` names, with its default parameters, loading weights from `cache`
+/// (fetched and converted on first use).
+pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detector>> {
+    match spec {
+        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(cache, MtcnnConfig::new(), &default_device())?)),
+    }
 }

@@ -1,6 +1,7 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
 mod demo;
+mod detect;
 mod model;
 mod models;
 pub mod pipeline_args;
@@ -33,6 +34,8 @@ pub enum Command {
     /// Describe the FaceNet architectures (NN1 … NNS2).
     #[command(subcommand)]
     Model(model::ModelCommand),
+    /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
+    Detect(detect::DetectArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -40,5 +43,6 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
         Command::Model(c) => model::run(c, ctx),
+        Command::Detect(a) => detect::run(a, ctx),
     }
 }
