@@ -13,6 +13,7 @@ use crate::{Error, Result};
 use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
+use facenet_vision::align::Aligner;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -27,29 +28,42 @@ pub const FORMAT_VERSION: u32 = 1;
 /// evaluation should write its own into the config.
 pub const DEFAULT_THRESHOLD: f32 = 1.1;
 
-/// How a detected face is cut out for the network.
-#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
-#[serde(rename_all = "snake_case")]
-pub enum AlignMode {
-    /// The detector's box, grown by the margin and widened to the input's aspect ratio (the paper's
-    /// "tight crop").
-    Tight,
-    /// A similarity transform of the five landmarks onto a template (the paper: "can improve performance
-    /// slightly").
-    Similarity,
-}
-
-/// The crop a model was trained on.
+/// How a detected face is cut out for the network: the parameters of a [`facenet_vision::align::Aligner`]
+/// at the network's input size, as `facenet detect --align … --margin …` writes dataset crops.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize, Deserialize)]
-pub struct Alignment {
-    pub mode: AlignMode,
-    /// Growth of the face box as a fraction of its size (0.2: 10 % more on every side).
-    pub margin: f32,
+#[serde(tag = "mode", rename_all = "snake_case")]
+pub enum Alignment {
+    /// The paper's tight crop: the box grown by `margin` pixels in total, resized to `resize × resize`,
+    /// centre-cropped to the (square) input.
+    Tight { margin: f32, resize: u32 },
+    /// Similarity alignment of the 5 landmarks to the template; `margin` is the fraction of the short side
+    /// left on each side (the paper: alignment "can improve performance slightly").
+    Similarity { margin: f64 },
 }
 
-impl Default for Alignment {
-    fn default() -> Self {
-        Self { mode: AlignMode::Tight, margin: 0.2 }
+impl Alignment {
+    /// The defaults of `facenet detect` at `input`: a square input gets the tight crop (margin 44 px,
+    /// resize side·182/160, davidsandberg's ratio); a non-square one (NNS2) similarity alignment, margin 0.
+    pub fn default_for(input: InputSize) -> Self {
+        if input.height == input.width {
+            Alignment::Tight { margin: 44.0, resize: (input.width * 182 / 160) as u32 }
+        } else {
+            Alignment::Similarity { margin: 0.0 }
+        }
+    }
+
+    /// The aligner producing `input`-sized crops.
+    pub fn aligner(&self, input: InputSize) -> Result<Aligner> {
+        let (w, h) = (input.width as u32, input.height as u32);
+        Ok(match *self {
+            Alignment::Tight { margin, resize } if w == h => Aligner::tight(w, margin, resize)?,
+            Alignment::Tight { .. } => {
+                return Err(Error::Vision(facenet_vision::Error::Invalid(format!(
+                    "the tight crop needs a square input, the model takes {w}×{h}; use similarity alignment"
+                ))));
+            }
+            Alignment::Similarity { margin } => Aligner::similarity(w, h, margin)?,
+        })
     }
 }
 
@@ -72,16 +86,17 @@ pub struct CheckpointConfig {
 }
 
 impl CheckpointConfig {
-    /// Defaults for `model`: id `facenet-<arch>-<d>d`, fixed standardisation, tight crop with 20 %
-    /// margin, step 0, threshold [`DEFAULT_THRESHOLD`].
+    /// Defaults for `model`: id `facenet-<arch>-<d>d`, fixed standardisation, [`Alignment::default_for`]
+    /// its input, step 0, threshold [`DEFAULT_THRESHOLD`].
     pub fn new(model: FaceNetConfig) -> Self {
+        let input = model.arch.input_size();
         Self {
             format_version: FORMAT_VERSION,
             id: format!("facenet-{}-{}d", model.arch, model.embedding_dim),
-            input: model.arch.input_size(),
+            input,
+            alignment: Alignment::default_for(input),
             model,
             preprocessing: Preprocessing::Fixed,
-            alignment: Alignment::default(),
             step: 0,
             threshold: DEFAULT_THRESHOLD,
         }
@@ -110,8 +125,8 @@ impl CheckpointConfig {
         if !(self.threshold.is_finite() && self.threshold > 0.0) {
             return Err(format!("threshold {} must be finite and > 0", self.threshold));
         }
-        if !(self.alignment.margin.is_finite() && self.alignment.margin >= 0.0) {
-            return Err(format!("alignment margin {} must be finite and ≥ 0", self.alignment.margin));
+        if let Err(e) = self.alignment.aligner(self.input) {
+            return Err(format!("alignment {:?}: {e}", self.alignment));
         }
         self.preprocessing.validate()
     }

@@ -10,12 +10,14 @@
 //!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
 //! - [`loss`]: the triplet loss.
 //! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
-//!   input tensors as the checkpoint says.
+//!   input tensors as the checkpoint says; [`embedder::FaceNetEmbedder`]: a checkpoint as a
+//!   [`facenet_vision::Embedder`].
 //!
 //! Later modules hold the dlib ResNet and triplet training (`train/`).
 
 pub mod checkpoint;
 pub mod device;
+pub mod embedder;
 mod error;
 pub mod import;
 pub mod layers;

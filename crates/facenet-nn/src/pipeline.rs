@@ -6,7 +6,8 @@ use crate::device::default_device;
 use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
 use crate::{Error, Result};
 use facenet_assets::Cache;
-use facenet_vision::{Detector, FacePipeline, LoadOptions};
+use crate::embedder::FaceNetEmbedder;
+use facenet_vision::{Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -56,9 +57,25 @@ impl Default for PipelineSpec {
 
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
-    // The detector side is ready; the model side (dlib ResNet, FaceNet checkpoints) plugs in beside it.
-    let _detector = build_detector(spec.detector, cache)?;
-    Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+    match &spec.model {
+        ModelSpec::Checkpoint(path) => {
+            // load the model first: a bad checkpoint is reported before any detector weights are fetched
+            let (embedder, aligner) = checkpoint_stages(path)?;
+            let detector = build_detector(spec.detector, cache)?;
+            Ok(FacePipeline::new(detector, aligner, embedder).with_load_options(spec.load.clone()))
+        }
+        ModelSpec::Dlib => {
+            let _detector = build_detector(spec.detector, cache)?;
+            Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+        }
+    }
+}
+
+/// The embedder and aligner of a FaceNet checkpoint: the crop and preprocessing it was trained with.
+pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, Box<dyn FaceAligner>)> {
+    let embedder = FaceNetEmbedder::load(path, &default_device())?;
+    let aligner = embedder.aligner()?;
+    Ok((Box::new(embedder), Box::new(aligner)))
 }
 
 /// Builds the detector `spec` names, with its default parameters, loading weights from `cache`
