@@ -102,6 +102,14 @@ pub fn conv_cost(c_in: usize, c_out: usize, kernel: usize, out_h: usize, out_w: 
 }
 
 impl LayerSpec {
+    /// A stride-1 `kernel × kernel` conv to `out` channels.
+    pub const fn conv(out: usize, kernel: usize) -> Self {
+        LayerSpec::Conv { out, kernel, stride: 1 }
+    }
+
+    /// The 3×3 stride-2 max pool every table uses between stages.
+    pub const MAX_POOL_3X3_2: Self = LayerSpec::Pool { kind: PoolKind::Max, kernel: 3, stride: 2 };
+
     /// Output shape, weights and multiply-adds for an input of shape `input`.
     pub fn cost(&self, input: MapShape) -> (MapShape, u64, u64) {
         let (c, h, w) = input;

@@ -220,21 +220,17 @@ pub struct InceptionConfig {
     pub layers: Vec<NamedLayer>,
 }
 
-fn max_pool_3x3_2() -> LayerSpec {
-    LayerSpec::Pool { kind: PoolKind::Max, kernel: 3, stride: 2 }
-}
-
 impl InceptionConfig {
     /// NN2, Table 2 row by row, at 224×224.
     pub fn nn2() -> Self {
         use LayerSpec::{Conv, GlobalAvgPool, Inception as Module, Lrn};
         let layers = vec![
             NamedLayer::new("conv1", Conv { out: 64, kernel: 7, stride: 2 }),
-            NamedLayer::new("pool1", max_pool_3x3_2()),
+            NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
             NamedLayer::new("norm1", Lrn),
             NamedLayer::new("inception_2", Module(row(0, 64, 192, 0, 0, None, 1))),
             NamedLayer::new("norm2", Lrn),
-            NamedLayer::new("pool2", max_pool_3x3_2()),
+            NamedLayer::new("pool2", LayerSpec::MAX_POOL_3X3_2),
             NamedLayer::new("inception_3a", Module(row(64, 96, 128, 16, 32, max_proj(32), 1))),
             NamedLayer::new("inception_3b", Module(row(64, 96, 128, 32, 64, l2_proj(64), 1))),
             NamedLayer::new("inception_3c", Module(row(0, 128, 256, 32, 64, MAX_PASS, 2))),

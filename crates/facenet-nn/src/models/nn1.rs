@@ -12,32 +12,30 @@
 //! | here (`facenet model summary --arch nn1`) | 140.0M (140,006,592) | 1.606B (1,605,944,064) |
 //! | paper | 140M | 1.6B |
 
-use crate::layers::PoolKind;
 use crate::spec::{FcSpec, InputSize, LayerSpec, NamedLayer, NetSpec};
 
 /// Table 1 with an `embedding_dim`-D embedding.
 pub fn spec(embedding_dim: usize) -> NetSpec {
-    use LayerSpec::{Conv, Lrn, Pool};
-    let conv = |out, kernel| Conv { out, kernel, stride: 1 };
-    let max_pool = || Pool { kind: PoolKind::Max, kernel: 3, stride: 2 };
+    use LayerSpec::{Conv, Lrn};
+    let conv = LayerSpec::conv;
     let features = vec![
         NamedLayer::new("conv1", Conv { out: 64, kernel: 7, stride: 2 }),
-        NamedLayer::new("pool1", max_pool()),
+        NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("rnorm1", Lrn),
         NamedLayer::new("conv2a", conv(64, 1)),
         NamedLayer::new("conv2", conv(192, 3)),
         NamedLayer::new("rnorm2", Lrn),
-        NamedLayer::new("pool2", max_pool()),
+        NamedLayer::new("pool2", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("conv3a", conv(192, 1)),
         NamedLayer::new("conv3", conv(384, 3)),
-        NamedLayer::new("pool3", max_pool()),
+        NamedLayer::new("pool3", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("conv4a", conv(384, 1)),
         NamedLayer::new("conv4", conv(256, 3)),
         NamedLayer::new("conv5a", conv(256, 1)),
         NamedLayer::new("conv5", conv(256, 3)),
         NamedLayer::new("conv6a", conv(256, 1)),
         NamedLayer::new("conv6", conv(256, 3)),
-        NamedLayer::new("pool4", max_pool()),
+        NamedLayer::new("pool4", LayerSpec::MAX_POOL_3X3_2),
     ];
     let maxout = |name: &str| FcSpec { name: name.into(), out: 32 * 128, pieces: 2 };
     NetSpec {

@@ -19,22 +19,20 @@
 //! | fc (embedding) | 128 | 114,688 | 0.11M |
 //! | **total** | | **4,290,736 (4.29M; paper 4.3M)** | **19.5M (paper 20M)** |
 
-use crate::layers::PoolKind;
 use crate::spec::{FcSpec, InputSize, LayerSpec, NamedLayer, NetSpec};
 
 /// The NNS2 reconstruction with an `embedding_dim`-D embedding.
 pub fn spec(embedding_dim: usize) -> NetSpec {
-    use LayerSpec::{Conv, Lrn, Pool};
-    let conv = |out, kernel| Conv { out, kernel, stride: 1 };
-    let max_pool = || Pool { kind: PoolKind::Max, kernel: 3, stride: 2 };
+    use LayerSpec::{Conv, Lrn};
+    let conv = LayerSpec::conv;
     let features = vec![
         NamedLayer::new("conv1", Conv { out: 16, kernel: 5, stride: 2 }),
-        NamedLayer::new("pool1", max_pool()),
+        NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("norm1", Lrn),
         NamedLayer::new("conv2", conv(32, 3)),
-        NamedLayer::new("pool2", max_pool()),
+        NamedLayer::new("pool2", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("conv3", conv(48, 3)),
-        NamedLayer::new("pool3", max_pool()),
+        NamedLayer::new("pool3", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("conv4", conv(64, 3)),
     ];
     NetSpec {
