@@ -8,6 +8,18 @@
 //! The PyTorch twin of the NN4 figures is `scripts/bench_nn4_torch.py` (same layers, same batch, same
 //! threads). Batch 64 trains on 21 triplets (rows 0–20 anchors, 21–41 positives, 42–62 negatives; row 63
 //! goes through the network too), as the twin does.
+//!
+//! Measured 2026-11-28 on the 2-core development machine while six other builds ran (load average 11–14),
+//! so absolute figures are several times below an idle machine's; compare them only with each other.
+//!
+//! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
+//! |---|---|---|---|---|---|---|
+//! | inference, batch 1 | 1.06 | 1.25 | 2.28 | 6.16 | 5.77 | 26.3 |
+//! | inference, batch 32 | 1.21 | 1.11 | 2.40 | 7.36 | 6.82 | 33.6 |
+//! | training, batch 64 | | | | 5.41 | | |
+//!
+//! PyTorch 2.15 twin under the same load (2 threads): NN4 training 2.3 img/s, inference 0.8 (batch 1) and
+//! 6.2 (batch 32) img/s.
 
 use burn::optim::{AdaGradConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};
