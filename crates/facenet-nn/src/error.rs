@@ -22,6 +22,9 @@ pub enum Error {
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
     Io { path: PathBuf, #[source] source: std::io::Error },
+    /// A checkpoint (config or weights) that cannot be read or does not match its config.
+    #[error("{}: {message}", path.display())]
+    Checkpoint { path: std::path::PathBuf, message: String },
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

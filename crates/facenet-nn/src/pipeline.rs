@@ -7,7 +7,8 @@ use crate::dlib::DlibResNet;
 use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
 use crate::{Error, Result};
 use facenet_assets::Cache;
-use facenet_vision::{BoxToDlib, Detector, DlibChipAligner, Embedder, FacePipeline, LoadOptions, ShapePredictor};
+use crate::embedder::FaceNetEmbedder;
+use facenet_vision::{BoxToDlib, Detector, DlibChipAligner, Embedder, FaceAligner, FacePipeline, LoadOptions, ShapePredictor};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -60,27 +61,34 @@ pub const SHAPE_PREDICTOR_ASSET: &str = "shape_predictor_5_face_landmarks.dat";
 
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
-    let detector = build_detector(spec.detector, cache)?;
-    let pipeline = match &spec.model {
-        ModelSpec::Dlib => {
-            let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
-            FacePipeline::new(detector, Box::new(aligner), Box::new(embedder))
+    match &spec.model {
+        ModelSpec::Checkpoint(path) => {
+            // load the model first: a bad checkpoint is reported before any detector weights are fetched
+            let (embedder, aligner) = checkpoint_stages(path)?;
+            let detector = build_detector(spec.detector, cache)?;
+            Ok(FacePipeline::new(detector, aligner, embedder).with_load_options(spec.load))
         }
-        ModelSpec::Checkpoint(path) => return Err(checkpoint_unavailable(path)),
-    };
-    Ok(pipeline.with_load_options(spec.load))
+        ModelSpec::Dlib => {
+            let detector = build_detector(spec.detector, cache)?;
+            let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
+            Ok(FacePipeline::new(detector, Box::new(aligner), Box::new(embedder)).with_load_options(spec.load))
+        }
+    }
 }
 
 /// The embedding model alone, for inputs that are already aligned chips (`facenet embed --aligned`).
 pub fn build_embedder(model: &ModelSpec, cache: &Cache) -> Result<Box<dyn Embedder>> {
     match model {
         ModelSpec::Dlib => Ok(Box::new(DlibResNet::load(cache)?)),
-        ModelSpec::Checkpoint(path) => Err(checkpoint_unavailable(path)),
+        ModelSpec::Checkpoint(path) => Ok(Box::new(FaceNetEmbedder::load(path, &default_device())?)),
     }
 }
 
-fn checkpoint_unavailable(path: &std::path::Path) -> Error {
-    Error::Unavailable(format!("{}: FaceNet checkpoints are not in this build yet", path.display()))
+/// The embedder and aligner of a FaceNet checkpoint: the crop and preprocessing it was trained with.
+pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, Box<dyn FaceAligner>)> {
+    let embedder = FaceNetEmbedder::load(path, &default_device())?;
+    let aligner = embedder.aligner()?;
+    Ok((Box::new(embedder), Box::new(aligner)))
 }
 
 /// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the

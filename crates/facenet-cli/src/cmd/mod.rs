@@ -9,6 +9,7 @@ mod demo;
 mod detect;
 mod embed;
 mod eval;
+mod model;
 mod models;
 pub mod pipeline_args;
 mod recognize;
@@ -49,6 +50,9 @@ pub enum Command {
     Eval(eval::EvalCommand),
     /// The threshold that reaches a target FAR on your own labelled pairs.
     Calibrate(calibrate::CalibrateArgs),
+    /// Describe the FaceNet architectures (NN1 … NNS2).
+    #[command(subcommand)]
+    Model(model::ModelCommand),
     /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
     Detect(detect::DetectArgs),
     /// Measure speed.
@@ -62,6 +66,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Demo(a) => demo::run(a, ctx),
         Command::Eval(c) => eval::run(c, ctx),
         Command::Calibrate(a) => calibrate::run(a, ctx),
+        Command::Model(c) => model::run(c, ctx),
         Command::Detect(a) => detect::run(a, ctx),
         Command::Embed(a) => embed::run(a, ctx),
         Command::Compare(a) => compare::run(a, ctx),

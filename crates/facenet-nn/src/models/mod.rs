@@ -2,7 +2,15 @@
 //! (see [`crate::import`]).
 //!
 //! - [`dlib_resnet`]: dlib's face recognition ResNet (150×150 chip → 128-D).
+//! - [`facenet`]: the FaceNet networks as one type, [`FaceNet`], built from a [`FaceNetConfig`] naming an
+//!   [`Arch`]: [`nn1`] (Table 1), [`inception`] (NN2, NN3, NN4, NNS1), [`nns2`].
 //! - [`mtcnn`]: MTCNN face detection with 5 landmarks (P-Net, R-Net, O-Net).
 
 pub mod dlib_resnet;
+pub mod facenet;
+pub mod inception;
 pub mod mtcnn;
+pub mod nn1;
+pub mod nns2;
+
+pub use facenet::{Arch, FaceNet, FaceNetConfig, Layer};

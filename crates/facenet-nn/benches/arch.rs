@@ -1,0 +1,76 @@
+//! Speed of every FaceNet architecture on the Flex CPU backend: inference img/s at batch 1 and 32, and
+//! one NN4 training step (forward, triplet loss, backward, AdaGrad) at batch 64, in img/s.
+//!
+//! ```text
+//! RAYON_NUM_THREADS=2 cargo bench -p facenet-nn --bench arch            # all
+//! RAYON_NUM_THREADS=2 cargo bench -p facenet-nn --bench arch -- nn4     # one architecture
+//! ```
+//! The PyTorch twin of the NN4 figures is `scripts/bench_nn4_torch.py` (same layers, same batch, same
+//! threads). Batch 64 trains on 21 triplets (rows 0–20 anchors, 21–41 positives, 42–62 negatives; row 63
+//! goes through the network too), as the twin does.
+//!
+//! Measured 2026-11-28 on the 2-core development machine while six other builds ran (load average 11–14),
+//! so absolute figures are several times below an idle machine's; compare them only with each other.
+//!
+//! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
+//! |---|---|---|---|---|---|---|
+//! | inference, batch 1 | 1.06 | 1.25 | 2.28 | 6.16 | 5.77 | 26.3 |
+//! | inference, batch 32 | 1.21 | 1.11 | 2.40 | 7.36 | 6.82 | 33.6 |
+//! | training, batch 64 | | | | 5.41 | | |
+//!
+//! PyTorch 2.15 twin under the same load (2 threads): NN4 training 2.3 img/s, inference 0.8 (batch 1) and
+//! 6.2 (batch 32) img/s.
+
+use burn::optim::{AdaGradConfig, GradientsParams};
+use burn::tensor::{Device, Distribution, Tensor};
+use criterion::{criterion_group, criterion_main, Criterion, Throughput};
+use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
+use std::time::Duration;
+
+fn random_batch(arch: Arch, batch: usize, device: &Device) -> Tensor<4> {
+    let input = arch.input_size();
+    Tensor::random([batch, 3, input.height, input.width], Distribution::Normal(0.0, 1.0), device)
+}
+
+fn inference(c: &mut Criterion) {
+    let device = Device::flex();
+    let mut group = c.benchmark_group("inference");
+    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    for arch in Arch::ALL {
+        let model = FaceNetConfig::new(arch).init(&device);
+        for batch in [1, 32] {
+            let x = random_batch(arch, batch, &device);
+            group.throughput(Throughput::Elements(batch as u64));
+            group.bench_function(format!("{arch}/batch{batch}"), |b| {
+                b.iter(|| model.forward(x.clone()).into_data())
+            });
+        }
+    }
+    group.finish();
+}
+
+fn training(c: &mut Criterion) {
+    let device = Device::flex().autodiff();
+    let (batch, triplets) = (64, 21);
+    let mut group = c.benchmark_group("training");
+    group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(15));
+    group.throughput(Throughput::Elements(batch as u64));
+    let arch = Arch::Nn4;
+    let mut model = Some(FaceNetConfig::new(arch).init(&device));
+    let mut optim = AdaGradConfig::new().init();
+    let x = random_batch(arch, batch, &device);
+    group.bench_function(format!("{arch}/batch{batch}"), |b| {
+        b.iter(|| {
+            let m = model.take().expect("the model is put back after every step");
+            let y = m.forward(x.clone()); // [64, 128]
+            let [a, p, n] = [0, 1, 2].map(|i| y.clone().narrow(0, i * triplets, triplets));
+            let loss = triplet_loss(a, p, n, 0.2);
+            let grads = GradientsParams::from_grads(loss.backward(), &m);
+            model = Some(optim.step(0.05, m, grads));
+        })
+    });
+    group.finish();
+}
+
+criterion_group!(benches, training, inference);
+criterion_main!(benches);
