@@ -1,6 +1,10 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod cluster;
 mod demo;
+mod enroll;
+pub mod gallery;
+mod identify;
 mod models;
 pub mod pipeline_args;
 
@@ -29,11 +33,26 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Add photos of a person (or a folder per person) to the gallery.
+    Enroll(enroll::EnrollArgs),
+    /// Name the faces in photos from the gallery, or `unknown`.
+    Identify(identify::IdentifyArgs),
+    /// List, show, remove, rename, export and import gallery subjects.
+    Gallery(gallery::GalleryArgs),
+    /// Group the faces of a photo collection by person.
+    Cluster(cluster::ClusterArgs),
+    /// Score clustering thresholds against a gallery's known identities.
+    ClusterEval(cluster::ClusterEvalArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Enroll(a) => enroll::run(a, ctx),
+        Command::Identify(a) => identify::run(a, ctx),
+        Command::Gallery(a) => gallery::run(a, ctx),
+        Command::Cluster(a) => cluster::run(a, ctx),
+        Command::ClusterEval(a) => cluster::run_eval(a, ctx),
     }
 }
