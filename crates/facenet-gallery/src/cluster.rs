@@ -108,6 +108,21 @@ pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbIma
     Ok(sheet)
 }
 
+/// Writes `cluster_NNN.png`, the contact sheet of each cluster, into `dir`; returns their paths.
+pub fn write_contact_sheets(clusters: &[Cluster], dir: &Path, load: &LoadOptions) -> Result<Vec<PathBuf>> {
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+    clusters
+        .iter()
+        .map(|cluster| {
+            let path = dir.join(format!("cluster_{:03}.png", cluster.id));
+            contact_sheet(&cluster.faces, load)?
+                .save(&path)
+                .map_err(|e| Error::Io { path: path.clone(), source: std::io::Error::other(e) })?;
+            Ok(path)
+        })
+        .collect()
+}
+
 /// The face's box grown by 20 %, made square, clamped to the photo, scaled to TILE × TILE.
 fn face_tile(photo: &RgbImage, bbox: &BBox) -> RgbImage {
     let centre = bbox.center();

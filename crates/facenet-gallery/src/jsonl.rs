@@ -11,7 +11,7 @@ use std::path::Path;
 
 const FORMAT: &str = "facenet-gallery";
 const VERSION: u32 = 1;
-/// Faces of one subject enrolled per transaction on import.
+/// Faces enrolled per transaction on import.
 const IMPORT_BATCH: usize = 1_000;
 
 #[derive(Debug, Serialize, Deserialize)]
@@ -54,7 +54,7 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
     }
     gallery.bind_model(&header.model)?;
     let mut report = ImportReport { faces: 0 };
-    let mut batch: (String, Vec<NewFace>) = (String::new(), Vec::new());
+    let mut batch: Vec<(String, NewFace)> = Vec::with_capacity(IMPORT_BATCH);
     for (number, line) in lines {
         let line = line.map_err(|source| Error::Io { path: input_name.into(), source })?;
         if line.trim().is_empty() {
@@ -64,21 +64,19 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
         if face.model_id != header.model.id {
             return Err(bad(number, format!("face of model {:?} in an export of {:?}", face.model_id, header.model.id)));
         }
-        if face.subject != batch.0 || batch.1.len() == IMPORT_BATCH {
+        batch.push((face.subject, face.face));
+        if batch.len() == IMPORT_BATCH {
             report.faces += flush(gallery, &mut batch).map_err(|e| bad(number, e.to_string()))?;
-            batch.0 = face.subject;
         }
-        batch.1.push(face.face);
     }
     report.faces += flush(gallery, &mut batch)?;
     Ok(report)
 }
 
-fn flush(gallery: &mut Gallery, (subject, faces): &mut (String, Vec<NewFace>)) -> Result<usize> {
-    if faces.is_empty() {
-        return Ok(0);
-    }
-    let n = gallery.enroll(subject, faces)?.len();
-    faces.clear();
+/// Enrols and empties `batch`; returns how many faces went in.
+fn flush(gallery: &mut Gallery, batch: &mut Vec<(String, NewFace)>) -> Result<usize> {
+    let items: Vec<(&str, &NewFace)> = batch.iter().map(|(s, f)| (s.as_str(), f)).collect();
+    let n = gallery.enroll_batch(&items)?.len();
+    batch.clear();
     Ok(n)
 }

@@ -9,6 +9,7 @@ use facenet_core::Embedding;
 use facenet_vision::{BBox, Detection, FaceLandmarks, FaceRecord, ModelInfo};
 use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
 use serde::{Deserialize, Serialize};
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 use std::time::Duration;
 
@@ -164,27 +165,41 @@ impl Gallery {
     /// Enrols `faces` as `subject` (created if new) in one transaction; returns their ids. When this
     /// returns, the faces are on disk.
     pub fn enroll(&mut self, subject: &str, faces: &[NewFace]) -> Result<Vec<i64>> {
+        let items: Vec<(&str, &NewFace)> = faces.iter().map(|f| (subject, f)).collect();
+        self.enroll_batch(&items)
+    }
+
+    /// Enrols (subject, face) pairs, subjects created as needed, all in one transaction (bulk loads:
+    /// one commit for many faces); returns the face ids in order.
+    pub fn enroll_batch(&mut self, items: &[(&str, &NewFace)]) -> Result<Vec<i64>> {
         let model = self.require_model()?.clone();
-        if subject.trim().is_empty() {
-            return Err(Error::Invalid("subject name: empty".into()));
-        }
-        for face in faces {
+        for (subject, face) in items {
+            if subject.trim().is_empty() {
+                return Err(Error::Invalid("subject name: empty".into()));
+            }
             check_embedding(&model, &face.embedding)?;
         }
         let path = self.path.clone();
         let sql = |e| Error::Sqlite { path: path.clone(), source: e };
         let tx = self.conn.transaction().map_err(sql)?;
-        let subject_id = match tx.query_row(schema::SUBJECT_ID, [subject], |r| r.get::<_, i64>(0)).optional().map_err(sql)? {
-            Some(id) => id,
-            None => {
-                tx.execute(schema::INSERT_SUBJECT, params![subject, unix_now()]).map_err(sql)?;
-                tx.last_insert_rowid()
-            }
-        };
-        let mut ids = Vec::with_capacity(faces.len());
+        let mut ids = Vec::with_capacity(items.len());
         {
+            let mut find_subject = tx.prepare_cached(schema::SUBJECT_ID).map_err(sql)?;
+            let mut insert_subject = tx.prepare_cached(schema::INSERT_SUBJECT).map_err(sql)?;
             let mut insert = tx.prepare_cached(schema::INSERT_FACE).map_err(sql)?;
-            for face in faces {
+            let mut subject_ids: HashMap<&str, i64> = HashMap::new();
+            for &(subject, face) in items {
+                let subject_id = match subject_ids.get(subject) {
+                    Some(&id) => id,
+                    None => {
+                        let id = match find_subject.query_row([subject], |r| r.get::<_, i64>(0)).optional().map_err(sql)? {
+                            Some(id) => id,
+                            None => insert_subject.insert(params![subject, unix_now()]).map_err(sql)?,
+                        };
+                        subject_ids.insert(subject, id);
+                        id
+                    }
+                };
                 face_params(subject_id, &model, face).insert(&mut insert).map_err(sql)?;
                 ids.push(tx.last_insert_rowid());
             }

@@ -4,11 +4,15 @@ mod bench;
 mod bench_detect;
 mod bench_embed;
 mod calibrate;
+mod cluster;
 mod compare;
 mod demo;
 mod detect;
 mod embed;
+mod enroll;
 mod eval;
+pub mod gallery;
+mod identify;
 mod model;
 mod models;
 pub mod pipeline_args;
@@ -58,6 +62,16 @@ pub enum Command {
     /// Measure speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Add photos of a person (or a folder per person) to the gallery.
+    Enroll(enroll::EnrollArgs),
+    /// Name the faces in photos from the gallery, or `unknown`.
+    Identify(identify::IdentifyArgs),
+    /// List, show, remove, rename, export and import gallery subjects.
+    Gallery(gallery::GalleryArgs),
+    /// Group the faces of a photo collection by person.
+    Cluster(cluster::ClusterArgs),
+    /// Score clustering thresholds against a gallery's known identities.
+    ClusterEval(cluster::ClusterEvalArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -72,6 +86,11 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Compare(a) => compare::run(a, ctx),
         Command::Recognize(a) => recognize::run(a, ctx),
         Command::Bench(c) => bench::run(c, ctx),
+        Command::Enroll(a) => enroll::run(a, ctx),
+        Command::Identify(a) => identify::run(a, ctx),
+        Command::Gallery(a) => gallery::run(a, ctx),
+        Command::Cluster(a) => cluster::run(a, ctx),
+        Command::ClusterEval(a) => cluster::run_eval(a, ctx),
     }
 }
 

@@ -1,0 +1,137 @@
+//! `facenet cluster`: group an unlabelled photo collection by person, with a contact sheet per cluster;
+//! and `facenet cluster-eval`: score clustering against a gallery's known identities to pick a threshold.
+
+use super::gallery::DbArg;
+use super::pipeline_args::PipelineArgs;
+use super::Status;
+use crate::output::Ctx;
+use facenet_gallery::cluster::{cluster_records, evaluate, link_clusters, write_contact_sheets, Cluster, ClusterMethod, ClusterOptions};
+use facenet_gallery::photos::find_photos;
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, Clone, Copy, clap::ValueEnum)]
+pub enum MethodArg {
+    /// Average-linkage agglomerative clustering cut at the threshold (at most 30,000 faces).
+    Agglomerative,
+    /// dlib's Chinese whispers on the graph of pairs closer than the threshold.
+    ChineseWhispers,
+}
+
+impl From<MethodArg> for ClusterMethod {
+    fn from(arg: MethodArg) -> Self {
+        match arg {
+            MethodArg::Agglomerative => ClusterMethod::Agglomerative,
+            MethodArg::ChineseWhispers => ClusterMethod::ChineseWhispers,
+        }
+    }
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClusterArgs {
+    /// Folders (searched recursively) or photos.
+    #[arg(value_name = "DIR", required = true)]
+    dirs: Vec<PathBuf>,
+    /// Where to write the clusters (JSON: a list of {id, faces: [{path, face, box}]}).
+    #[arg(long, value_name = "FILE")]
+    out: PathBuf,
+    /// Faces farther apart than this are different people (default: the model's threshold).
+    #[arg(long)]
+    threshold: Option<f32>,
+    #[arg(long, value_enum, default_value = "agglomerative")]
+    method: MethodArg,
+    /// Also make OUT_DIR/cluster_NNN/ folders of links to each cluster's photos.
+    #[arg(long, value_name = "OUT_DIR")]
+    link: Option<PathBuf>,
+    /// Where the contact sheets go (default: a `<out>.sheets` folder beside --out).
+    #[arg(long, value_name = "DIR")]
+    sheets: Option<PathBuf>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    let photos = find_photos(&args.dirs)?;
+    anyhow::ensure!(!photos.is_empty(), "no photos in {:?}", args.dirs);
+    let pipeline = args.pipeline.build()?;
+    let info = pipeline.model_info().clone();
+    let mut records = Vec::new();
+    let mut failures = 0;
+    for result in pipeline.process_paths(&photos) {
+        match result {
+            Ok(faces) => records.extend(faces),
+            Err(e) => {
+                failures += 1;
+                eprintln!("error: {e}");
+            }
+        }
+    }
+    let options = ClusterOptions::new(args.method.into(), args.threshold.unwrap_or(info.threshold), info.metric);
+    let clusters = cluster_records(&records, &options)?;
+    write_json(&args.out, &clusters)?;
+    let sheets_dir = args.sheets.clone().unwrap_or_else(|| sibling(&args.out, ".sheets"));
+    write_contact_sheets(&clusters, &sheets_dir, &args.pipeline.spec().load)?;
+    if let Some(dir) = &args.link {
+        link_clusters(&clusters, dir)?;
+    }
+    if ctx.json {
+        ctx.print_json(&clusters)?;
+    } else {
+        println!("{} faces in {} photos → {} clusters; {} and contact sheets in {}", records.len(), photos.len(), clusters.len(), args.out.display(), sheets_dir.display());
+    }
+    Ok(Status::from_failures(failures))
+}
+
+#[derive(Debug, clap::Args)]
+pub struct ClusterEvalArgs {
+    /// A gallery whose subjects are the true identities.
+    #[command(flatten)]
+    db: DbArg,
+    /// Thresholds to try, comma-separated (default: 0.5×, 0.75×, 1×, 1.25×, 1.5× the gallery model's).
+    #[arg(long, value_delimiter = ',')]
+    threshold: Vec<f32>,
+    #[arg(long, value_enum, default_value = "agglomerative")]
+    method: MethodArg,
+}
+
+pub fn run_eval(args: ClusterEvalArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    let gallery = args.db.open()?;
+    let model = gallery.require_model()?.clone();
+    let (mut embeddings, mut labels) = (Vec::new(), Vec::new());
+    gallery.for_each_face(1_000, |face| {
+        embeddings.push(face.face.embedding.into_vec());
+        labels.push(face.subject);
+        Ok(())
+    })?;
+    let thresholds = if args.threshold.is_empty() { [0.5, 0.75, 1.0, 1.25, 1.5].map(|f| f * model.threshold).to_vec() } else { args.threshold };
+    let rows = evaluate(&embeddings, &labels, &thresholds, &ClusterOptions::new(args.method.into(), 0.0, model.metric))?;
+    if ctx.json {
+        ctx.print_json(&rows)?;
+        return Ok(Status::Ok);
+    }
+    println!("{} faces of {} identities ({:?}, model {})", embeddings.len(), gallery.subjects()?.len(), model.metric, model.id);
+    println!("{:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}", "threshold", "clusters", "pair P", "pair R", "pair F", "B³ P", "B³ R", "B³ F");
+    for r in &rows {
+        println!(
+            "{:>9.3} {:>8} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4}",
+            r.threshold, r.clusters, r.pairwise.precision, r.pairwise.recall, r.pairwise.f, r.bcubed.precision, r.bcubed.recall, r.bcubed.f
+        );
+    }
+    Ok(Status::Ok)
+}
+
+fn write_json(path: &PathBuf, clusters: &[Cluster]) -> anyhow::Result<()> {
+    #[derive(Serialize)]
+    struct ClusterFile<'a> {
+        clusters: &'a [Cluster],
+    }
+    let json = serde_json::to_string_pretty(&ClusterFile { clusters })?;
+    std::fs::write(path, json).map_err(|e| anyhow::anyhow!("{}: {e}", path.display()))
+}
+
+/// `clusters.json` → `clusters.json<suffix>` beside it.
+fn sibling(path: &std::path::Path, suffix: &str) -> PathBuf {
+    let mut name = path.as_os_str().to_owned();
+    name.push(suffix);
+    PathBuf::from(name)
+}

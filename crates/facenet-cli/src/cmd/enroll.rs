@@ -1,0 +1,82 @@
+//! `facenet enroll`: add photos of a person (or a folder-per-person tree) to the gallery.
+//! Resumable: photos whose sha256 is already enrolled are skipped.
+
+use super::gallery::DbArg;
+use super::pipeline_args::PipelineArgs;
+use super::Status;
+use crate::output::Ctx;
+use facenet_gallery::photos::{enroll_photo, identity_folders, EnrolOutcome};
+use facenet_gallery::{Gallery, GalleryModel};
+use indicatif::{ProgressBar, ProgressStyle};
+use serde::Serialize;
+use std::path::PathBuf;
+
+#[derive(Debug, clap::Args)]
+#[command(group(clap::ArgGroup::new("input").required(true).args(["name", "from_dir"])))]
+pub struct EnrollArgs {
+    #[command(flatten)]
+    db: DbArg,
+    /// The person in the photos.
+    #[arg(long, requires = "images")]
+    name: Option<String>,
+    /// Photos of NAME (the most prominent face of each is enrolled).
+    #[arg(value_name = "IMG", conflicts_with = "from_dir")]
+    images: Vec<PathBuf>,
+    /// A folder with one subfolder per person, named after them, holding their photos.
+    #[arg(long, value_name = "DIR")]
+    from_dir: Option<PathBuf>,
+    #[command(flatten)]
+    pipeline: PipelineArgs,
+}
+
+#[derive(Serialize)]
+struct Row {
+    path: PathBuf,
+    subject: String,
+    #[serde(flatten)]
+    outcome: Option<EnrolOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    error: Option<String>,
+}
+
+pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    let jobs: Vec<(String, PathBuf)> = match (&args.name, &args.from_dir) {
+        (Some(name), _) => args.images.iter().map(|p| (name.clone(), p.clone())).collect(),
+        (None, Some(dir)) => identity_folders(dir)?.into_iter().flat_map(|(name, photos)| photos.into_iter().map(move |p| (name.clone(), p))).collect(),
+        (None, None) => anyhow::bail!("give --name NAME IMG… or --from-dir DIR"),
+    };
+    let pipeline = args.pipeline.build()?;
+    let mut gallery = Gallery::open_for(&args.db.path()?, &GalleryModel::from(pipeline.model_info()))?;
+    let progress = ProgressBar::new(jobs.len() as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}<{eta}]").expect("the progress template should parse"),
+    );
+    let mut rows = Vec::with_capacity(jobs.len());
+    let mut failures = 0;
+    for (subject, path) in jobs {
+        progress.set_message(subject.clone());
+        let row = match enroll_photo(&mut gallery, &pipeline, &subject, &path) {
+            Ok(outcome) => Row { path, subject, outcome: Some(outcome), error: None },
+            Err(e) => {
+                failures += 1;
+                progress.suspend(|| eprintln!("error: {e}"));
+                Row { path, subject, outcome: None, error: Some(e.to_string()) }
+            }
+        };
+        progress.inc(1);
+        rows.push(row);
+    }
+    progress.finish_and_clear();
+    if ctx.json {
+        ctx.print_json(&rows)?;
+    } else {
+        let count = |f: fn(&EnrolOutcome) -> bool| rows.iter().filter(|r| r.outcome.as_ref().is_some_and(f)).count();
+        println!(
+            "enrolled {}, already enrolled {}, no face {}, failed {failures} — {}",
+            count(|o| matches!(o, EnrolOutcome::Enrolled { .. })),
+            count(|o| matches!(o, EnrolOutcome::AlreadyEnrolled)),
+            count(|o| matches!(o, EnrolOutcome::NoFace)),
+            gallery.path().display()
+        );
+    }
+    Ok(Status::from_failures(failures))
+}
