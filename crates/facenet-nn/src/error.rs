@@ -16,7 +16,8 @@ pub enum Error {
     /// dlib prints the network) and the byte offset.
     #[error("{}: {layer}: {detail}", path.display())]
     ModelFile { path: PathBuf, layer: String, detail: String },
-    /// Converted weights (safetensors + JSON in the asset cache) that cannot be written or read.
+    /// A weight file that cannot be read, converted or written (missing, truncated, corrupt, wrong
+    /// shapes), including the converted safetensors + JSON in the asset cache.
     #[error("{}: {detail}", path.display())]
     Weights { path: PathBuf, detail: String },
     /// Reading or writing a file failed.
@@ -24,19 +25,16 @@ pub enum Error {
     Io { path: PathBuf, #[source] source: std::io::Error },
     /// A checkpoint (config or weights) that cannot be read or does not match its config.
     #[error("{}: {message}", path.display())]
-    Checkpoint { path: std::path::PathBuf, message: String },
+    Checkpoint { path: PathBuf, message: String },
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),
-    /// A weight file could not be read or converted (missing, truncated, corrupt, wrong shapes).
-    #[error("{}: cannot load weights: {message}", path.display())]
-    Weights { path: std::path::PathBuf, message: String },
 }
 
 impl Error {
     /// A [`Error::Weights`] for the file at `path`.
     pub(crate) fn weights(path: &std::path::Path, message: impl std::fmt::Display) -> Self {
-        Error::Weights { path: path.into(), message: message.to_string() }
+        Error::Weights { path: path.into(), detail: format!("cannot load weights: {message}") }
     }
 }
 

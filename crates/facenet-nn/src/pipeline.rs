@@ -5,7 +5,7 @@
 use crate::device::default_device;
 use crate::dlib::DlibResNet;
 use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
-use crate::{Error, Result};
+use crate::Result;
 use facenet_assets::Cache;
 use crate::embedder::FaceNetEmbedder;
 use facenet_vision::{BoxToDlib, Detector, DlibChipAligner, Embedder, FaceAligner, FacePipeline, LoadOptions, ShapePredictor};
