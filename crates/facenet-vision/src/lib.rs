@@ -13,6 +13,7 @@ mod geometry;
 mod image_io;
 mod pipeline;
 mod stages;
+pub mod synth;
 
 pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
 pub use error::{Error, Result};

@@ -3,6 +3,7 @@
 mod demo;
 mod models;
 pub mod pipeline_args;
+mod synth;
 
 use crate::output::Ctx;
 
@@ -29,11 +30,14 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Render synthetic identities (procedural faces) as a folder-per-identity training/test set.
+    Synth(synth::SynthArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Synth(a) => synth::run(a, ctx),
     }
 }
