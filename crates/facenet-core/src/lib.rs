@@ -2,6 +2,7 @@
 //!
 //! - [`Embedding`]: an embedding vector (FaceNet's f(x) ∈ Rᵈ, L2-normalised, or a model's raw descriptor).
 //! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
+//! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
 //!
 //! Later modules hold verification metrics and protocols (LFW, YTF), clustering and triplet-mining math;
 //! all of them work over `&[f32]` so every model and every store can use them.
@@ -14,6 +15,7 @@
 //! ```
 
 pub mod distance;
+pub mod metrics;
 mod embedding;
 mod error;
 
