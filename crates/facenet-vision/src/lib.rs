@@ -7,6 +7,8 @@
 //! The traits keep the stages swappable: MTCNN or another detector, dlib chips or FaceNet crops, the dlib
 //! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
 
+pub mod baseline;
+pub mod dataset;
 mod detection;
 mod error;
 mod geometry;

@@ -1,0 +1,102 @@
+//! Turning a photo file into a network-ready face: decode ([`crate::load_rgb`]), then either resize an
+//! aligned crop or detect and align the most prominent face with a [`Detector`] and [`FaceAligner`].
+
+use super::{Augment, FaceDataset};
+use crate::{load_rgb, Detector, Error, FaceAligner, LoadOptions, Result};
+use facenet_core::mining::Sample;
+use image::{imageops, RgbImage};
+use rand::SeedableRng;
+use rand_chacha::ChaCha8Rng;
+use rayon::prelude::*;
+use std::path::Path;
+use std::sync::Arc;
+
+/// What the photos on disk are.
+#[derive(Clone)]
+pub enum Preprocess {
+    /// Already aligned face crops: only resized to the input size.
+    Crops,
+    /// Raw photos: the most prominent detected face is aligned (then resized to the input size).
+    Detect { detector: Arc<dyn Detector>, aligner: Arc<dyn FaceAligner> },
+}
+
+impl std::fmt::Debug for Preprocess {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(match self {
+            Preprocess::Crops => "Crops",
+            Preprocess::Detect { .. } => "Detect",
+        })
+    }
+}
+
+/// Loads photos as `size × size` faces.
+#[derive(Debug, Clone)]
+pub struct FaceLoader {
+    pub preprocess: Preprocess,
+    pub size: u32,
+    pub options: LoadOptions,
+}
+
+impl FaceLoader {
+    /// A loader for aligned crops.
+    pub fn crops(size: u32) -> Self {
+        Self { preprocess: Preprocess::Crops, size, options: LoadOptions::default() }
+    }
+
+    /// The face of one photo; errors name the file (unreadable, no face found).
+    pub fn load(&self, path: &Path) -> Result<RgbImage> {
+        let photo = load_rgb(path, &self.options)?;
+        let face = match &self.preprocess {
+            Preprocess::Crops => photo,
+            Preprocess::Detect { detector, aligner } => {
+                let detections = detector.detect(&photo)?;
+                let best = detections.iter().max_by(|a, b| a.prominence().total_cmp(&b.prominence()));
+                let best = best.ok_or_else(|| Error::Stage(format!("{}: no face found", path.display())))?;
+                aligner.align(&photo, best)?.image
+            }
+        };
+        Ok(if face.dimensions() == (self.size, self.size) { face } else { imageops::resize(&face, self.size, self.size, imageops::FilterType::Triangle) })
+    }
+
+    /// Loads `samples` of `dataset` in parallel, each augmented with an RNG seeded by (`seed`, position),
+    /// so a batch is the same whatever the thread count.
+    pub fn load_batch(&self, dataset: &FaceDataset, samples: &[Sample], augment: &Augment, seed: u64) -> Result<Vec<RgbImage>> {
+        samples
+            .par_iter()
+            .enumerate()
+            .map(|(i, s)| {
+                let path = dataset.identities.get(s.identity).and_then(|id| id.photos.get(s.image));
+                let path = path.ok_or_else(|| Error::Invalid(format!("sample {s:?} is not in {}", dataset.root.display())))?;
+                let face = self.load(path)?;
+                let mut rng = ChaCha8Rng::seed_from_u64(seed ^ (i as u64).wrapping_mul(0x9e37_79b9_7f4a_7c15));
+                Ok(augment.apply(&face, &mut rng))
+            })
+            .collect()
+    }
+}
+
+/// Photos (all `S × S`) as one `[n, 3, S, S]` row-major buffer, standardised as FaceNet's trainers do:
+/// (v − 127.5) / 128, so inputs lie in about [−1, 1].
+pub fn to_nchw(photos: &[RgbImage]) -> Vec<f32> {
+    let mut out = Vec::with_capacity(photos.iter().map(|p| p.len()).sum());
+    for photo in photos {
+        for channel in 0..3 {
+            out.extend(photo.pixels().map(|p| (p.0[channel] as f32 - 127.5) / 128.0));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn nchw_puts_channels_first() {
+        let photo = RgbImage::from_fn(2, 1, |x, _| image::Rgb([x as u8 * 255, 0, 255]));
+        let v = to_nchw(&[photo]);
+        assert_eq!(v.len(), 6);
+        assert_eq!(&v[..2], &[-127.5 / 128.0, 127.5 / 128.0]);
+        assert_eq!(v[4], 127.5 / 128.0);
+    }
+}
