@@ -29,18 +29,19 @@ impl std::fmt::Debug for Preprocess {
     }
 }
 
-/// Loads photos as `size × size` faces.
+/// Loads photos as `width × height` faces (a network's input size).
 #[derive(Debug, Clone)]
 pub struct FaceLoader {
     pub preprocess: Preprocess,
-    pub size: u32,
+    pub width: u32,
+    pub height: u32,
     pub options: LoadOptions,
 }
 
 impl FaceLoader {
     /// A loader for aligned crops.
-    pub fn crops(size: u32) -> Self {
-        Self { preprocess: Preprocess::Crops, size, options: LoadOptions::default() }
+    pub fn crops(width: u32, height: u32) -> Self {
+        Self { preprocess: Preprocess::Crops, width, height, options: LoadOptions::default() }
     }
 
     /// The face of one photo; errors name the file (unreadable, no face found).
@@ -55,7 +56,7 @@ impl FaceLoader {
                 aligner.align(&photo, best)?.image
             }
         };
-        Ok(if face.dimensions() == (self.size, self.size) { face } else { imageops::resize(&face, self.size, self.size, imageops::FilterType::Triangle) })
+        Ok(fit(&face, self.width, self.height))
     }
 
     /// Loads `samples` of `dataset` in parallel, each augmented with an RNG seeded by (`seed`, position),
@@ -75,7 +76,18 @@ impl FaceLoader {
     }
 }
 
-/// Photos (all `S × S`) as one `[n, 3, S, S]` row-major buffer, standardised as FaceNet's trainers do:
+/// `face` scaled to cover `width × height`, then centre-cropped to it (the aspect ratio is kept).
+fn fit(face: &RgbImage, width: u32, height: u32) -> RgbImage {
+    if face.dimensions() == (width, height) {
+        return face.clone();
+    }
+    let scale = (width as f32 / face.width() as f32).max(height as f32 / face.height() as f32);
+    let (w, h) = (((face.width() as f32 * scale).round() as u32).max(width), ((face.height() as f32 * scale).round() as u32).max(height));
+    let resized = imageops::resize(face, w, h, imageops::FilterType::Triangle);
+    imageops::crop_imm(&resized, (w - width) / 2, (h - height) / 2, width, height).to_image()
+}
+
+/// Photos (all `W × H`) as one `[n, 3, H, W]` row-major buffer, standardised as FaceNet's trainers do:
 /// (v − 127.5) / 128, so inputs lie in about [−1, 1].
 pub fn to_nchw(photos: &[RgbImage]) -> Vec<f32> {
     let mut out = Vec::with_capacity(photos.iter().map(|p| p.len()).sum());
@@ -90,6 +102,14 @@ pub fn to_nchw(photos: &[RgbImage]) -> Vec<f32> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn fit_keeps_aspect_and_reaches_the_size() {
+        let square = RgbImage::from_fn(20, 20, |x, _| image::Rgb([x as u8 * 10, 0, 0]));
+        let fitted = fit(&square, 8, 10);
+        assert_eq!(fitted.dimensions(), (8, 10));
+        assert!(fitted.get_pixel(0, 5).0[0] > 0, "the left edge is cropped, not squeezed");
+    }
 
     #[test]
     fn nchw_puts_channels_first() {

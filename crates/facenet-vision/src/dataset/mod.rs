@@ -134,7 +134,7 @@ mod tests {
         std::fs::write(dir.path().join("0001/notes.txt"), b"ignored").unwrap();
         std::fs::remove_file(dir.path().join("0002/0001.png")).unwrap();
         std::fs::remove_file(dir.path().join("0002/0002.png")).unwrap();
-        let (dataset, report) = FaceDataset::open(dir.path(), &FaceLoader::crops(24)).unwrap();
+        let (dataset, report) = FaceDataset::open(dir.path(), &FaceLoader::crops(24, 24)).unwrap();
         assert_eq!(dataset.identities.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["0001", "0003"]);
         assert_eq!(dataset.photos_per_identity(), [2, 3]);
         assert_eq!(report.unreadable.len(), 1);
@@ -145,8 +145,8 @@ mod tests {
     #[test]
     fn missing_or_empty_root_is_an_error_naming_it() {
         let dir = tempfile::tempdir().unwrap();
-        let err = FaceDataset::open(dir.path(), &FaceLoader::crops(24)).unwrap_err();
+        let err = FaceDataset::open(dir.path(), &FaceLoader::crops(24, 24)).unwrap_err();
         assert!(err.to_string().contains(&dir.path().display().to_string()));
-        assert!(FaceDataset::open(&dir.path().join("absent"), &FaceLoader::crops(24)).is_err());
+        assert!(FaceDataset::open(&dir.path().join("absent"), &FaceLoader::crops(24, 24)).is_err());
     }
 }
