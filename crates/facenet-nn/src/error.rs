@@ -10,9 +10,22 @@ pub enum Error {
     /// An asset could not be located or fetched.
     #[error(transparent)]
     Asset(#[from] facenet_assets::Error),
+    /// A checkpoint (config or weights) that cannot be read or does not match its config.
+    #[error("{}: {message}", path.display())]
+    Checkpoint { path: std::path::PathBuf, message: String },
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),
+    /// A weight file could not be read or converted (missing, truncated, corrupt, wrong shapes).
+    #[error("{}: cannot load weights: {message}", path.display())]
+    Weights { path: std::path::PathBuf, message: String },
+}
+
+impl Error {
+    /// A [`Error::Weights`] for the file at `path`.
+    pub(crate) fn weights(path: &std::path::Path, message: impl std::fmt::Display) -> Self {
+        Error::Weights { path: path.into(), message: message.to_string() }
+    }
 }
 
 /// Result with facenet-nn's [`Error`].

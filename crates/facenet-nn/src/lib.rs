@@ -1,13 +1,35 @@
 //! facenet-nn: every network of facenet, in burn (Flex CPU backend; other devices by cargo feature).
 //!
 //! - [`device`]: the device networks run on ([`device::default_device`]).
+//! - [`models::mtcnn`]: MTCNN face detection with 5 landmarks ([`models::mtcnn::Mtcnn`], a
+//!   [`facenet_vision::Detector`]).
+//! - [`import`]: weight import from foreign formats (PyTorch state dicts) into safetensors.
 //! - [`pipeline`]: builds a [`facenet_vision::FacePipeline`] from a model and a detector name.
+//! - [`models`]: the FaceNet networks NN1, NN2, NN3, NN4, NNS1, NNS2 as one [`FaceNet`] type built from a
+//!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
+//!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
+//! - [`loss`]: the triplet loss.
+//! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
+//!   input tensors as the checkpoint says; [`embedder::FaceNetEmbedder`]: a checkpoint as a
+//!   [`facenet_vision::Embedder`].
 //!
-//! Later modules hold the FaceNet architectures (NN1…NNS2), the dlib ResNet, MTCNN, weight import from
-//! foreign formats (`import/`), and triplet training (`train/`).
+//! Later modules hold the dlib ResNet and triplet training (`train/`).
 
+pub mod checkpoint;
 pub mod device;
+pub mod embedder;
 mod error;
+pub mod import;
+pub mod layers;
+pub mod loss;
+pub mod models;
+pub mod options;
 pub mod pipeline;
+pub mod preprocess;
+pub mod spec;
 
 pub use error::{Error, Result};
+pub use loss::triplet_loss;
+pub use models::{Arch, FaceNet, FaceNetConfig};
+pub use options::ArchOptions;
+pub use spec::{InputSize, Summary};

@@ -2,9 +2,12 @@
 //! model decides the alignment (dlib chips for the dlib ResNet, the checkpoint's own crop for FaceNet).
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
+use crate::device::default_device;
+use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
 use crate::{Error, Result};
 use facenet_assets::Cache;
-use facenet_vision::{FacePipeline, LoadOptions};
+use crate::embedder::FaceNetEmbedder;
+use facenet_vision::{Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -54,6 +57,31 @@ impl Default for PipelineSpec {
 
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
-    let _ = cache;
-    Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+    match &spec.model {
+        ModelSpec::Checkpoint(path) => {
+            // load the model first: a bad checkpoint is reported before any detector weights are fetched
+            let (embedder, aligner) = checkpoint_stages(path)?;
+            let detector = build_detector(spec.detector, cache)?;
+            Ok(FacePipeline::new(detector, aligner, embedder).with_load_options(spec.load.clone()))
+        }
+        ModelSpec::Dlib => {
+            let _detector = build_detector(spec.detector, cache)?;
+            Err(Error::Unavailable(format!("no pipeline for {:?} with {:?} in this build yet", spec.model, spec.detector)))
+        }
+    }
+}
+
+/// The embedder and aligner of a FaceNet checkpoint: the crop and preprocessing it was trained with.
+pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, Box<dyn FaceAligner>)> {
+    let embedder = FaceNetEmbedder::load(path, &default_device())?;
+    let aligner = embedder.aligner()?;
+    Ok((Box::new(embedder), Box::new(aligner)))
+}
+
+/// Builds the detector `spec` names, with its default parameters, loading weights from `cache`
+/// (fetched and converted on first use).
+pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detector>> {
+    match spec {
+        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(cache, MtcnnConfig::new(), &default_device())?)),
+    }
 }

@@ -7,9 +7,12 @@
 //! The traits keep the stages swappable: MTCNN or another detector, dlib chips or FaceNet crops, the dlib
 //! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
 
+pub mod align;
 pub mod baseline;
 pub mod dataset;
+mod detect;
 mod detection;
+pub mod draw;
 mod error;
 mod geometry;
 mod image_io;
@@ -17,6 +20,8 @@ mod pipeline;
 mod stages;
 pub mod synth;
 
+pub use align::{AlignMode, Aligner};
+pub use detect::{detect_path, detect_paths, write_annotated};
 pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
 pub use error::{Error, Result};
 pub use geometry::{BBox, Point};

@@ -1,6 +1,8 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
 mod demo;
+mod detect;
+mod model;
 mod models;
 pub mod pipeline_args;
 mod synth;
@@ -30,6 +32,11 @@ pub enum Command {
     Models(models::ModelsCommand),
     /// Run the main pipeline on the bundled test photos (fetches what is missing first).
     Demo(demo::DemoArgs),
+    /// Describe the FaceNet architectures (NN1 … NNS2).
+    #[command(subcommand)]
+    Model(model::ModelCommand),
+    /// Find faces (MTCNN): boxes, scores, 5 landmarks; draw them, or write aligned crops of a dataset.
+    Detect(detect::DetectArgs),
     /// Render synthetic identities (procedural faces) as a folder-per-identity training/test set.
     Synth(synth::SynthArgs),
 }
@@ -38,6 +45,8 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         Command::Models(c) => models::run(c, ctx),
         Command::Demo(a) => demo::run(a, ctx),
+        Command::Model(c) => model::run(c, ctx),
+        Command::Detect(a) => detect::run(a, ctx),
         Command::Synth(a) => synth::run(a, ctx),
     }
 }

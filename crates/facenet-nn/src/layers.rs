@@ -1,0 +1,265 @@
+//! The building blocks every FaceNet network shares: [`ConvUnit`] (conv + optional batch norm + ReLU),
+//! [`Pool`] (max or [`L2Pool`]), [`Lrn`], [`Fc`] (dense or maxout) and [`l2_normalize`].
+//! Their open parameters come from [`crate::options::ArchOptions`]; the formulas are stated on each type.
+
+use crate::options::{ArchOptions, LrnOptions};
+use burn::module::Module;
+use burn::nn::conv::{Conv2d, Conv2dConfig};
+use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
+use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
+use burn::tensor::activation::relu;
+use burn::tensor::module::avg_pool2d;
+use burn::tensor::ops::AvgPoolOptions;
+use burn::tensor::{Device, Tensor};
+use serde::{Deserialize, Serialize};
+
+/// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
+pub fn same_padding(kernel: usize) -> PaddingConfig2d {
+    let p = kernel / 2;
+    PaddingConfig2d::Explicit(p, p, p, p)
+}
+
+/// Output side of a "same"-padded conv or pool: `(n + 2⌊k/2⌋ − k) / s + 1` (= `⌈n / s⌉` for odd `k`).
+pub fn same_output(n: usize, kernel: usize, stride: usize) -> usize {
+    (n + 2 * (kernel / 2) - kernel) / stride + 1
+}
+
+/// A `kernel × kernel` convolution with "same" padding, then batch norm (if enabled), then ReLU.
+#[derive(Module, Debug)]
+pub struct ConvUnit {
+    pub conv: Conv2d,
+    pub bn: Option<BatchNorm>,
+}
+
+impl ConvUnit {
+    /// `channels_in → channels_out`; the conv has a bias only when there is no batch norm.
+    pub fn new(
+        channels_in: usize,
+        channels_out: usize,
+        kernel: usize,
+        stride: usize,
+        options: &ArchOptions,
+        device: &Device,
+    ) -> Self {
+        let conv = Conv2dConfig::new([channels_in, channels_out], [kernel, kernel])
+            .with_stride([stride, stride])
+            .with_padding(same_padding(kernel))
+            .with_bias(!options.batch_norm)
+            .with_initializer(options.init.initializer())
+            .init(device);
+        let bn = options.batch_norm.then(|| BatchNormConfig::new(channels_out).init(device));
+        Self { conv, bn }
+    }
+
+    /// # Shapes
+    /// `[b, c_in, h, w]` → `[b, c_out, ⌈h/s⌉, ⌈w/s⌉]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let x = self.conv.forward(x);
+        let x = match &self.bn {
+            Some(bn) => bn.forward(x),
+            None => x,
+        };
+        relu(x)
+    }
+}
+
+/// Which pooling a table row names: "m" (max) or "L2".
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+pub enum PoolKind {
+    Max,
+    L2,
+}
+
+/// L2 pooling: `y = sqrt(Σ_window x² + ε)` over a `kernel × kernel` window, zero padding ("same").
+#[derive(Module, Debug)]
+pub struct L2Pool {
+    pub kernel: usize,
+    pub stride: usize,
+    pub epsilon: f64,
+}
+
+impl L2Pool {
+    /// # Shapes
+    /// `[b, c, h, w]` → `[b, c, ⌈h/s⌉, ⌈w/s⌉]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let k = self.kernel;
+        let options = AvgPoolOptions::new([k, k])
+            .with_stride([self.stride, self.stride])
+            .with_padding([k / 2, k / 2])
+            .with_count_include_pad(true);
+        // mean over the window × window area = sum over the window (padding counts as zeros)
+        avg_pool2d(x.square(), options).mul_scalar((k * k) as f64).add_scalar(self.epsilon).sqrt()
+    }
+}
+
+/// A max or L2 pool with "same" padding.
+#[derive(Module, Debug)]
+pub enum Pool {
+    Max(MaxPool2d),
+    L2(L2Pool),
+}
+
+impl Pool {
+    pub fn new(kind: PoolKind, kernel: usize, stride: usize, options: &ArchOptions) -> Self {
+        match kind {
+            PoolKind::Max => Pool::Max(
+                MaxPool2dConfig::new([kernel, kernel])
+                    .with_strides([stride, stride])
+                    .with_padding(same_padding(kernel))
+                    .init(),
+            ),
+            PoolKind::L2 => Pool::L2(L2Pool { kernel, stride, epsilon: options.l2_pool_epsilon }),
+        }
+    }
+
+    /// # Shapes
+    /// `[b, c, h, w]` → `[b, c, ⌈h/s⌉, ⌈w/s⌉]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        match self {
+            Pool::Max(pool) => pool.forward(x),
+            Pool::L2(pool) => pool.forward(x),
+        }
+    }
+}
+
+/// Local response normalisation across channels:
+/// `y_c = x_c / (k + α/size · Σ_{c' ∈ window(c)} x_{c'}²)^β`, the window centred on `c`, zero outside.
+#[derive(Module, Debug)]
+pub struct Lrn {
+    pub size: usize,
+    pub alpha: f64,
+    pub beta: f64,
+    pub k: f64,
+}
+
+impl Lrn {
+    pub fn new(options: &LrnOptions) -> Self {
+        Self { size: options.size, alpha: options.alpha, beta: options.beta, k: options.k }
+    }
+
+    /// # Shapes
+    /// `[b, c, h, w]` → `[b, c, h, w]`
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        let [b, c, h, w] = x.dims();
+        let before = (self.size - 1) / 2;
+        let after = self.size - 1 - before;
+        let squared = x.clone().square();
+        // zero channels on both sides, then the window sum is a sum of `size` shifted slices
+        let device = x.device();
+        let padded = Tensor::cat(
+            vec![Tensor::zeros([b, before, h, w], &device), squared, Tensor::zeros([b, after, h, w], &device)],
+            1,
+        );
+        let window_sum = (0..self.size)
+            .map(|shift| padded.clone().narrow(1, shift, c))
+            .reduce(|sum, slice| sum + slice)
+            .expect("an LRN window should have at least one channel");
+        x / window_sum.mul_scalar(self.alpha / self.size as f64).add_scalar(self.k).powf_scalar(self.beta)
+    }
+}
+
+/// A fully connected layer with ReLU (`pieces == 1`) or maxout over `pieces` adjacent units
+/// (`y_i = max_j (W x + b)_{pieces·i + j}`, Goodfellow et al. 2013; NN1's fc1/fc2 use `pieces = 2`).
+#[derive(Module, Debug)]
+pub struct Fc {
+    pub linear: Linear,
+    pub pieces: usize,
+}
+
+impl Fc {
+    pub fn new(inputs: usize, outputs: usize, pieces: usize, options: &ArchOptions, device: &Device) -> Self {
+        let linear = LinearConfig::new(inputs, outputs * pieces)
+            .with_initializer(options.init.initializer())
+            .init(device);
+        Self { linear, pieces }
+    }
+
+    /// # Shapes
+    /// `[b, inputs]` → `[b, outputs]`
+    pub fn forward(&self, x: Tensor<2>) -> Tensor<2> {
+        let y = self.linear.forward(x); // [b, outputs·pieces]
+        if self.pieces == 1 {
+            return relu(y);
+        }
+        let [b, units] = y.dims();
+        let outputs = units / self.pieces;
+        y.reshape([b, outputs, self.pieces]).max_dim(2).reshape([b, outputs])
+    }
+}
+
+/// Row-wise L2 normalisation: `y = x / sqrt(Σ x² + ε)`, ε = 1e-12 (only guards the zero vector).
+///
+/// # Shapes
+/// `[b, d]` → `[b, d]`
+pub fn l2_normalize(x: Tensor<2>) -> Tensor<2> {
+    let norm = x.clone().square().sum_dim(1).add_scalar(1e-12).sqrt(); // [b, 1]
+    x / norm
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::nn::LocalResponseNormConfig;
+    use burn::tensor::Distribution;
+
+    fn max_abs_diff(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        (a - b).abs().max().into_scalar::<f32>()
+    }
+
+    #[test]
+    fn lrn_matches_burns_local_response_norm() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([2, 7, 3, 4], Distribution::Normal(0.0, 3.0), &device);
+        let options = LrnOptions::new().with_alpha(0.3).with_beta(0.75).with_k(2.0);
+        let ours = Lrn::new(&options).forward(x.clone());
+        let burns = LocalResponseNormConfig::new(5).with_alpha(0.3).with_beta(0.75).with_k(2.0).init().forward(x);
+        assert!(max_abs_diff(ours, burns) < 1e-5);
+    }
+
+    #[test]
+    fn l2_pool_is_root_of_window_sum_of_squares() {
+        let device = Device::flex();
+        // one channel, 3×3 of ones: the centre window sees 9 ones, a corner window 4
+        let x = Tensor::<4>::ones([1, 1, 3, 3], &device);
+        let pool = L2Pool { kernel: 3, stride: 1, epsilon: 0.0 };
+        let y = pool.forward(x).into_data().try_to_vec::<f32>().unwrap();
+        assert!((y[4] - 3.0).abs() < 1e-5, "centre {}", y[4]);
+        assert!((y[0] - 2.0).abs() < 1e-5, "corner {}", y[0]);
+    }
+
+    #[test]
+    fn maxout_takes_the_larger_of_each_pair() {
+        let device = Device::flex();
+        let mut fc = Fc::new(1, 2, 2, &ArchOptions::new(), &device);
+        // weights [1, 4] = [1, -1, 2, 3], zero bias: x = 1 → units (1, -1, 2, 3) → maxout (1, 3)
+        fc.linear.weight = burn::module::Param::from_tensor(Tensor::from_floats([[1.0, -1.0, 2.0, 3.0]], &device));
+        fc.linear.bias = None;
+        let y = fc.forward(Tensor::from_floats([[1.0]], &device)).into_data().try_to_vec::<f32>().unwrap();
+        assert_eq!(y, vec![1.0, 3.0]);
+    }
+
+    #[test]
+    fn same_output_reproduces_the_tables() {
+        let chain = |mut n: usize| {
+            let mut sides = vec![];
+            for _ in 0..5 {
+                n = same_output(n, 3, 2);
+                sides.push(n);
+            }
+            sides
+        };
+        assert_eq!(chain(220), vec![110, 55, 28, 14, 7]);
+        assert_eq!(chain(224), vec![112, 56, 28, 14, 7]);
+        assert_eq!(chain(96), vec![48, 24, 12, 6, 3]);
+        assert_eq!(same_output(55, 1, 1), 55);
+        assert_eq!(same_output(224, 7, 2), 112);
+    }
+
+    #[test]
+    fn l2_normalize_gives_unit_rows() {
+        let device = Device::flex();
+        let x = Tensor::<2>::random([4, 16], Distribution::Normal(0.0, 5.0), &device);
+        let norms = l2_normalize(x).square().sum_dim(1).into_data().try_to_vec::<f32>().unwrap();
+        assert!(norms.iter().all(|n| (n - 1.0).abs() < 1e-5), "{norms:?}");
+    }
+}
