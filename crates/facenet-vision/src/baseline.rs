@@ -2,6 +2,10 @@
 //! embedding must beat it by far; on the synthetic identities (pose, light, background, occlusion vary)
 //! it stays at VAL ≤ 0.3 @ FAR 1e-3, which shows they are a real learning problem.
 
+use crate::dataset::{Augment, FaceDataset, FaceLoader};
+use crate::Result;
+use facenet_core::mining::Sample;
+use facenet_core::{holdout::evaluate_labelled, metrics::Evaluation};
 use image::{imageops, DynamicImage, RgbImage};
 
 /// The photo as `side × side` grey values in [0, 1] (Triangle downscaling), row-major.
@@ -11,11 +15,21 @@ pub fn pixel_descriptor(photo: &RgbImage, side: u32) -> Vec<f32> {
     small.into_raw().into_iter().map(|v| v as f32 / 255.0).collect()
 }
 
+/// Verification of the pixel baseline over every pair of `dataset`'s photos (at most `per_identity` per
+/// identity), 10 folds, at `target_far`.
+pub fn evaluate_pixel_baseline(dataset: &FaceDataset, loader: &FaceLoader, side: u32, per_identity: usize, target_far: f64) -> Result<Evaluation> {
+    let samples: Vec<Sample> = dataset.identities.iter().enumerate().flat_map(|(identity, id)| (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image })).collect();
+    let photos = loader.load_batch(dataset, &samples, &Augment::none(), 0)?;
+    let descriptors: Vec<f32> = photos.iter().flat_map(|p| pixel_descriptor(p, side)).collect();
+    let labels: Vec<usize> = samples.iter().map(|s| s.identity).collect();
+    Ok(evaluate_labelled(&descriptors, (side * side) as usize, &labels, 10, target_far)?)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
     use crate::synth::{render_photo, SynthSpec};
-    use facenet_core::{holdout::evaluate_labelled, metrics::PAPER_TARGET_FAR};
+    use facenet_core::metrics::PAPER_TARGET_FAR;
 
     /// Held-out identities (a seed no training run uses) judged by the pixel baseline.
     #[test]

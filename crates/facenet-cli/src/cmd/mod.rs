@@ -1,11 +1,13 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod baseline;
 mod demo;
 mod detect;
 mod model;
 mod models;
 pub mod pipeline_args;
 mod synth;
+mod train;
 
 use crate::output::Ctx;
 
@@ -39,6 +41,10 @@ pub enum Command {
     Detect(detect::DetectArgs),
     /// Render synthetic identities (procedural faces) as a folder-per-identity training/test set.
     Synth(synth::SynthArgs),
+    /// Train a FaceNet with triplet loss and online semi-hard mining on a folder-per-identity set.
+    Train(train::TrainArgs),
+    /// Verification by L2 between downscaled grey photos: the floor a trained network must beat.
+    PixelBaseline(baseline::BaselineArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -48,5 +54,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Model(c) => model::run(c, ctx),
         Command::Detect(a) => detect::run(a, ctx),
         Command::Synth(a) => synth::run(a, ctx),
+        Command::Train(a) => train::run(a, ctx),
+        Command::PixelBaseline(a) => baseline::run(a, ctx),
     }
 }

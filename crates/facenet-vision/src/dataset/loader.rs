@@ -87,18 +87,6 @@ fn fit(face: &RgbImage, width: u32, height: u32) -> RgbImage {
     imageops::crop_imm(&resized, (w - width) / 2, (h - height) / 2, width, height).to_image()
 }
 
-/// Photos (all `W × H`) as one `[n, 3, H, W]` row-major buffer, standardised as FaceNet's trainers do:
-/// (v − 127.5) / 128, so inputs lie in about [−1, 1].
-pub fn to_nchw(photos: &[RgbImage]) -> Vec<f32> {
-    let mut out = Vec::with_capacity(photos.iter().map(|p| p.len()).sum());
-    for photo in photos {
-        for channel in 0..3 {
-            out.extend(photo.pixels().map(|p| (p.0[channel] as f32 - 127.5) / 128.0));
-        }
-    }
-    out
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -109,14 +97,5 @@ mod tests {
         let fitted = fit(&square, 8, 10);
         assert_eq!(fitted.dimensions(), (8, 10));
         assert!(fitted.get_pixel(0, 5).0[0] > 0, "the left edge is cropped, not squeezed");
-    }
-
-    #[test]
-    fn nchw_puts_channels_first() {
-        let photo = RgbImage::from_fn(2, 1, |x, _| image::Rgb([x as u8 * 255, 0, 255]));
-        let v = to_nchw(&[photo]);
-        assert_eq!(v.len(), 6);
-        assert_eq!(&v[..2], &[-127.5 / 128.0, 127.5 / 128.0]);
-        assert_eq!(v[4], 127.5 / 128.0);
     }
 }

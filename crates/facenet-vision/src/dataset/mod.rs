@@ -6,14 +6,14 @@
 //! aligner are given) and drops, with a [`ScanReport`], unreadable files and identities left with fewer
 //! than two photos (they cannot form an anchor-positive pair). Training batches are then loaded in
 //! parallel with [`FaceLoader::load_batch`] and [`Augment`]ed; [`Prefetcher`] prepares the next batches
-//! on a background thread while the current one trains; [`to_nchw`] turns photos into network input.
+//! on a background thread while the current one trains.
 
 mod augment;
 mod loader;
 mod prefetch;
 
 pub use augment::Augment;
-pub use loader::{to_nchw, FaceLoader, Preprocess};
+pub use loader::{FaceLoader, Preprocess};
 pub use prefetch::Prefetcher;
 
 use crate::{Error, Result};
