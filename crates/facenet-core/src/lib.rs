@@ -5,6 +5,7 @@
 //! - [`holdout`]: verification over every pair of a labelled set of embeddings (held-out identities).
 //! - [`mining`]: identity-balanced batches and online semi-hard triplet mining (the paper's Sec. 3).
 //! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
+//! - [`protocols`]: LFW and YouTube Faces protocol files, score files, and runners over any embedder.
 //!
 //! Later modules hold verification metrics and protocols (LFW, YTF), clustering and triplet-mining math;
 //! all of them work over `&[f32]` so every model and every store can use them.
@@ -20,6 +21,7 @@ pub mod distance;
 pub mod holdout;
 pub mod metrics;
 pub mod mining;
+pub mod protocols;
 mod embedding;
 mod error;
 

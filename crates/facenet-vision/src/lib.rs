@@ -17,6 +17,7 @@ mod error;
 mod geometry;
 mod image_io;
 mod pipeline;
+mod protocol_embedder;
 mod stages;
 pub mod synth;
 
@@ -26,6 +27,7 @@ pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
 pub use error::{Error, Result};
 pub use geometry::{BBox, Point};
 pub use pipeline::{FacePipeline, FaceRecord};
+pub use protocol_embedder::{center_crop, FaceCrop, ProtocolEmbedder, CENTER_CROP_FRACTION};
 pub use image_io::{load_rgb, load_rgb_from_memory, LoadOptions, DEFAULT_MAX_PIXELS};
 pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo};
 

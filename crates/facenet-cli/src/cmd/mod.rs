@@ -1,8 +1,10 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
 mod baseline;
+mod calibrate;
 mod demo;
 mod detect;
+mod eval;
 mod model;
 mod models;
 pub mod pipeline_args;
@@ -45,6 +47,11 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Verification by L2 between downscaled grey photos: the floor a trained network must beat.
     PixelBaseline(baseline::BaselineArgs),
+    /// Evaluate verification: k-fold accuracy, VAL @ FAR, ROC, AUC, EER (scores, LFW, YouTube Faces).
+    #[command(subcommand)]
+    Eval(eval::EvalCommand),
+    /// The threshold that reaches a target FAR on your own labelled pairs.
+    Calibrate(calibrate::CalibrateArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -56,5 +63,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Synth(a) => synth::run(a, ctx),
         Command::Train(a) => train::run(a, ctx),
         Command::PixelBaseline(a) => baseline::run(a, ctx),
+        Command::Eval(c) => eval::run(c, ctx),
+        Command::Calibrate(a) => calibrate::run(a, ctx),
     }
 }

@@ -59,6 +59,11 @@ impl Folds {
     pub fn labels(&self) -> &[u32] {
         &self.labels
     }
+
+    /// The fold label of each pair, in pair order.
+    pub fn labels_of_pairs(&self) -> Vec<u32> {
+        self.index_of_pair.iter().map(|&i| self.labels[i as usize]).collect()
+    }
 }
 
 /// One held-out fold's results.
@@ -200,6 +205,7 @@ mod tests {
         let folds = Folds::contiguous(7, 3).unwrap();
         assert_eq!(folds.index_of_pair, vec![0, 0, 0, 1, 1, 2, 2]);
         assert_eq!(folds.labels(), &[1, 2, 3]);
+        assert_eq!(folds.labels_of_pairs(), vec![1, 1, 1, 2, 2, 3, 3]);
         assert!(Folds::contiguous(3, 1).is_err());
         assert!(Folds::contiguous(3, 4).is_err());
     }

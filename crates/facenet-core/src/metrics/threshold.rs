@@ -40,7 +40,8 @@ fn midpoint_below(a: f64, b: f64) -> f64 {
 ///
 /// With the different-pair distances sorted, δ₁ ≤ … ≤ δₙ (n = |P_diff|), FAR(δⱼ) = j/n when there are no
 /// ties, and FAR stays j/n on [δⱼ, δⱼ₊₁). The knots are (j/n, δⱼ) for j = 1…n and (0, δ₀) with δ₀ the
-/// smallest distance of the set (any pair). With p = target·n, m = ⌊p⌋:
+/// largest distance of the set below δ₁ (the last accepted pair while FAR is still 0; δ₁ when there is
+/// none). With p = target·n, m = ⌊p⌋:
 ///
 /// d = δₘ + (p − m)·(δₘ₊₁ − δₘ),  clamped to δₙ when p ≥ n and to δ₀ when p ≤ 0,
 ///
@@ -49,22 +50,22 @@ fn midpoint_below(a: f64, b: f64) -> f64 {
 /// set holds no different pair, every pair is accepted: d = the largest distance. `sweep` must not be empty.
 pub(crate) fn threshold_at_far(sweep: &Sweep, target_far: f64) -> f64 {
     let n = sweep.n_diff;
-    let smallest = sweep.groups[0].value;
-    if n == 0 {
+    let Some(first_different) = sweep.groups.iter().position(|g| g.diff > 0) else {
         return sweep.groups[sweep.groups.len() - 1].value;
-    }
+    };
+    let delta_0 = sweep.groups[first_different.saturating_sub(1)].value;
     let p = target_far * n as f64;
     if p <= 0.0 {
-        return smallest;
+        return delta_0;
     }
     if p >= n as f64 {
         return sweep.different_distances().last().expect("n > 0 different pairs should have a last distance");
     }
     let m = p.floor() as usize; // 0 ≤ m < n
     let mut deltas = sweep.different_distances();
-    // δₘ (δ₀ = smallest when m = 0) and δₘ₊₁, with δ 1-based.
+    // δₘ and δₘ₊₁, with δ 1-based.
     let (low, high) = if m == 0 {
-        (smallest, deltas.next())
+        (delta_0, deltas.next())
     } else {
         let low = deltas.nth(m - 1).expect("m < n");
         (low, deltas.next())
@@ -100,8 +101,10 @@ mod tests {
         // δ = 1, 2, 3, 4 (n = 4); target 0.3 → p = 1.2 → 1 + 0.2·(2 − 1).
         let s = sweep(&[0.0, 4.0, 2.0, 1.0, 3.0], &[true, false, false, false, false]);
         assert!((threshold_at_far(&s, 0.3) - 1.2).abs() < 1e-12);
-        // p < 1 → between δ₀ = the smallest distance (0) and δ₁ = 1.
+        // p < 1 → between δ₀ = the largest distance below δ₁ (0) and δ₁ = 1.
         assert!((threshold_at_far(&s, 0.125) - 0.5).abs() < 1e-12);
+        let separated = sweep(&[0.1, 0.2, 1.0, 1.2], &[true, true, false, false]);
+        assert!((threshold_at_far(&separated, 0.25) - 0.6).abs() < 1e-12);
         assert_eq!(threshold_at_far(&s, 1.0), 4.0);
     }
 }
