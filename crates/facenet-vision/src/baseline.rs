@@ -4,7 +4,6 @@
 
 use crate::dataset::{Augment, FaceDataset, FaceLoader};
 use crate::Result;
-use facenet_core::mining::Sample;
 use facenet_core::{holdout::evaluate_labelled, metrics::Evaluation};
 use image::{imageops, DynamicImage, RgbImage};
 
@@ -18,7 +17,7 @@ pub fn pixel_descriptor(photo: &RgbImage, side: u32) -> Vec<f32> {
 /// Verification of the pixel baseline over every pair of `dataset`'s photos (at most `per_identity` per
 /// identity), 10 folds, at `target_far`.
 pub fn evaluate_pixel_baseline(dataset: &FaceDataset, loader: &FaceLoader, side: u32, per_identity: usize, target_far: f64) -> Result<Evaluation> {
-    let samples: Vec<Sample> = dataset.identities.iter().enumerate().flat_map(|(identity, id)| (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image })).collect();
+    let samples = dataset.first_photos(per_identity);
     let photos = loader.load_batch(dataset, &samples, &Augment::none(), 0)?;
     let descriptors: Vec<f32> = photos.iter().flat_map(|p| pixel_descriptor(p, side)).collect();
     let labels: Vec<usize> = samples.iter().map(|s| s.identity).collect();

@@ -5,11 +5,13 @@ use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
 use facenet_core::mining::{BatchShape, NegativeRule};
+use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
 use facenet_nn::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
+use facenet_report::{line_chart, Series};
 use facenet_nn::{Arch, FaceNetConfig};
 use facenet_vision::dataset::{Augment, FaceLoader};
 use indicatif::{ProgressBar, ProgressStyle};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
 
@@ -127,6 +129,9 @@ pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     };
     let outcome = train(&config, &args.out, &loader, args.resume, &stop, &mut observer)?;
     bar.finish_and_clear();
+    if let Err(e) = plot_metrics(&args.out) {
+        eprintln!("warning: no metrics plot: {e:#}");
+    }
     if ctx.json {
         ctx.print_json(&outcome)?;
     } else {
@@ -144,6 +149,15 @@ pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         StopReason::Completed => Status::Ok,
         _ => Status::SomeFailed,
     })
+}
+
+/// `RUN_DIR/metrics.png`: the loss per step and the held-out VAL @ FAR 1e-3 per validation.
+fn plot_metrics(run_dir: &Path) -> anyhow::Result<()> {
+    let lines = read_metrics(&run_dir.join(METRICS_FILE))?;
+    let loss = Series::new("triplet loss", lines.iter().filter_map(|l| Some((l.step as f64, l.loss?))).collect());
+    let val = Series::new("held-out VAL @ FAR 1e-3", lines.iter().filter_map(|l| Some((l.step as f64, l.validation?.val))).collect());
+    line_chart(&run_dir.join("metrics.png"), "training", "step", "loss / VAL", &[loss, val])?;
+    Ok(())
 }
 
 fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {

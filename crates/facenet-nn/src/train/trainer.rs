@@ -236,7 +236,7 @@ fn next_round(rounds: &Prefetcher<Result<Round>>) -> Result<Round> {
 
 /// The held-out photos (at most `per_identity` each, unaugmented) and their identity labels.
 fn load_validation_set(held_out: &FaceDataset, loader: &FaceLoader, per_identity: usize) -> Result<(PhotoBatch, Vec<usize>)> {
-    let samples: Vec<Sample> = held_out.identities.iter().enumerate().flat_map(|(identity, id)| (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image })).collect();
+    let samples = held_out.first_photos(per_identity);
     let photos = loader.load_batch(held_out, &samples, &Augment::none(), 0)?;
     Ok((PhotoBatch { photos }, samples.iter().map(|s| s.identity).collect()))
 }

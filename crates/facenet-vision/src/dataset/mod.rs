@@ -17,6 +17,7 @@ pub use loader::{FaceLoader, Preprocess};
 pub use prefetch::Prefetcher;
 
 use crate::{Error, Result};
+use facenet_core::mining::Sample;
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -81,6 +82,12 @@ impl FaceDataset {
         self.identities.iter().map(|i| i.photos.len()).sum()
     }
 
+    /// Every identity's first `per_identity` photos (or all it has), grouped by identity: an evaluation set.
+    pub fn first_photos(&self, per_identity: usize) -> Vec<Sample> {
+        let photos = |(identity, id): (usize, &IdentityFolder)| (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image });
+        self.identities.iter().enumerate().flat_map(photos).collect()
+    }
+
     /// Splits off the last `held_out` identities (in name order) as a test set of unseen identities.
     pub fn split_held_out(mut self, held_out: usize) -> Result<(Self, Self)> {
         if held_out >= self.identities.len() {
@@ -137,6 +144,7 @@ mod tests {
         let (dataset, report) = FaceDataset::open(dir.path(), &FaceLoader::crops(24, 24)).unwrap();
         assert_eq!(dataset.identities.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["0001", "0003"]);
         assert_eq!(dataset.photos_per_identity(), [2, 3]);
+        assert_eq!(dataset.first_photos(2).iter().map(|s| (s.identity, s.image)).collect::<Vec<_>>(), [(0, 0), (0, 1), (1, 0), (1, 1)]);
         assert_eq!(report.unreadable.len(), 1);
         assert!(report.unreadable[0].contains("0002.png"), "{}", report.unreadable[0]);
         assert_eq!(report.skipped_identities, [("0002".to_string(), 1)]);
