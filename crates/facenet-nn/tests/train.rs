@@ -11,6 +11,7 @@ use facenet_vision::dataset::FaceLoader;
 use facenet_vision::synth::{write_dataset, Layout, SynthSpec};
 use std::path::Path;
 use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
 
 /// A tiny run: NNS2 (the paper's smallest net), 16-D embeddings, 6 identities × 4 photos per batch.
 fn tiny_config(data: &Path, steps: u64) -> TrainingConfig {
@@ -35,7 +36,12 @@ fn loader() -> FaceLoader {
     FaceLoader::crops(input.width as u32, input.height as u32)
 }
 
+/// burn seeds its device RNG process-wide, so runs in one test process take turns: a concurrent run
+/// drawing weights between another's seed and its initialisation would change both.
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
+
 fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> StopReason {
+    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
     train(config, run_dir, &loader(), resume, &AtomicBool::new(false), &mut |_| {}).unwrap().reason
 }
 

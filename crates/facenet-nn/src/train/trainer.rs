@@ -58,7 +58,8 @@ pub enum Event<'a> {
 }
 
 /// Trains `config` into `run_dir` (created; `config.json` written). With `resume`, continues from the
-/// run's checkpoint. `stop` is polled between steps (set it from a Ctrl-C handler).
+/// run's checkpoint. `stop` is polled between steps (set it from a Ctrl-C handler). burn's device RNG is
+/// seeded process-wide: two runs in one process at once are not reproducible.
 pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resume: bool, stop: &AtomicBool, observer: &mut dyn FnMut(Event)) -> Result<TrainOutcome> {
     config.validate()?;
     std::fs::create_dir_all(run_dir).map_err(|e| Error::Invalid(format!("{}: cannot create: {e}", run_dir.display())))?;
