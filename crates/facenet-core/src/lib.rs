@@ -2,6 +2,8 @@
 //!
 //! - [`Embedding`]: an embedding vector (FaceNet's f(x) ∈ Rᵈ, L2-normalised, or a model's raw descriptor).
 //! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
+//! - [`holdout`]: verification over every pair of a labelled set of embeddings (held-out identities).
+//! - [`mining`]: identity-balanced batches and online semi-hard triplet mining (the paper's Sec. 3).
 //! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
 //! - [`protocols`]: LFW and YouTube Faces protocol files, score files, and runners over any embedder.
 //! - [`quantize`]: 128-byte int8 embeddings (per-vector scale) and their integer dot product.
@@ -18,7 +20,9 @@
 
 pub mod cluster;
 pub mod distance;
+pub mod holdout;
 pub mod metrics;
+pub mod mining;
 pub mod protocols;
 mod embedding;
 mod error;

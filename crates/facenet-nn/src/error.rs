@@ -26,6 +26,12 @@ pub enum Error {
     /// A checkpoint (config or weights) that cannot be read or does not match its config.
     #[error("{}: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
+    /// A setting, file or value a run cannot use (the message names it).
+    #[error("{0}")]
+    Invalid(String),
+    /// A computation of facenet-core failed (mining, metrics).
+    #[error(transparent)]
+    Core(#[from] facenet_core::Error),
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

@@ -34,6 +34,7 @@ pub mod options;
 pub mod pipeline;
 pub mod preprocess;
 pub mod spec;
+pub mod train;
 
 pub use error::{Error, Result};
 pub use loss::triplet_loss;

@@ -21,6 +21,9 @@ pub enum Error {
     /// An argument outside what the operation accepts.
     #[error("invalid input: {0}")]
     Invalid(String),
+    /// A computation of facenet-core failed (metrics over too few pairs, mismatched dimensions).
+    #[error(transparent)]
+    Core(#[from] facenet_core::Error),
     /// A stage (detector, aligner, embedder) failed; the message says which and why.
     #[error("{0}")]
     Stage(String),

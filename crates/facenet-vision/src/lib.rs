@@ -8,6 +8,8 @@
 //! ResNet or a user's own FaceNet checkpoint, on CPU today and on other devices later.
 
 pub mod align;
+pub mod baseline;
+pub mod dataset;
 mod detect;
 mod detection;
 pub mod draw;
@@ -21,6 +23,7 @@ mod protocol_embedder;
 mod shape_predictor;
 mod stages;
 pub mod tasks;
+pub mod synth;
 
 pub use align::{AlignMode, Aligner};
 pub use detect::{detect_path, detect_paths, write_annotated};

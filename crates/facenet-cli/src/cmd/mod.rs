@@ -1,5 +1,6 @@
 //! The subcommands, one file each; each parses its arguments and calls one library function.
 
+mod baseline;
 mod bench;
 mod bench_detect;
 mod bench_embed;
@@ -17,6 +18,8 @@ mod model;
 mod models;
 pub mod pipeline_args;
 mod recognize;
+mod synth;
+mod train;
 
 use crate::output::Ctx;
 
@@ -72,6 +75,12 @@ pub enum Command {
     Cluster(cluster::ClusterArgs),
     /// Score clustering thresholds against a gallery's known identities.
     ClusterEval(cluster::ClusterEvalArgs),
+    /// Render synthetic identities (procedural faces) as a folder-per-identity training/test set.
+    Synth(synth::SynthArgs),
+    /// Train a FaceNet with triplet loss and online semi-hard mining on a folder-per-identity set.
+    Train(train::TrainArgs),
+    /// Verification by L2 between downscaled grey photos: the floor a trained network must beat.
+    PixelBaseline(baseline::BaselineArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -91,6 +100,9 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Gallery(a) => gallery::run(a, ctx),
         Command::Cluster(a) => cluster::run(a, ctx),
         Command::ClusterEval(a) => cluster::run_eval(a, ctx),
+        Command::Synth(a) => synth::run(a, ctx),
+        Command::Train(a) => train::run(a, ctx),
+        Command::PixelBaseline(a) => baseline::run(a, ctx),
     }
 }
 

@@ -1,0 +1,197 @@
+//! `facenet train`: triplet training with online semi-hard mining (facenet_nn::train) on a
+//! folder-per-identity set; checkpoints, metrics.jsonl, held-out validation, Ctrl-C saves and stops.
+
+use super::Status;
+use crate::output::Ctx;
+use anyhow::Context;
+use facenet_core::mining::{BatchShape, NegativeRule};
+use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
+use facenet_nn::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
+use facenet_report::{line_chart, Series};
+use facenet_nn::{Arch, FaceNetConfig};
+use facenet_vision::dataset::{Augment, FaceLoader};
+use indicatif::{ProgressBar, ProgressStyle};
+use std::path::{Path, PathBuf};
+use std::sync::atomic::{AtomicBool, Ordering};
+use std::sync::Arc;
+
+#[derive(Debug, clap::Args)]
+pub struct TrainArgs {
+    /// Training set: DIR/identity/photo.{jpg,png} (aligned face crops).
+    #[arg(long, required_unless_present = "resume")]
+    data: Option<PathBuf>,
+    /// Run directory: config.json, checkpoint/, metrics.jsonl, metrics.png.
+    #[arg(long)]
+    out: PathBuf,
+    /// Continue the run in --out from its checkpoint and config.json (--steps may raise the total).
+    #[arg(long)]
+    resume: bool,
+    /// Architecture: nn1, nn2, nn3, nn4, nns1, nns2.
+    #[arg(long, default_value = "nn4")]
+    arch: Arch,
+    /// Embedding size.
+    #[arg(long, default_value_t = 128)]
+    embedding_dim: usize,
+    /// Total optimiser steps.
+    #[arg(long)]
+    steps: Option<u64>,
+    /// Identities per batch.
+    #[arg(long, default_value_t = 45)]
+    people_per_batch: usize,
+    /// Photos per identity in a batch.
+    #[arg(long, default_value_t = 40)]
+    images_per_person: usize,
+    /// Extra photos of other identities in each batch, used only as negatives.
+    #[arg(long, default_value_t = 0)]
+    random_negatives: usize,
+    /// Triplets per optimiser step.
+    #[arg(long, default_value_t = 30)]
+    triplets_per_step: usize,
+    /// Triplet margin α.
+    #[arg(long, default_value_t = 0.2)]
+    alpha: f32,
+    /// Negative choice: random-semi-hard, hardest-semi-hard, or tf (smallest d_an > d_ap, else largest).
+    #[arg(long, default_value = "random-semi-hard", value_parser = parse_rule)]
+    negative_rule: NegativeRule,
+    /// AdaGrad learning rate.
+    #[arg(long, default_value_t = 0.05)]
+    lr: f64,
+    /// A file of step:lr lines (overrides the step decay).
+    #[arg(long)]
+    lr_schedule: Option<PathBuf>,
+    /// Multiply the learning rate by --lr-decay-factor every this many steps.
+    #[arg(long)]
+    lr_decay_every: Option<u64>,
+    #[arg(long, default_value_t = 0.1)]
+    lr_decay_factor: f64,
+    /// L2 weight decay.
+    #[arg(long, default_value_t = 0.0)]
+    weight_decay: f64,
+    #[arg(long, default_value_t = 0)]
+    seed: u64,
+    /// Identities held out for validation (the last ones by name).
+    #[arg(long, default_value_t = 0)]
+    held_out: usize,
+    /// Photos per held-out identity used in validation.
+    #[arg(long, default_value_t = 10)]
+    validation_photos: usize,
+    /// Validate every V steps (0: only before the first and after the last).
+    #[arg(long, default_value_t = 100)]
+    validate_every: u64,
+    /// Checkpoint every K steps (0: only at the end and on Ctrl-C).
+    #[arg(long, default_value_t = 100)]
+    checkpoint_every: u64,
+    /// Photos per forward pass when embedding without gradients.
+    #[arg(long, default_value_t = 64)]
+    embed_chunk: usize,
+    /// Stop when the mean pairwise squared distance of a batch's embeddings falls below this.
+    #[arg(long, default_value_t = 1e-4)]
+    collapse_floor: f32,
+    /// Train without augmentation (random crop, flip, colour jitter).
+    #[arg(long)]
+    no_augment: bool,
+}
+
+fn parse_rule(s: &str) -> Result<NegativeRule, String> {
+    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| format!("unknown rule '{s}' (expected random-semi-hard, hardest-semi-hard or tf)"))
+}
+
+pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    let config = if args.resume { resumed_config(&args)? } else { new_config(&args)? };
+    let input = config.model.arch.input_size();
+    let loader = FaceLoader::crops(input.width as u32, input.height as u32);
+    let stop = Arc::new(AtomicBool::new(false));
+    let flag = Arc::clone(&stop);
+    ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
+    let bar = if ctx.json { ProgressBar::hidden() } else { ProgressBar::new(config.steps) };
+    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps, eta {eta} {msg}").expect("progress template should parse"));
+    let mut observer = |event: Event| match event {
+        Event::Started { step, train_photos, held_out_photos, scan, .. } => {
+            bar.set_position(step);
+            bar.reset_eta();
+            for file in &scan.unreadable {
+                bar.suspend(|| eprintln!("skipped unreadable: {file}"));
+            }
+            for (name, count) in &scan.skipped_identities {
+                bar.suspend(|| eprintln!("skipped identity {name}: {count} usable photo(s), need 2"));
+            }
+            bar.suspend(|| eprintln!("training on {train_photos} photos, validating on {held_out_photos}"));
+        }
+        Event::Metrics(line) => {
+            bar.set_position(line.step);
+            if let Some(v) = &line.validation {
+                bar.suspend(|| eprintln!("step {}: held-out VAL {:.3} @ FAR {:.4}, accuracy {:.3}", line.step, v.val, v.far, v.accuracy));
+            } else if let (Some(loss), Some(active)) = (line.loss, line.active_triplets) {
+                bar.set_message(format!("loss {loss:.4}, active {:.0}%", active * 100.0));
+            }
+        }
+        Event::Warning(text) => bar.suspend(|| eprintln!("warning: {text}")),
+    };
+    let outcome = train(&config, &args.out, &loader, args.resume, &stop, &mut observer)?;
+    bar.finish_and_clear();
+    if let Err(e) = plot_metrics(&args.out) {
+        eprintln!("warning: no metrics plot: {e:#}");
+    }
+    if ctx.json {
+        ctx.print_json(&outcome)?;
+    } else {
+        let how = match outcome.reason {
+            StopReason::Completed => "completed".to_string(),
+            StopReason::Interrupted => "interrupted (checkpoint saved)".to_string(),
+            StopReason::Collapsed { mean_distance } => format!("stopped: embeddings collapsed (mean distance {mean_distance:.2e})"),
+        };
+        println!("{} steps, {how}; run in {}", outcome.steps, args.out.display());
+        if let (Some(first), Some(last)) = (outcome.first_validation, outcome.last_validation) {
+            println!("held-out VAL @ FAR 1e-3: {:.3} → {:.3}; accuracy {:.3} → {:.3}", first.val, last.val, first.accuracy, last.accuracy);
+        }
+    }
+    Ok(match outcome.reason {
+        StopReason::Completed => Status::Ok,
+        _ => Status::SomeFailed,
+    })
+}
+
+/// `RUN_DIR/metrics.png`: the loss per step and the held-out VAL @ FAR 1e-3 per validation.
+fn plot_metrics(run_dir: &Path) -> anyhow::Result<()> {
+    let lines = read_metrics(&run_dir.join(METRICS_FILE))?;
+    let loss = Series::new("triplet loss", lines.iter().filter_map(|l| Some((l.step as f64, l.loss?))).collect());
+    let val = Series::new("held-out VAL @ FAR 1e-3", lines.iter().filter_map(|l| Some((l.step as f64, l.validation?.val))).collect());
+    line_chart(&run_dir.join("metrics.png"), "training", "step", "loss / VAL", &[loss, val])?;
+    Ok(())
+}
+
+fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
+    let data = args.data.clone().context("--data is required")?;
+    let model = FaceNetConfig::new(args.arch).with_embedding_dim(args.embedding_dim);
+    let mut config = TrainingConfig::new(model, data);
+    config.batch = BatchShape { people_per_batch: args.people_per_batch, images_per_person: args.images_per_person, random_negatives: args.random_negatives };
+    config.triplets_per_step = args.triplets_per_step;
+    config.alpha = args.alpha;
+    config.rule = args.negative_rule;
+    config.lr = args.lr;
+    config.schedule = match (&args.lr_schedule, args.lr_decay_every) {
+        (Some(path), _) => LrSchedule::read_table(path)?,
+        (None, Some(every)) => LrSchedule::StepDecay { every, factor: args.lr_decay_factor },
+        (None, None) => LrSchedule::Constant,
+    };
+    config.weight_decay = args.weight_decay;
+    config.steps = args.steps.unwrap_or(config.steps);
+    config.seed = args.seed;
+    config.held_out = args.held_out;
+    config.validation_photos = args.validation_photos;
+    config.validate_every = args.validate_every;
+    config.checkpoint_every = args.checkpoint_every;
+    config.embed_chunk = args.embed_chunk;
+    config.collapse_floor = args.collapse_floor;
+    config.augment = if args.no_augment { Augment::none() } else { Augment::default() };
+    Ok(config)
+}
+
+/// The run's own config.json; only --steps may change (to train longer).
+fn resumed_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
+    let mut config = TrainingConfig::load(&args.out)?;
+    if let Some(steps) = args.steps {
+        config.steps = steps;
+    }
+    Ok(config)
+}

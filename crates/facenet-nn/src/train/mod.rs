@@ -1,0 +1,19 @@
+//! Triplet training (FaceNet, Schroff et al. 2015, Sec. 3–4): identity-balanced batches, online
+//! semi-hard mining over every anchor-positive pair ([`facenet_core::mining`]), the triplet loss
+//! ([`crate::loss`]) and AdaGrad at 0.05 with a schedule; any [`crate::FaceNet`] architecture.
+//!
+//! - [`TrainingConfig`]: every setting, saved as `RUN_DIR/config.json`.
+//! - [`train`]: the loop; checkpoints ([`state`]), `metrics.jsonl` ([`metrics`]), held-out validation
+//!   ([`embed`]), the collapse guard and Ctrl-C handling.
+//! - [`LrSchedule`]: constant, step decay, or a `step:lr` table.
+
+mod config;
+pub mod embed;
+pub mod metrics;
+mod schedule;
+pub mod state;
+mod trainer;
+
+pub use config::{TrainingConfig, CONFIG_FILE};
+pub use schedule::LrSchedule;
+pub use trainer::{train, Event, StopReason, TrainOutcome};

@@ -1,0 +1,95 @@
+//! Triplet training end to end on synthetic identities: the loss falls on a tiny run, a run resumed
+//! from its checkpoint repeats an uninterrupted one step for step, and the triplet loss matches a float64
+//! hand computation.
+
+use burn::tensor::{Device, Tensor};
+use facenet_core::mining::{BatchShape, NegativeRule};
+use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
+use facenet_nn::train::{train, StopReason, TrainingConfig};
+use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
+use facenet_vision::dataset::FaceLoader;
+use facenet_vision::synth::{write_dataset, Layout, SynthSpec};
+use std::path::Path;
+use std::sync::atomic::AtomicBool;
+use std::sync::Mutex;
+
+/// A tiny run: NNS2 (the paper's smallest net), 16-D embeddings, 6 identities × 4 photos per batch.
+fn tiny_config(data: &Path, steps: u64) -> TrainingConfig {
+    let mut config = TrainingConfig::new(FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16), data.to_path_buf());
+    config.batch = BatchShape { people_per_batch: 6, images_per_person: 4, random_negatives: 4 };
+    config.triplets_per_step = 12;
+    config.rule = NegativeRule::Tf;
+    config.steps = steps;
+    config.checkpoint_every = 0;
+    config.validate_every = 0;
+    config.seed = 3;
+    config
+}
+
+fn synthetic_set(dir: &Path) {
+    let spec = SynthSpec { identities: 10, per_identity: 5, size: 72, seed: 21 };
+    write_dataset(&spec, Layout::Numbered, dir, &|| {}).unwrap();
+}
+
+fn loader() -> FaceLoader {
+    let input = Arch::Nns2.input_size();
+    FaceLoader::crops(input.width as u32, input.height as u32)
+}
+
+/// burn seeds its device RNG process-wide, so runs in one test process take turns: a concurrent run
+/// drawing weights between another's seed and its initialisation would change both.
+static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
+
+fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> StopReason {
+    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
+    train(config, run_dir, &loader(), resume, &AtomicBool::new(false), &mut |_| {}).unwrap().reason
+}
+
+fn step_losses(run_dir: &Path) -> Vec<(u64, f64)> {
+    read_metrics(&run_dir.join(METRICS_FILE)).unwrap().into_iter().filter_map(|l| Some((l.step, l.loss?))).collect()
+}
+
+#[test]
+fn smoke_training_lowers_the_loss() {
+    let dir = tempfile::tempdir().unwrap();
+    synthetic_set(&dir.path().join("data"));
+    let run_dir = dir.path().join("run");
+    let config = tiny_config(&dir.path().join("data"), 36);
+    assert_eq!(run(&config, &run_dir, false), StopReason::Completed);
+    let losses: Vec<f64> = step_losses(&run_dir).into_iter().map(|(_, l)| l).collect();
+    assert_eq!(losses.len(), 36);
+    let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
+    let (first, last) = (mean(&losses[..8]), mean(&losses[losses.len() - 8..]));
+    assert!(last < first * 0.8, "loss should fall: first 8 steps {first:.4}, last 8 steps {last:.4}");
+    assert!(run_dir.join("config.json").is_file() && run_dir.join("checkpoint/state.json").is_file());
+}
+
+#[test]
+fn resumed_run_repeats_the_uninterrupted_one() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synthetic_set(&data);
+    let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
+    run(&tiny_config(&data, 8), &whole, false);
+    run(&tiny_config(&data, 4), &split, false);
+    run(&TrainingConfig { steps: 8, ..TrainingConfig::load(&split).unwrap() }, &split, true);
+    let (a, b) = (step_losses(&whole), step_losses(&split));
+    assert_eq!(a.len(), 8);
+    assert_eq!(a, b, "K + resume + K must give the loss curve of 2K steps in one go");
+}
+
+/// L = mean_i [ ‖a−p‖² − ‖a−n‖² + α ]₊ in float64, on fixed 3-D triplets (one with a positive hinge, two with a zero hinge).
+#[test]
+fn triplet_loss_matches_a_float64_hand_computation() {
+    let anchors = [[0.6, 0.0, 0.8], [1.0, 0.0, 0.0], [0.0, 0.6, 0.8]];
+    let positives = [[0.0, 0.6, 0.8], [0.8, 0.6, 0.0], [0.0, 0.8, 0.6]];
+    let negatives = [[0.8, 0.0, 0.6], [0.0, 1.0, 0.0], [-0.6, 0.0, 0.8]];
+    let alpha = 0.2f64;
+    let sq = |x: [f64; 3], y: [f64; 3]| (0..3).map(|i| (x[i] - y[i]).powi(2)).sum::<f64>();
+    let expected = (0..3).map(|i| (sq(anchors[i], positives[i]) - sq(anchors[i], negatives[i]) + alpha).max(0.0)).sum::<f64>() / 3.0;
+    let device = Device::flex();
+    let t = |rows: [[f64; 3]; 3]| Tensor::<2>::from_floats(rows.map(|r| r.map(|v| v as f32)), &device);
+    let loss = triplet_loss(t(anchors), t(positives), t(negatives), alpha).into_scalar::<f32>() as f64;
+    assert!((loss - expected).abs() < 1e-6, "burn {loss} vs float64 {expected}");
+    assert!(expected > 0.0);
+}
