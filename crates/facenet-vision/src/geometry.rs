@@ -20,8 +20,10 @@ impl Point {
     }
 }
 
-/// An axis-aligned box [x1, y1, x2, y2] in pixels (x2 > x1, y2 > y1 for a non-empty box).
+/// An axis-aligned box [x1, y1, x2, y2] in pixels (x2 > x1, y2 > y1 for a non-empty box). It serialises
+/// as the array `[x1, y1, x2, y2]`, the form every JSON output of facenet uses.
 #[derive(Debug, Clone, Copy, PartialEq, Default, Serialize, Deserialize)]
+#[serde(from = "[f32; 4]", into = "[f32; 4]")]
 pub struct BBox {
     pub x1: f32,
     pub y1: f32,
@@ -69,9 +71,28 @@ impl BBox {
     }
 }
 
+impl From<[f32; 4]> for BBox {
+    fn from([x1, y1, x2, y2]: [f32; 4]) -> Self {
+        Self::new(x1, y1, x2, y2)
+    }
+}
+
+impl From<BBox> for [f32; 4] {
+    fn from(b: BBox) -> Self {
+        b.to_array()
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn serialises_as_an_array() {
+        let b = BBox::new(1.0, 2.0, 3.5, 4.0);
+        assert_eq!(serde_json::to_string(&b).unwrap(), "[1.0,2.0,3.5,4.0]");
+        assert_eq!(serde_json::from_str::<BBox>("[1,2,3.5,4]").unwrap(), b);
+    }
 
     #[test]
     fn iou_of_half_overlapping_boxes() {
