@@ -25,17 +25,7 @@ struct RefFace {
 
 /// Photo name → its faces in dlib's reference.
 fn reference() -> BTreeMap<String, Vec<RefFace>> {
-    read_reference("tests/fixtures/dlib_reference.json")
-}
-
-/// dlib's reference made on the pixels facenet decodes (facenet-vision's fixture, made by
-/// scripts/dlib_on_decoded_pixels.py): what dlib gives when it reads exactly what we read.
-fn reference_on_decoded_pixels() -> BTreeMap<String, Vec<RefFace>> {
-    read_reference("../facenet-vision/tests/fixtures/dlib_on_decoded_pixels.json")
-}
-
-fn read_reference(fixture: &str) -> BTreeMap<String, Vec<RefFace>> {
-    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join(fixture);
+    let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dlib_reference.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
     let numbers = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect::<Vec<_>>();
     let mut photos = BTreeMap::new();
@@ -69,10 +59,8 @@ fn stages() -> &'static (facenet_vision::DlibChipAligner, facenet_nn::dlib::Dlib
     STAGES.get_or_init(|| dlib_stages(&cache(), BoxToDlib::Unchanged).unwrap())
 }
 
-/// Descriptors of our chips cut around dlib's own landmarks: the chip and the network together. On the
-/// lossless photo (32bit.png: the pixels dlib read) the descriptor is dlib's to 1e-6. The JPEG photos are
-/// decoded by libjpeg-turbo for dlib and by the `image` crate for us, 1–3 levels apart on ~0.5 % of
-/// pixels; the chips then differ by 0.01 on average and the descriptors by up to 1.9e-3 (measured).
+/// Descriptors of our chips cut around dlib's own landmarks: the chip and the network together, within
+/// 1e-3 of dlib's descriptor on every reference face.
 #[test]
 fn descriptors_of_our_chips_equal_dlibs() {
     let (_, net) = stages();
@@ -85,21 +73,20 @@ fn descriptors_of_our_chips_equal_dlibs() {
             let ours = net.embed(&[chip]).unwrap();
             let distance = l2(ours[0].as_slice(), &face.descriptor);
             eprintln!("{name}: L2 {distance:.2e} from dlib's descriptor");
-            let bound = if name.ends_with(".png") { 1e-3 } else { 2.5e-3 };
-            assert!(distance <= bound, "{name}: the descriptor of our chip is {distance:.2e} from dlib's");
+            assert!(distance <= 1e-3, "{name}: the descriptor of our chip is {distance:.2e} from dlib's");
             faces += 1;
         }
     }
     assert!(faces > 3);
 }
 
-/// Our whole path from dlib's box (our landmarks, our chip, our network) on the same pixels as dlib:
-/// every descriptor within 1e-3 of dlib's, on all seven faces.
+/// Our whole path from dlib's box (our decoding, our landmarks, our chip, our network): every descriptor
+/// within 1e-3 of dlib's, on all seven faces.
 #[test]
 fn descriptors_from_the_box_equal_dlibs_on_the_same_pixels() {
     let (aligner, net) = stages();
     let mut faces = 0;
-    for (name, ref_faces) in reference_on_decoded_pixels() {
+    for (name, ref_faces) in reference() {
         let image = photo(&name);
         for face in &ref_faces {
             let detection = Detection { bbox: face.bbox, score: 1.0, landmarks: None };

@@ -8,14 +8,8 @@
 //! ```
 //! (its `ms` fields dropped). Its obama/obama2/biden entries equal shared/reference/mtcnn_reference.json.
 //!
-//! Known deviation, from JPEG decoding, not from MTCNN: PIL (libjpeg-turbo) and the `image` crate
-//! (zune-jpeg) decode obama.jpg to pixels that differ by 1–3 levels in 0.7 % of the channel values. The
-//! faint 55-pixel background face of obama.jpg (reference probability 0.815), which obama_partial_face.jpg
-//! also contains, is that sensitive: there our box is IoU 0.949 off and our probability 0.936, and in
-//! obama_partial_face.jpg we report it (0.931) where the reference does not. Fed PIL's decoded pixels,
-//! this implementation reproduces every reference number on every photo, that face included (checked
-//! while developing; photos' pixels cannot be committed). Those differences are listed in
-//! [`DECODER_DEVIATIONS`] and every other face must meet every bound.
+//! JPEGs decode to Pillow's pixels (libjpeg-turbo's defaults, see facenet-vision's `image_io`), so every
+//! face of every photo must meet every bound.
 
 use facenet_assets::Cache;
 use facenet_nn::device::default_device;
@@ -65,9 +59,6 @@ fn differences(photo: &str, ours: &[MtcnnFace], reference: &Reference) -> Vec<St
     found
 }
 
-/// Differences allowed because of JPEG decoding (see the module doc), by the prefix of their message.
-const DECODER_DEVIATIONS: [&str; 2] = ["obama.jpg face 1:", "obama_partial_face.jpg:"];
-
 #[test]
 fn equals_facenet_pytorch_on_every_reference_photo() {
     let cache = Cache::from_env().unwrap();
@@ -77,6 +68,5 @@ fn equals_facenet_pytorch_on_every_reference_photo() {
         let image = load_rgb(&cache.ensure(&photo).unwrap(), &LoadOptions::default()).unwrap();
         found.extend(differences(&photo, &mtcnn.detect_faces(&image), &reference));
     }
-    let unexpected: Vec<&String> = found.iter().filter(|d| !DECODER_DEVIATIONS.iter().any(|known| d.starts_with(known))).collect();
-    assert!(unexpected.is_empty(), "{unexpected:#?}");
+    assert!(found.is_empty(), "{found:#?}");
 }

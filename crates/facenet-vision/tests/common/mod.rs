@@ -44,11 +44,6 @@ pub fn dlib_reference() -> Fixture {
     parse(include_str!("../../../facenet-nn/tests/fixtures/dlib_reference.json"))
 }
 
-/// dlib's landmarks on the pixels facenet decodes (scripts/dlib_on_decoded_pixels.py).
-pub fn dlib_on_decoded_pixels() -> Fixture {
-    parse(include_str!("../fixtures/dlib_on_decoded_pixels.json"))
-}
-
 fn parse(text: &str) -> Fixture {
     serde_json::from_str(text).expect("the fixture should parse")
 }
