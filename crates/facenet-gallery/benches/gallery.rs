@@ -63,9 +63,10 @@ fn main() {
     let exact: Vec<Vec<(f32, usize)>> = matrix.scan(&query_refs, K, Precision::F32);
     write_npy_i64(&out.join("rust_top1.npy"), exact.iter().map(|h| h[0].1 as i64));
 
-    report("exact f32 (scan)", &query_refs, |q| matrix.scan(q, K, Precision::F32), &exact);
+    let f32_qps = report("exact f32 (scan)", &query_refs, |q| matrix.scan(q, K, Precision::F32), &exact);
     report("exact int8 (scan only)", &query_refs, |q| matrix.scan(q, K, Precision::Int8), &exact);
-    report("exact int8 + f32 re-rank", &query_refs, |q| rows(&matrix, matrix.search_batch(q, K, Precision::Int8)), &exact);
+    let int8_qps = report("exact int8 + f32 re-rank", &query_refs, |q| rows(&matrix, matrix.search_batch(q, K, Precision::Int8)), &exact);
+    println!("int8 + re-rank vs f32: {:.2}× single, {:.2}× batch", int8_qps.0 / f32_qps.0, int8_qps.1 / f32_qps.1);
 
     if ann_n > 0 {
         let ann_db = if ann_n == n { db.clone() } else { sub_gallery(&out, &model, &matrix, ann_n) };
@@ -127,8 +128,8 @@ fn rows(matrix: &FaceMatrix, hits: Vec<Vec<facenet_gallery::Neighbour>>) -> Vec<
 }
 
 /// One query at a time (latency p50/p99, queries/s), then all queries as one batch (queries/s), and
-/// recall@1 / recall@10 against the exact f32 answer.
-fn report(name: &str, queries: &[&[f32]], search: impl Fn(&[&[f32]]) -> Vec<Vec<(f32, usize)>>, exact: &[Vec<(f32, usize)>]) {
+/// recall@1 / recall@10 against the exact f32 answer. Returns (single, batch) queries/s.
+fn report(name: &str, queries: &[&[f32]], search: impl Fn(&[&[f32]]) -> Vec<Vec<(f32, usize)>>, exact: &[Vec<(f32, usize)>]) -> (f64, f64) {
     let mut latencies = Vec::with_capacity(queries.len());
     let mut answers = Vec::with_capacity(queries.len());
     let t = Instant::now();
@@ -151,6 +152,7 @@ fn report(name: &str, queries: &[&[f32]], search: impl Fn(&[&[f32]]) -> Vec<Vec<
         ms(pct(0.5)),
         ms(pct(0.99))
     );
+    (single_qps, batch_qps)
 }
 
 fn ms(d: Duration) -> String {

@@ -13,6 +13,8 @@
 //! tests below check every kernel against naive loops.
 
 #[cfg(target_arch = "x86_64")]
+// Tiles index their accumulators as acc[panel][row], which reads best as index loops.
+#[allow(clippy::needless_range_loop)]
 mod avx512;
 
 const F32_LANES: usize = 16;
@@ -138,7 +140,7 @@ impl QueryPanels {
 
     /// Whether int8 panels can hold `dim`-D queries.
     pub fn supports_i8(dim: usize) -> bool {
-        dim % I8_GROUP == 0
+        dim.is_multiple_of(I8_GROUP)
     }
 
     /// The number of panels (queries rounded up to 16).
@@ -287,9 +289,12 @@ mod tests {
         (1usize..200, 0usize..9).prop_flat_map(move |(dim, n)| (prop::collection::vec(value.clone(), dim), prop::collection::vec(value.clone(), dim * n)))
     }
 
-    /// (dim, queries, rows, bound per query): dims divisible by 4, up to 70 queries (five panels, so
-    /// every group size of the AVX-512 kernels runs) and 20 rows (full and partial row tiles).
-    fn batch(value: impl Strategy<Value = f32> + Clone) -> impl Strategy<Value = (usize, Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<f32>)> {
+    /// (dim, queries, rows, bound per query).
+    type Batch = (usize, Vec<Vec<f32>>, Vec<Vec<f32>>, Vec<f32>);
+
+    /// Batches with dims divisible by 4, up to 70 queries (five panels, so every group size of the
+    /// AVX-512 kernels runs) and 20 rows (full and partial row tiles).
+    fn batch(value: impl Strategy<Value = f32> + Clone) -> impl Strategy<Value = Batch> {
         (1usize..40, 0usize..70, 0usize..20).prop_flat_map(move |(groups, nq, nr)| {
             let dim = groups * I8_GROUP;
             let vector = prop::collection::vec(value.clone(), dim);
@@ -313,12 +318,12 @@ mod tests {
     /// bound may go either way (rounding), so they are returned apart.
     fn naive_candidates(nq: usize, nr: usize, bounds: &[f32], slack: f32, score: impl Fn(usize, usize) -> f32) -> (Vec<Candidate>, Vec<(u32, u32)>) {
         let (mut sure, mut either) = (Vec::new(), Vec::new());
-        for q in 0..nq {
+        for (q, &bound) in bounds.iter().enumerate().take(nq) {
             for r in 0..nr {
                 let s = score(q, r);
-                if (s - bounds[q]).abs() <= slack {
+                if (s - bound).abs() <= slack {
                     either.push((q as u32, r as u32));
-                } else if s < bounds[q] {
+                } else if s < bound {
                     sure.push(Candidate { query: q as u32, row: r as u32, score: s });
                 }
             }

@@ -378,8 +378,8 @@ impl TopK {
 
     #[inline]
     fn offer(&mut self, score: f32, row: usize) {
-        if !(score < self.bound) {
-            return; // also a NaN score
+        if score.is_nan() || score >= self.bound {
+            return;
         }
         self.items.push((score, row));
         if self.items.len() >= (self.k * TOP_K_SLACK).max(self.k + 1) {
