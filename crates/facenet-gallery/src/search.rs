@@ -190,7 +190,7 @@ impl FaceMatrix {
             Precision::F32 => self.scan(queries, k, precision).into_iter().map(|hits| hits.into_iter().map(|(d, row)| self.neighbour(row, d)).collect()).collect(),
             Precision::Int8 => {
                 let candidates = self.scan(queries, (k * RERANK_FACTOR).max(RERANK_MIN), precision);
-                queries.iter().zip(candidates).map(|(q, c)| self.rerank(q, c.into_iter().map(|(_, row)| row), k)).collect()
+                queries.par_iter().zip(candidates).map(|(q, c)| self.rerank(q, c.into_iter().map(|(_, row)| row), k)).collect()
             }
         }
     }

@@ -133,7 +133,7 @@ unsafe fn tile_f32<const P: usize, const R: usize>(queries: &QueryPanels, bounds
     }
 }
 
-/// As [`tile_f32`] over int8: Σ_g panel[g] ⋅ broadcast(row[4g..4g + 4]) by `vpdpbusd`, less 128 Σ row,
+/// As [`tile_f32`] over int8: −128 Σ row + Σ_g panel[g] ⋅ broadcast(row[4g..4g + 4]) by `vpdpbusd`,
 /// then scores ‖row‖² − (2 s_q) s_r · dot.
 #[target_feature(enable = "avx512f,avx512vnni")]
 #[inline]
@@ -142,6 +142,12 @@ unsafe fn tile_i8<const P: usize, const R: usize>(queries: &QueryPanels, bounds:
     let panels = queries.offset_codes.as_ptr();
     let codes = rows.codes.as_ptr();
     let mut acc = [[_mm512_setzero_si512(); R]; P];
+    for r in 0..R {
+        let offset = _mm512_set1_epi32(-I8_OFFSET * rows.code_sums[row + r]);
+        for p in 0..P {
+            acc[p][r] = offset;
+        }
+    }
     for g in 0..dim / I8_GROUP {
         let mut q = [_mm512_setzero_si512(); P];
         for (p, lanes) in q.iter_mut().enumerate() {
@@ -164,10 +170,9 @@ unsafe fn tile_i8<const P: usize, const R: usize>(queries: &QueryPanels, bounds:
     let bound = load_bounds::<P>(bounds, first);
     for r in 0..R {
         let norm = _mm512_set1_ps(rows.norms[row + r]);
-        let offset = _mm512_set1_epi32(I8_OFFSET * rows.code_sums[row + r]);
         let scale = _mm512_set1_ps(rows.scales[row + r]);
         for p in 0..P {
-            let dot = _mm512_cvtepi32_ps(_mm512_sub_epi32(acc[p][r], offset));
+            let dot = _mm512_cvtepi32_ps(acc[p][r]);
             let score = _mm512_fnmadd_ps(_mm512_mul_ps(weights[p], scale), dot, norm);
             let below = _mm512_cmp_ps_mask::<_CMP_LT_OQ>(score, bound[p]);
             if below != 0 {
