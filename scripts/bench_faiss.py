@@ -8,7 +8,7 @@ DIR/queries.npy and DIR/rust_top1.npy):
     ~/.cache/facenet-peers/faiss/bin/python scripts/bench_faiss.py /tmp/facenet-bench [THREADS]
 
 Reports, like the Rust bench: one query at a time (p50/p99 latency, queries/s), all queries as one
-batch (queries/s), and how often faiss's top-1 equals the Rust exact f32 top-1. On unit vectors the
+batch (best of 3 runs, queries/s), and how often faiss's top-1 equals the Rust exact f32 top-1. On unit vectors the
 inner product ranks exactly as squared L2 (‖q − x‖² = 2 − 2 q·x).
 """
 
@@ -20,6 +20,7 @@ import numpy as np
 import faiss
 
 K = 10
+BATCH_ROUNDS = 3
 
 
 def main():
@@ -44,9 +45,12 @@ def main():
         latencies.append(time.perf_counter() - start)
         top1.append(ids[0, 0])
     single_qps = len(queries) / (time.perf_counter() - t)
-    t = time.perf_counter()
-    index.search(queries, K)
-    batch_qps = len(queries) / (time.perf_counter() - t)
+    best = float("inf")
+    for _ in range(BATCH_ROUNDS):
+        t = time.perf_counter()
+        index.search(queries, K)
+        best = min(best, time.perf_counter() - t)
+    batch_qps = len(queries) / best
     lat = np.sort(np.array(latencies)) * 1e3
     p50 = lat[int(len(lat) * 0.5)]
     p99 = lat[min(int(len(lat) * 0.99), len(lat) - 1)]
