@@ -3,7 +3,7 @@
 //! [`FaceMatrix`] holds the gallery's vectors row-major in memory (f32, their squared norms, int8 codes,
 //! scales and code sums). A scan splits it in blocks of [`BLOCK_ROWS`] rows over every core (rayon);
 //! within a block, every query of a batch is scored before the next block, so the block stays in cache.
-//! A batch of [`MIN_BATCH_QUERIES`] or more is one matrix product per block (`kernels::batch_candidates_*`,
+//! A batch of [`MIN_BATCH_QUERIES_F32`] ([`MIN_BATCH_QUERIES_INT8`]) or more is one matrix product per block (`kernels::batch_candidates_*`,
 //! 16 queries per SIMD register); fewer queries scan the block one by one. Distances are squared L2 through
 //! the dot product, ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x, and each query's top-k ranks rows by the score
 //! ‖x‖² − 2 q·x; with int8 codes q·x ≈ s_q s_x Σ q̂ᵢ x̂ᵢ (see `facenet_core::quantize`).
@@ -25,8 +25,11 @@ pub const BLOCK_ROWS: usize = 512;
 const TASKS_PER_THREAD: usize = 4;
 /// Blocks scored first, on one thread, for the bounds every worker starts from.
 const SEED_BLOCKS: usize = 4;
-/// Batches of this many queries or more are scanned as a matrix product; fewer, one query at a time.
-pub const MIN_BATCH_QUERIES: usize = 8;
+/// Batches of this many queries or more are scanned in f32 as a matrix product; fewer, one query at a
+/// time (at 1M rows, 7 queries one by one take as long as 16 in one product).
+pub const MIN_BATCH_QUERIES_F32: usize = 8;
+/// As [`MIN_BATCH_QUERIES_F32`] for int8, where the VNNI product already beats two queries one by one.
+pub const MIN_BATCH_QUERIES_INT8: usize = 2;
 /// Int8 candidates re-ranked in f32 per wanted neighbour, and at least.
 /// (The int8 distance errs by about 0.002 on unit vectors, so the true top-k lies in the int8 top-k
 /// for nearly every query, `benches/gallery.rs`; twice as many leaves room.)
@@ -297,13 +300,12 @@ enum QueryBatch<'q> {
 
 impl<'q> QueryBatch<'q> {
     fn new(queries: &'q [&'q [f32]], precision: Precision, dim: usize) -> Self {
-        let batched = queries.len() >= MIN_BATCH_QUERIES;
         match precision {
-            Precision::F32 if batched => Self::Panels(QueryPanels::f32(queries, dim), precision),
+            Precision::F32 if queries.len() >= MIN_BATCH_QUERIES_F32 => Self::Panels(QueryPanels::f32(queries, dim), precision),
             Precision::F32 => Self::F32(queries),
             Precision::Int8 => {
                 let quantized: Vec<Quantized> = queries.iter().map(|q| Quantized::new(q)).collect();
-                if batched && QueryPanels::supports_i8(dim) {
+                if queries.len() >= MIN_BATCH_QUERIES_INT8 && QueryPanels::supports_i8(dim) {
                     let codes: Vec<(&[i8], f32)> = quantized.iter().map(|q| (q.codes.as_slice(), q.scale)).collect();
                     Self::Panels(QueryPanels::i8(&codes, dim), precision)
                 } else {
@@ -448,7 +450,7 @@ mod tests {
         let m = matrix(&faces);
         let queries = faces.queries(20, 2);
         let refs: Vec<&[f32]> = queries.iter().map(|q| q.as_slice()).collect();
-        assert!(m.len() > SEED_BLOCKS * BLOCK_ROWS && refs.len() >= MIN_BATCH_QUERIES);
+        assert!(m.len() > SEED_BLOCKS * BLOCK_ROWS && refs.len() >= MIN_BATCH_QUERIES_F32);
         let batch = m.search_batch(&refs, 5, Precision::F32);
         for (query, batched) in refs.iter().zip(batch) {
             let want = naive(&m, query, 5);
@@ -482,7 +484,7 @@ mod tests {
     fn batch_and_single_queries_agree_and_k_exceeding_rows_is_fine() {
         let faces = SyntheticFaces::new(3, 2, 16, 0.2, 5);
         let m = matrix(&faces);
-        let queries = faces.queries(MIN_BATCH_QUERIES, 6); // the batch kernels, then one by one
+        let queries = faces.queries(MIN_BATCH_QUERIES_F32, 6); // the batch kernels, then one by one
         let refs: Vec<&[f32]> = queries.iter().map(|q| q.as_slice()).collect();
         let batch = m.search_batch(&refs, 10, Precision::Int8);
         for (q, b) in refs.iter().zip(&batch) {
@@ -491,7 +493,7 @@ mod tests {
         }
         assert!(FaceMatrix::new(16).search(refs[0], 3, Precision::F32).is_empty());
         for precision in [Precision::F32, Precision::Int8] {
-            assert!(m.search_batch(&[refs[0]; MIN_BATCH_QUERIES], 0, precision).iter().all(Vec::is_empty));
+            assert!(m.search_batch(&[refs[0]; MIN_BATCH_QUERIES_F32], 0, precision).iter().all(Vec::is_empty));
         }
     }
 }
