@@ -1,36 +1,53 @@
 #!/usr/bin/env bash
 # Proof that triplet training learns (issue 6): a benchmark, not a CI test.
 #
-# 1. renders a synthetic set (IDS identities × PER photos, 140 px) with `facenet synth`;
+# 1. renders a synthetic set (IDS identities × PER photos, SIZE px) with `facenet synth`;
 # 2. scores the pixel baseline (L2 between 16×16 grey photos) on the HELD held-out identities;
-# 3. trains NNS2 (the paper's smallest net, 140×116 input: fast enough for 2 shared cores) with AdaGrad
-#    and online semi-hard mining for at most MINUTES minutes (then Ctrl-C: the trainer checkpoints and
-#    validates), validating on the held-out identities before the first step (the untrained network)
-#    and every 100 steps;
-# 4. prints held-out VAL @ FAR 1e-3 and 10-fold accuracy for the pixel baseline, the untrained and the
-#    trained network, and the loss curve summarised from metrics.jsonl.
+# 3. trains NNS2's layers at INPUT (70×58, half the paper's 140×116: ~4× fewer multiply-adds, so ~4× the
+#    steps in the same time on 2 shared cores) with AdaGrad and online semi-hard mining for at most MINUTES
+#    minutes (then Ctrl-C: the trainer checkpoints and validates), validating on the held-out identities
+#    before the first step (the untrained network) and every 100 steps;
+# 4. prints held-out VAL @ FAR 1e-3, 10-fold accuracy (over all pairs) and balanced accuracy for the pixel
+#    baseline, the untrained and the trained network, and the curves summarised from metrics.jsonl.
 #
-# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH)
+# The recipe, and why (measured in 7-minute runs, see the note of issue 6):
+# - many identities (2000 × 10 rather than 300 × 16): held-out VAL generalises from more people;
+# - 30 people × 6 photos + 30 random negatives per mined batch, 60 triplets per step, at most 5 steps per
+#   mined batch (triplets mined by an older network go stale; re-mining every 5 steps beat using all ~900);
+# - colour jitter 0.05 (the renderer already varies light and tint; stronger jitter hides skin and hair
+#   colour, which are identity);
+# - AdaGrad 0.05, lowered to 0.02 for the last part of the run (LR_DROP_AT steps).
+#
+# Measured with these defaults (2026-11-28, 2 cores shared, load average 1.0–3.3, `nice -n 19`): pixel
+# baseline VAL 0.010; untrained 0.026; trained 3727 steps in 30 min: VAL 0.756 (0.805 at step 3400, 0.807
+# at 3700; the curve is noisy by ±0.05 between validations), AUC 0.999, balanced accuracy 0.984.
+#
+# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_DROP_AT)
 set -euo pipefail
 BIN=${BIN:-target/release/facenet}
 WORK=${WORK:-/tmp/facenet-train-proof}
-IDS=${IDS:-400}
-PER=${PER:-16}
+IDS=${IDS:-2000}
+PER=${PER:-10}
 HELD=${HELD:-60}
 MINUTES=${MINUTES:-30}
 ARCH=${ARCH:-nns2}
+SIZE=${SIZE:-72}
+INPUT=${INPUT:-70x58}
+LR_DROP_AT=${LR_DROP_AT:-2400}
 
 rm -rf "$WORK" && mkdir -p "$WORK"
 echo "== synth: $IDS identities × $PER photos"
-nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size 140 --seed 1 --out "$WORK/data"
+nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size "$SIZE" --seed 1 --out "$WORK/data"
 echo "== pixel baseline on the $HELD held-out identities"
-nice "$BIN" --json pixel-baseline --data "$WORK/data" --held-out "$HELD" --validation-photos 10 --size 140 > "$WORK/baseline.json"
-echo "== train $ARCH for at most $MINUTES min"
+nice "$BIN" --json pixel-baseline --data "$WORK/data" --held-out "$HELD" --validation-photos 10 --size "$SIZE" > "$WORK/baseline.json"
+echo "== train $ARCH at $INPUT for at most $MINUTES min"
+printf '0:0.05\n%s:0.02\n' "$LR_DROP_AT" > "$WORK/lr-schedule.txt"
 start=$(date +%s)
-timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch "$ARCH" --out "$WORK/run" \
-  --steps 1000000 --held-out "$HELD" --validation-photos 10 --people-per-batch 15 --images-per-person 8 \
-  --random-negatives 30 --triplets-per-step 20 --embedding-dim 128 --validate-every 100 --checkpoint-every 100 \
-  --seed 1 || true
+timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch "$ARCH" --input-size "$INPUT" \
+  --out "$WORK/run" --steps 1000000 --held-out "$HELD" --validation-photos 10 --people-per-batch 30 \
+  --images-per-person 6 --random-negatives 30 --triplets-per-step 60 --max-steps-per-batch 5 \
+  --augment-jitter 0.05 --lr-schedule "$WORK/lr-schedule.txt" --embedding-dim 128 --validate-every 100 \
+  --checkpoint-every 100 --seed 1 || true
 echo "trained for $(( $(date +%s) - start )) s; load: $(uptime)"
 python3 - "$WORK" <<'PY'
 import json, sys
@@ -39,12 +56,12 @@ base = json.load(open(f"{work}/baseline.json"))
 lines = [json.loads(l) for l in open(f"{work}/run/metrics.jsonl") if l.strip()]
 vals = [l for l in lines if "validation" in l]
 steps = [l for l in lines if "loss" in l]
-row = lambda name, val, acc: print(f"{name:<22} VAL@FAR1e-3 {val:.3f}   accuracy {acc:.3f}")
+row = lambda name, v: print(f"{name:<22} VAL@FAR1e-3 {v['val']:.3f}   accuracy {v['accuracy']:.3f}   balanced accuracy {v.get('balanced_accuracy', float('nan')):.3f}   AUC {v['auc']:.3f}")
 print("held-out verification (all pairs, 10 folds):")
-row("pixel baseline", base["val_mean"], base["accuracy_mean"])
-row("untrained network", vals[0]["validation"]["val"], vals[0]["validation"]["accuracy"])
-row(f"trained ({vals[-1]['step']} steps)", vals[-1]["validation"]["val"], vals[-1]["validation"]["accuracy"])
-print("validation curve: " + ", ".join(f"{v['step']}:{v['validation']['val']:.3f}" for v in vals))
+row("pixel baseline", {"val": base["val_mean"], "accuracy": base["accuracy_mean"], "auc": base["auc"]})
+row("untrained network", vals[0]["validation"])
+row(f"trained ({vals[-1]['step']} steps)", vals[-1]["validation"])
+print("validation curve (step:VAL): " + ", ".join(f"{v['step']}:{v['validation']['val']:.3f}" for v in vals))
 chunk = max(1, len(steps) // 10)
 print("loss curve (mean loss / active fraction / images/s per tenth of the run):")
 for i in range(0, len(steps), chunk):

@@ -75,7 +75,7 @@ pub struct CheckpointConfig {
     pub id: String,
     /// Architecture, embedding size and options: what [`FaceNetConfig::init`] builds.
     pub model: FaceNetConfig,
-    /// The network input (must be the architecture's).
+    /// The network input (must be the model's: its architecture's unless the model overrides it).
     pub input: InputSize,
     pub preprocessing: Preprocessing,
     pub alignment: Alignment,
@@ -89,7 +89,7 @@ impl CheckpointConfig {
     /// Defaults for `model`: id `facenet-<arch>-<d>d`, fixed standardisation, [`Alignment::default_for`]
     /// its input, step 0, threshold [`DEFAULT_THRESHOLD`].
     pub fn new(model: FaceNetConfig) -> Self {
-        let input = model.arch.input_size();
+        let input = model.input_size();
         Self {
             format_version: FORMAT_VERSION,
             id: format!("facenet-{}-{}d", model.arch, model.embedding_dim),
@@ -112,7 +112,7 @@ impl CheckpointConfig {
         if self.format_version != FORMAT_VERSION {
             return Err(format!("format_version {} (this build reads {FORMAT_VERSION})", self.format_version));
         }
-        let expected = self.arch().input_size();
+        let expected = self.model.input_size();
         if self.input != expected {
             return Err(format!(
                 "input {}×{} does not match {} ({}×{})",
@@ -156,14 +156,20 @@ pub fn save_checkpoint(dir: &Path, model: &FaceNet, config: &CheckpointConfig) -
     std::fs::write(&config_path, json + "\n").map_err(|e| checkpoint_error(&config_path, format!("cannot write: {e}")))
 }
 
-/// The checkpoint directory `path` names: the directory itself or either file in it.
+/// The checkpoint directory `path` names: the directory itself, either file in it, or a `facenet train`
+/// run directory (its `model/` folder, when the directory holds no weights itself).
 pub fn checkpoint_dir(path: &Path) -> PathBuf {
     let is_member = path.file_name().is_some_and(|n| n == CONFIG_FILE || n == WEIGHTS_FILE);
+    let run_model = path.join(RUN_MODEL_DIR);
     match path.parent() {
         Some(parent) if is_member => parent.to_path_buf(),
+        _ if !path.join(WEIGHTS_FILE).exists() && run_model.join(WEIGHTS_FILE).is_file() => run_model,
         _ => path.to_path_buf(),
     }
 }
+
+/// Where `facenet train` writes the inference checkpoint inside its run directory.
+pub const RUN_MODEL_DIR: &str = "model";
 
 /// Reads and validates `config.json` of the checkpoint at `path`.
 pub fn read_checkpoint_config(path: &Path) -> Result<CheckpointConfig> {
@@ -247,6 +253,39 @@ mod tests {
         let reloaded = loaded.forward(probe).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(trained, reloaded);
         assert_ne!(fresh, reloaded);
+    }
+
+    #[test]
+    fn an_input_override_is_recorded_and_checked() {
+        let device = Device::flex();
+        let dir = tempfile::tempdir().unwrap();
+        let small = InputSize { height: 70, width: 58 };
+        let config = CheckpointConfig::new(FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16).with_input(Some(small)));
+        assert_eq!(config.input, small);
+        save_checkpoint(dir.path(), &config.model.init(&device), &config).unwrap();
+        let (loaded, loaded_config) = load_checkpoint(dir.path(), &device).unwrap();
+        assert_eq!(loaded_config.model.input_size(), small);
+        assert_eq!(loaded.forward(Tensor::<4>::zeros([1, 3, 70, 58], &device)).dims(), [1, 16]);
+        let mut wrong = config.clone();
+        wrong.input = Arch::Nns2.input_size();
+        std::fs::write(dir.path().join(CONFIG_FILE), serde_json::to_string(&wrong).unwrap()).unwrap();
+        let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
+        assert!(err.contains("config.json") && err.contains("does not match"), "{err}");
+    }
+
+    #[test]
+    fn a_training_run_directory_names_its_model_folder() {
+        let (dir, _, config) = saved(Arch::Nns2);
+        let run = tempfile::tempdir().unwrap();
+        let model_dir = run.path().join(RUN_MODEL_DIR);
+        std::fs::create_dir(&model_dir).unwrap();
+        for file in [CONFIG_FILE, WEIGHTS_FILE] {
+            std::fs::copy(dir.path().join(file), model_dir.join(file)).unwrap();
+        }
+        std::fs::write(run.path().join(CONFIG_FILE), "{\"not\": \"a checkpoint\"}").unwrap(); // the training config
+        assert_eq!(checkpoint_dir(run.path()), model_dir);
+        assert_eq!(checkpoint_dir(dir.path()), dir.path());
+        assert_eq!(read_checkpoint_config(run.path()).unwrap(), config);
     }
 
     #[test]

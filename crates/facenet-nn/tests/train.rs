@@ -1,11 +1,12 @@
-//! Triplet training end to end on synthetic identities: the loss falls on a tiny run, a run resumed
-//! from its checkpoint repeats an uninterrupted one step for step, and the triplet loss matches a float64
-//! hand computation.
+//! Triplet training end to end on synthetic identities: the loss falls on a tiny run (whose directory then
+//! loads as an inference checkpoint), capped reuse re-mines on time, a run resumed from its checkpoint
+//! repeats an uninterrupted one step for step, and the triplet loss matches a float64 hand computation.
 
 use burn::tensor::{Device, Tensor};
 use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
 use facenet_nn::train::{train, StopReason, TrainingConfig};
+use facenet_nn::checkpoint::load_checkpoint;
 use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
 use facenet_vision::dataset::FaceLoader;
 use facenet_vision::synth::{write_dataset, Layout, SynthSpec};
@@ -62,6 +63,22 @@ fn smoke_training_lowers_the_loss() {
     let (first, last) = (mean(&losses[..8]), mean(&losses[losses.len() - 8..]));
     assert!(last < first * 0.8, "loss should fall: first 8 steps {first:.4}, last 8 steps {last:.4}");
     assert!(run_dir.join("config.json").is_file() && run_dir.join("checkpoint/state.json").is_file());
+    // the run directory is also an inference checkpoint (`--model RUN_DIR`): the final weights, step 36
+    let (_, inference) = load_checkpoint(&run_dir, &Device::flex()).unwrap();
+    assert_eq!((inference.step, inference.model.clone()), (36, config.model.clone()));
+}
+
+#[test]
+fn capped_reuse_mines_a_new_batch_every_k_steps() {
+    let dir = tempfile::tempdir().unwrap();
+    synthetic_set(&dir.path().join("data"));
+    let run_dir = dir.path().join("run");
+    let mut config = tiny_config(&dir.path().join("data"), 5);
+    config.max_steps_per_batch = 2;
+    run(&config, &run_dir, false);
+    let lines = read_metrics(&run_dir.join(METRICS_FILE)).unwrap();
+    let mined: Vec<u64> = lines.iter().filter(|l| l.mining.is_some()).map(|l| l.step).collect();
+    assert_eq!(mined, [1, 3, 5], "a batch yields ~70 triplets (6 steps of 12) but is used for 2 steps");
 }
 
 #[test]

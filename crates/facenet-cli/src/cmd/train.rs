@@ -8,7 +8,7 @@ use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
 use facenet_nn::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
 use facenet_report::{line_chart, Series};
-use facenet_nn::{Arch, FaceNetConfig};
+use facenet_nn::{Arch, FaceNetConfig, InputSize};
 use facenet_vision::dataset::{Augment, FaceLoader};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -32,6 +32,9 @@ pub struct TrainArgs {
     /// Embedding size.
     #[arg(long, default_value_t = 128)]
     embedding_dim: usize,
+    /// Input size HEIGHTxWIDTH when not the architecture's (the same layers on smaller faces train faster).
+    #[arg(long, value_parser = parse_input_size)]
+    input_size: Option<InputSize>,
     /// Total optimiser steps.
     #[arg(long)]
     steps: Option<u64>,
@@ -47,6 +50,9 @@ pub struct TrainArgs {
     /// Triplets per optimiser step.
     #[arg(long, default_value_t = 30)]
     triplets_per_step: usize,
+    /// Train on at most this many steps of a mined batch's triplets before mining the next (0: all of them).
+    #[arg(long, default_value_t = 0)]
+    max_steps_per_batch: usize,
     /// Triplet margin α.
     #[arg(long, default_value_t = 0.2)]
     alpha: f32,
@@ -90,6 +96,20 @@ pub struct TrainArgs {
     /// Train without augmentation (random crop, flip, colour jitter).
     #[arg(long)]
     no_augment: bool,
+    /// Largest fraction the random crop cuts off the side (augmentation).
+    #[arg(long, default_value_t = Augment::default().crop)]
+    augment_crop: f32,
+    /// Brightness, contrast and saturation vary by up to this fraction (augmentation).
+    #[arg(long, default_value_t = Augment::default().jitter)]
+    augment_jitter: f32,
+}
+
+fn parse_input_size(s: &str) -> Result<InputSize, String> {
+    let parsed = s.split_once(['x', '×']).and_then(|(h, w)| Some(InputSize { height: h.trim().parse().ok()?, width: w.trim().parse().ok()? }));
+    match parsed {
+        Some(size) if size.height >= 16 && size.width >= 16 => Ok(size),
+        _ => Err(format!("bad input size '{s}' (expected HEIGHTxWIDTH, each ≥ 16, e.g. 70x58)")),
+    }
 }
 
 fn parse_rule(s: &str) -> Result<NegativeRule, String> {
@@ -98,7 +118,7 @@ fn parse_rule(s: &str) -> Result<NegativeRule, String> {
 
 pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let config = if args.resume { resumed_config(&args)? } else { new_config(&args)? };
-    let input = config.model.arch.input_size();
+    let input = config.model.input_size();
     let loader = FaceLoader::crops(input.width as u32, input.height as u32);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
@@ -162,10 +182,11 @@ fn plot_metrics(run_dir: &Path) -> anyhow::Result<()> {
 
 fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     let data = args.data.clone().context("--data is required")?;
-    let model = FaceNetConfig::new(args.arch).with_embedding_dim(args.embedding_dim);
+    let model = FaceNetConfig::new(args.arch).with_embedding_dim(args.embedding_dim).with_input(args.input_size);
     let mut config = TrainingConfig::new(model, data);
     config.batch = BatchShape { people_per_batch: args.people_per_batch, images_per_person: args.images_per_person, random_negatives: args.random_negatives };
     config.triplets_per_step = args.triplets_per_step;
+    config.max_steps_per_batch = args.max_steps_per_batch;
     config.alpha = args.alpha;
     config.rule = args.negative_rule;
     config.lr = args.lr;
@@ -183,7 +204,7 @@ fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     config.checkpoint_every = args.checkpoint_every;
     config.embed_chunk = args.embed_chunk;
     config.collapse_floor = args.collapse_floor;
-    config.augment = if args.no_augment { Augment::none() } else { Augment::default() };
+    config.augment = if args.no_augment { Augment::none() } else { Augment { crop: args.augment_crop, jitter: args.augment_jitter, ..Augment::default() } };
     Ok(config)
 }
 
@@ -194,4 +215,18 @@ fn resumed_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
         config.steps = steps;
     }
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn input_sizes_parse_as_height_by_width() {
+        assert_eq!(parse_input_size("70x58"), Ok(InputSize { height: 70, width: 58 }));
+        assert_eq!(parse_input_size("96×96"), Ok(InputSize::square(96)));
+        for bad in ["70", "70x", "8x8", "axb"] {
+            assert!(parse_input_size(bad).unwrap_err().contains(bad), "{bad}");
+        }
+    }
 }

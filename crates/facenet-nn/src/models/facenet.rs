@@ -89,8 +89,10 @@ impl FromStr for Arch {
     }
 }
 
-/// Which FaceNet to build: architecture, embedding size (64, 128, 256, 512 in the paper; default 128)
-/// and the open choices.
+/// Which FaceNet to build: architecture, embedding size (64, 128, 256, 512 in the paper; default 128),
+/// the open choices, and optionally an input size other than the architecture's (the same layers on
+/// smaller or larger faces, e.g. NNS2's layers at 70×58 for fast CPU training; the paper's NN3 is NN2
+/// at 160×160 in the same way).
 #[derive(Config, Debug, PartialEq)]
 pub struct FaceNetConfig {
     pub arch: Arch,
@@ -98,12 +100,22 @@ pub struct FaceNetConfig {
     pub embedding_dim: usize,
     #[config(default = "ArchOptions::new()")]
     pub options: ArchOptions,
+    /// The input size when it is not the architecture's (None: [`Arch::input_size`]).
+    #[config(default = "None")]
+    pub input: Option<InputSize>,
 }
 
 impl FaceNetConfig {
     /// The layer list of this network.
     pub fn spec(&self) -> NetSpec {
-        self.arch.spec(self.embedding_dim)
+        let mut spec = self.arch.spec(self.embedding_dim);
+        spec.input = self.input_size();
+        spec
+    }
+
+    /// The input the network takes: the override if set, else the architecture's.
+    pub fn input_size(&self) -> InputSize {
+        self.input.unwrap_or_else(|| self.arch.input_size())
     }
 
     /// The paper-style table: output size, weights and multiply-adds per layer.
@@ -402,6 +414,28 @@ mod tests {
                 assert!((a - b).abs() < 1e-5, "{arch}: {a} vs {b}");
             }
         }
+    }
+
+    #[test]
+    fn an_input_override_runs_the_same_layers_on_smaller_faces() {
+        let device = Device::flex();
+        let small = InputSize { height: 70, width: 58 };
+        let config = FaceNetConfig::new(Arch::Nns2).with_embedding_dim(32).with_input(Some(small));
+        assert_eq!(config.input_size(), small);
+        assert_eq!(config.spec().input, small);
+        let model = config.init(&device);
+        let x = Tensor::<4>::random([2, 3, 70, 58], Distribution::Normal(0.0, 1.0), &device);
+        assert_eq!(model.forward(x).dims(), [2, 32]);
+        // the same conv layers, a smaller fc1: 5×4×64 inputs instead of 9×8×64
+        let full = FaceNetConfig::new(Arch::Nns2).with_embedding_dim(32);
+        assert_eq!(full.summary().params - config.summary().params, (9 * 8 - 5 * 4) * 64 * 896);
+        // configs written before the override existed read as "the architecture's input"
+        let mut json = serde_json::to_value(&full).unwrap();
+        json.as_object_mut().unwrap().remove("input");
+        let old: FaceNetConfig = serde_json::from_value(json).unwrap();
+        assert_eq!((old.input, old.input_size()), (None, Arch::Nns2.input_size()));
+        let round_trip: FaceNetConfig = serde_json::from_str(&serde_json::to_string(&config).unwrap()).unwrap();
+        assert_eq!(round_trip, config);
     }
 
     #[test]

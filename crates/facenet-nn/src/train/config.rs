@@ -24,6 +24,10 @@ pub struct TrainingConfig {
     pub batch: BatchShape,
     /// Triplets per optimiser step (each step trains on 3× as many photos).
     pub triplets_per_step: usize,
+    /// At most this many steps on one mined batch before the next is mined with the updated network
+    /// (0: every triplet the batch yields). Triplets mined by an older network go stale as it learns.
+    #[serde(default)]
+    pub max_steps_per_batch: usize,
     /// The triplet margin α (paper: 0.2).
     pub alpha: f32,
     /// How negatives are chosen.
@@ -58,6 +62,7 @@ impl TrainingConfig {
             validation_photos: 10,
             batch: BatchShape { people_per_batch: 45, images_per_person: 40, random_negatives: 0 },
             triplets_per_step: 30,
+            max_steps_per_batch: 0,
             alpha: crate::loss::DEFAULT_MARGIN as f32,
             rule: NegativeRule::RandomSemiHard,
             lr: 0.05,

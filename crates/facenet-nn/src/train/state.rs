@@ -3,8 +3,12 @@
 //! onto the loaded model), and where the run stands ([`RunState`]: step, current mining round and its
 //! triplets not yet trained on). Everything else (batches, augmentation, mining randomness) is derived
 //! from the seed and the round, so a resumed run continues exactly as an uninterrupted one.
+//!
+//! Beside it, every save also writes the inference form ([`crate::checkpoint`]: `RUN_DIR/model/` with
+//! `config.json` and `model.safetensors`), which `facenet embed --model RUN_DIR/model` loads.
 
-use crate::models::FaceNet;
+use crate::checkpoint::{save_checkpoint, CheckpointConfig};
+use crate::models::{FaceNet, FaceNetConfig};
 use crate::{Error, Result};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
@@ -28,13 +32,25 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
     run_dir.join("checkpoint")
 }
 
+/// The inference checkpoint of a run (what `--model` loads).
+pub fn inference_dir(run_dir: &Path) -> PathBuf {
+    run_dir.join(crate::checkpoint::RUN_MODEL_DIR)
+}
+
 const MODEL_FILE: &str = "model.bpk";
 const OPTIMIZER_FILE: &str = "optimizer.bpk";
 const STATE_FILE: &str = "state.json";
 
 /// Writes model, optimiser and state into `run_dir/checkpoint/`, replacing the previous checkpoint only
-/// once the new one is complete.
-pub fn save(run_dir: &Path, model: &FaceNet, optimizer: &ModuleOptimizer, state: &RunState) -> Result<()> {
+/// once the new one is complete; then the inference checkpoint of `model` (built from `model_config`)
+/// into `run_dir/model/`.
+pub fn save(run_dir: &Path, model: &FaceNet, model_config: &FaceNetConfig, optimizer: &ModuleOptimizer, state: &RunState) -> Result<()> {
+    save_training(run_dir, model, optimizer, state)?;
+    let config = CheckpointConfig { step: state.step, ..CheckpointConfig::new(model_config.clone()) };
+    save_checkpoint(&inference_dir(run_dir), model, &config)
+}
+
+fn save_training(run_dir: &Path, model: &FaceNet, optimizer: &ModuleOptimizer, state: &RunState) -> Result<()> {
     let partial = run_dir.join("checkpoint.partial");
     let fail = |what: &str, e: &dyn std::fmt::Display| Error::Invalid(format!("{}: cannot write {what}: {e}", partial.display()));
     if partial.exists() {

@@ -150,7 +150,7 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         }
         let interrupted = stop.load(Ordering::SeqCst);
         if last || interrupted || (config.checkpoint_every > 0 && run.step % config.checkpoint_every == 0) {
-            state::save(run_dir, &model, &optimizer, &run)?;
+            state::save(run_dir, &model, &config.model, &optimizer, &run)?;
         }
         if interrupted && !last {
             reason = StopReason::Interrupted;
@@ -158,7 +158,7 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         }
     }
     if reason != StopReason::Completed {
-        state::save(run_dir, &model, &optimizer, &run)?;
+        state::save(run_dir, &model, &config.model, &optimizer, &run)?;
         if loop_state.last_validation.is_none() || matches!(reason, StopReason::Interrupted) {
             loop_state.validate(&model, validation_set.as_ref(), run.step)?;
         }
@@ -268,7 +268,7 @@ impl Loop<'_, '_> {
         self.write(&MetricsLine { step, validation: Some(validation), ..MetricsLine::default() })
     }
 
-    /// Embeds the round, mines its triplets (shuffled) and returns them with the statistics and the
+    /// Embeds the round, mines its triplets (shuffled, at most `max_steps_per_batch` steps' worth) and returns them with the statistics and the
     /// embeddings' mean pairwise distance.
     fn mine(&mut self, model: &FaceNet, round: &Round) -> Result<(Vec<Triplet>, MiningStats, f64)> {
         let dim = self.config.model.embedding_dim;
@@ -278,6 +278,9 @@ impl Loop<'_, '_> {
         let mut rng = ChaCha8Rng::seed_from_u64(round_seed(self.config.seed, round.index, 2));
         let (mut triplets, stats) = mine_triplets(&distances, &labels, round.anchors, self.config.alpha, self.config.rule, &mut rng)?;
         triplets.shuffle(&mut rng);
+        if self.config.max_steps_per_batch > 0 {
+            triplets.truncate(self.config.max_steps_per_batch * self.config.triplets_per_step);
+        }
         tracing::info!(round = round.index, triplets = stats.triplets, pairs = stats.pairs, fraction_active = stats.fraction_active, mean_d_ap = stats.mean_d_ap, mean_d_an = stats.mean_d_an, "mined");
         Ok((triplets, stats, mean_pairwise_distance(&embeddings, dim)))
     }

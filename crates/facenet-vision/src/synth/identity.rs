@@ -133,30 +133,30 @@ impl Identity {
 impl Variation {
     /// Draws the conditions of one photo.
     pub fn sample(rng: &mut impl Rng) -> Self {
-        let occluded = rng.random_bool(0.25);
+        let occluded = rng.random_bool(0.12);
         Self {
-            yaw: rng.random_range(-0.6..0.6),
-            pitch: rng.random_range(-0.3..0.3),
-            roll: rng.random_range(-0.3..0.3),
+            yaw: rng.random_range(-0.35..0.35),
+            pitch: rng.random_range(-0.15..0.15),
+            roll: rng.random_range(-0.1..0.1),
             smile: rng.random_range(-0.6..1.0),
-            eye_open: rng.random_range(0.3..1.0),
+            eye_open: rng.random_range(0.4..1.0),
             brow_raise: rng.random_range(-0.02..0.03),
             light_angle: rng.random_range(0.0..std::f32::consts::TAU),
-            light_strength: rng.random_range(0.0..0.7),
-            ambient: rng.random_range(0.45..0.85),
-            light_tint: [rng.random_range(0.85..1.1), rng.random_range(0.85..1.05), rng.random_range(0.8..1.1)],
-            scale: rng.random_range(0.8..1.15),
-            offset: [rng.random_range(-0.15..0.15), rng.random_range(-0.12..0.12)],
+            light_strength: rng.random_range(0.0..0.4),
+            ambient: rng.random_range(0.85..1.05),
+            light_tint: [rng.random_range(0.94..1.04), rng.random_range(0.94..1.03), rng.random_range(0.93..1.04)],
+            scale: rng.random_range(1.22..1.34),
+            offset: [rng.random_range(-0.04..0.04), rng.random_range(-0.04..0.04)],
             background: [random_colour(rng), random_colour(rng)],
             background_angle: rng.random_range(0.0..std::f32::consts::TAU),
             clutter: rng.random(),
             clothes: random_colour(rng),
-            blur: if rng.random_bool(0.5) { rng.random_range(0.0..1.5) } else { 0.0 },
-            noise: rng.random_range(0.0..10.0),
-            jpeg_quality: rng.random_range(35..95),
+            blur: if rng.random_bool(0.5) { rng.random_range(0.0..1.2) } else { 0.0 },
+            noise: rng.random_range(0.0..8.0),
+            jpeg_quality: rng.random_range(45..95),
             occluder: occluded.then(|| {
                 let centre = [rng.random_range(-0.3..0.3), rng.random_range(-0.2..0.5)];
-                let half = [rng.random_range(0.08..0.22), rng.random_range(0.06..0.18)];
+                let half = [rng.random_range(0.05..0.13), rng.random_range(0.04..0.1)];
                 (centre, half, random_colour(rng))
             }),
         }

@@ -6,6 +6,18 @@
 //! quality, partial occlusion). Everything derives from `(seed, identity, image)`, so a seed fixes every
 //! byte, and photos render in parallel in any order.
 //!
+//! Calibration (issue 6): the nuisance ranges are set so that a small net trained for 30 minutes on two
+//! CPU cores can learn the identities, while the pixel baseline stays far below VAL 0.3 @ FAR 1e-3 (it
+//! measured 0.010 on 60 held-out identities of `--identities 2000 --per-identity 10 --size 72 --seed 1`).
+//! The first ranges (yaw ±0.6, roll ±0.3, scale 0.8–1.15, offset ±0.15, ambient 0.45–0.85 plus up to 0.7
+//! of directional light, a quarter of photos occluded) left the trained NNS2 at VAL 0.03 after 28 minutes.
+//! Each was narrowed towards what an aligned face crop (the input FaceNet trains on) shows: yaw ±0.35,
+//! pitch ±0.15, roll ±0.1 (alignment removes most roll); the face fills the crop as a tight crop does
+//! (scale 1.22–1.34, offset ±0.04); the directional light shades around the ambient level instead of
+//! adding to it, so brightness does not mimic skin tone; milder tint, blur, noise and JPEG; 12% of
+//! photos occluded, by smaller occluders. Every variation the issue lists is still present, and
+//! background, clutter and clothes colours are as random as before.
+//!
 //! ```
 //! use facenet_vision::synth::{render_photo, SynthSpec};
 //! let spec = SynthSpec { identities: 2, per_identity: 2, size: 32, seed: 7 };

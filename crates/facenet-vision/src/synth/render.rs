@@ -59,7 +59,9 @@ fn head_coverage(shapes: &[Shape], p: Vec2, pixel: f32) -> f32 {
     shapes.iter().map(|s| s.coverage(p, pixel)).fold(0.0, f32::max)
 }
 
-/// Lambertian shading on the head's ellipsoid: ambient + strength · max(0, n·l).
+/// Lambertian shading on the head's ellipsoid, centred on the ambient level: ambient + strength ·
+/// (max(0, n·l) − 0.6), so the light's direction and strength shade the face side to side without
+/// shifting its mean brightness as much (a frontal point has n·l ≈ 0.6).
 fn lighting(identity: &Identity, variation: &Variation, q: Vec2) -> f32 {
     let [rx, ry] = identity.face_radii;
     let (nx, ny) = ((q[0] / (rx * 1.2)).clamp(-1.0, 1.0), (q[1] / (ry * 1.2)).clamp(-1.0, 1.0));
@@ -67,7 +69,7 @@ fn lighting(identity: &Identity, variation: &Variation, q: Vec2) -> f32 {
     let (ly, lx) = variation.light_angle.sin_cos();
     let (l, lz) = ([lx * 0.8, ly * 0.8], 0.6);
     let lambert = (nx * l[0] + ny * l[1] + nz * lz).max(0.0);
-    variation.ambient + variation.light_strength * lambert
+    variation.ambient + variation.light_strength * (lambert - 0.6)
 }
 
 fn background_gradient(variation: &Variation, p: Vec2) -> [f32; 3] {
