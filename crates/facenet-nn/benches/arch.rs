@@ -9,17 +9,19 @@
 //! threads). Batch 64 trains on 21 triplets (rows 0–20 anchors, 21–41 positives, 42–62 negatives; row 63
 //! goes through the network too), as the twin does.
 //!
-//! Measured 2026-11-28 on the 2-core development machine while six other builds ran (load average 11–14),
-//! so absolute figures are several times below an idle machine's; compare them only with each other.
+//! Measured 2026-11-28 22:19 UTC on the otherwise idle 2-core development machine (AMD EPYC, Zen 4; load
+//! average 0.9–1.0 around the run), 2 threads:
 //!
 //! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
 //! |---|---|---|---|---|---|---|
-//! | inference, batch 1 | 1.06 | 1.25 | 2.28 | 6.16 | 5.77 | 26.3 |
-//! | inference, batch 32 | 1.21 | 1.11 | 2.40 | 7.36 | 6.82 | 33.6 |
-//! | training, batch 64 | | | | 5.41 | | |
+//! | inference, batch 1 | 11.0 | 12.5 | 23.4 | 52.4 | 51.5 | 188 |
+//! | inference, batch 32 | 14.3 | 12.5 | 24.7 | 66.8 | 50.5 | 214 |
+//! | training, batch 64 | | | | 18.5 | | |
 //!
-//! PyTorch 2.15 twin under the same load (2 threads): NN4 training 2.3 img/s, inference 0.8 (batch 1) and
-//! 6.2 (batch 32) img/s.
+//! PyTorch 2.15 twin, idle, 2 threads (22:14 UTC): NN4 training 53.2 img/s, inference 47.8 (batch 1) and
+//! 148.8 (batch 32) img/s. So burn trains NN4 at 0.35× PyTorch's speed and infers at 1.1× (batch 1) and
+//! 0.45× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin and wait for
+//! each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
 
 use burn::optim::{AdaGradConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};
