@@ -13,23 +13,23 @@
 //! of them alike; compare ratios within one run rather than figures across runs. Batches also report
 //! queries per CPU second (all threads), which holds when other jobs take cores away.
 //!
-//! Figures, 2026-11-28 21:30 UTC, 1M faces, 2 rayon threads, 1,000 queries, k = 10, AMD EPYC (Zen 4,
-//! AVX-512 VNNI) shared with another session's job (load average 3.0–3.2 on 2 cores; each process got
-//! about one core, so q/s ≈ q/cpu-s): `FACENET_BENCH_DIR=/tmp/fb-search FACENET_BENCH_ANN_N=0 cargo
-//! bench -p facenet-gallery --bench gallery`, then `bench_faiss.py /tmp/fb-search 2` on the same vectors.
+//! Figures, 2026-11-28 22:15 UTC, 1M faces, 2 rayon threads, 1,000 queries, k = 10, AMD EPYC (Zen 4,
+//! AVX-512 VNNI), otherwise idle (load average 1.6 before, 1.9 after): `FACENET_BENCH_DIR=/tmp/fb-final
+//! FACENET_BENCH_ANN_N=0 cargo bench -p facenet-gallery --bench gallery`, then `bench_faiss.py
+//! /tmp/fb-final 2` on the same vectors (once as is, once with `OMP_WAIT_POLICY=PASSIVE`).
 //!
 //! | engine                          | p50 ms | p99 ms | single q/s | batch q/s | batch q/cpu-s | recall@1 | recall@10 |
 //! |---------------------------------|-------:|-------:|-----------:|----------:|--------------:|---------:|----------:|
-//! | exact f32                       |   25.3 |   34.8 |         39 |       406 |           408 |   1.0000 |    1.0000 |
-//! | exact int8, scan only           |    8.4 |   13.1 |        114 |     1,320 |         1,316 |   0.9690 |    1.0000 |
-//! | exact int8 + f32 re-rank (2k)   |    8.4 |   12.4 |        114 |     1,276 |         1,266 |   1.0000 |    1.0000 |
-//! | faiss 1.15.1 `IndexFlatIP`      |  124.0 |  155.9 |          8 |        73 |            72 | top-1 = Rust f32: 1.0000 | |
-//! | same, `OMP_WAIT_POLICY=PASSIVE` |  113.6 |  142.8 |          9 |       313 |           315 | top-1 = Rust f32: 1.0000 | |
+//! | exact f32                       |   15.3 |   18.6 |         68 |       819 |           415 |   1.0000 |    1.0000 |
+//! | exact int8, scan only           |    4.4 |    8.2 |        221 |     2,610 |         1,333 |   0.9690 |    1.0000 |
+//! | exact int8 + f32 re-rank (2k)   |    4.4 |    8.3 |        220 |     2,496 |         1,266 |   1.0000 |    1.0000 |
+//! | faiss 1.15.1 `IndexFlatIP`      |   56.0 |   78.5 |         17 |       423 |           213 | top-1 = Rust f32: 1.0000 | |
+//! | same, `OMP_WAIT_POLICY=PASSIVE` |   55.2 |   76.1 |         18 |       493 |           262 | top-1 = Rust f32: 1.0000 | |
 //!
-//! int8 + re-rank over f32: 2.90× one query at a time, 3.14× batched. Enrol in that run: 41,886 faces/s
-//! one transaction per identity, 176,897 faces/s in bulk; loading 1M faces from SQLite 1.1 s, +488 MB;
-//! peak RSS 2.1 GB. (HNSW was not rerun: `FACENET_BENCH_ANN_N=0`.) faiss's batch figure swings with the
-//! load: one earlier best-of-3 run reached 578 q/s (its CPU time was not recorded then).
+//! int8 + re-rank over f32: 3.22× one query at a time, 3.05× batched. Enrol in that run: 39,719 faces/s
+//! one transaction per identity, 139,051 faces/s in bulk; loading 1M faces from SQLite 1.7 s, +488 MB;
+//! peak RSS 2.1 GB. (HNSW was not rerun: `FACENET_BENCH_ANN_N=0`.) Under load (21:30, load average 3.0–3.2)
+//! the same run gave f32 39 / 406 q/s, int8 + re-rank 114 / 1,276 q/s, faiss 8–9 / 73–313 q/s.
 
 use facenet_core::distance::Metric;
 use facenet_gallery::ann::AnnIndex;
