@@ -10,7 +10,8 @@
 //! goes through the network too), as the twin does.
 //!
 //! Measured 2026-11-28 22:19 UTC on the otherwise idle 2-core development machine (AMD EPYC, Zen 4; load
-//! average 0.9–1.0 around the run), 2 threads:
+//! average 0.9–1.0 around the run), 2 threads, before Flex's `rayon`/`simd` features were enabled (see the
+//! workspace Cargo.toml) and before 1×1 convolutions became matrix products ([`facenet_nn::layers`]):
 //!
 //! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
 //! |---|---|---|---|---|---|---|
@@ -18,10 +19,13 @@
 //! | inference, batch 32 | 14.3 | 12.5 | 24.7 | 66.8 | 50.5 | 214 |
 //! | training, batch 64 | | | | 18.5 | | |
 //!
-//! PyTorch 2.15 twin, idle, 2 threads (22:14 UTC): NN4 training 53.2 img/s, inference 47.8 (batch 1) and
-//! 148.8 (batch 32) img/s. So burn trains NN4 at 0.35× PyTorch's speed and infers at 1.1× (batch 1) and
-//! 0.45× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin and wait for
-//! each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
+//! NN4 again after both changes, 2026-11-29 00:18 UTC, idle (load 0.5 at the start): training **24.0**
+//! img/s, inference 49.8 (batch 1) and 100.4 (batch 32) img/s.
+//!
+//! PyTorch 2.15 twin, idle, 2 threads (00:19 UTC, right after): NN4 training 50.7 img/s, inference 45.2
+//! (batch 1) and 143.8 (batch 32) img/s. So burn trains NN4 at 0.47× PyTorch's speed and infers at 1.1×
+//! (batch 1) and 0.70× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin
+//! and wait for each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
 
 use burn::optim::{AdaGradConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};

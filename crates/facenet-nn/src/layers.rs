@@ -54,13 +54,39 @@ impl ConvUnit {
     /// # Shapes
     /// `[b, c_in, h, w]` → `[b, c_out, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = self.conv.forward(x);
+        let x = if is_pointwise(&self.conv) { pointwise_conv(&self.conv, x) } else { self.conv.forward(x) };
         let x = match &self.bn {
             Some(bn) => bn.forward(x),
             None => x,
         };
         relu(x)
     }
+}
+
+/// A 1×1 convolution with stride 1 and no padding: a matrix product per image.
+fn is_pointwise(conv: &Conv2d) -> bool {
+    conv.kernel_size == [1, 1]
+        && conv.stride == [1, 1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && matches!(conv.padding, PaddingConfig2d::Explicit(0, 0, 0, 0) | PaddingConfig2d::Valid)
+}
+
+/// A pointwise convolution as a batched matrix product on the NCHW data as it lies:
+/// `y_b = W · x_b + bias`, `W` `[c_out, c_in]`, `x_b` `[c_in, h·w]`. Same values as the convolution; its
+/// backward is two matrix products, whereas burn's generic conv backward computes the weight gradient as
+/// a convolution whose kernel is the whole output map (a matrix-vector product per input channel). Most of
+/// the Inception nets' layers are 1×1.
+fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let [batch, channels_in, height, width] = x.dims();
+    let [channels_out, ..] = conv.weight.dims();
+    let weight: Tensor<3> = conv.weight.val().reshape([1, channels_out, channels_in]);
+    let y = weight.matmul(x.reshape([batch, channels_in, height * width]));
+    let y = match &conv.bias {
+        Some(bias) => y + bias.val().reshape([1, channels_out, 1]),
+        None => y,
+    };
+    y.reshape([batch, channels_out, height, width])
 }
 
 /// Which pooling a table row names: "m" (max) or "L2".
@@ -214,6 +240,25 @@ mod tests {
         let ours = Lrn::new(&options).forward(x.clone());
         let burns = LocalResponseNormConfig::new(5).with_alpha(0.3).with_beta(0.75).with_k(2.0).init().forward(x);
         assert!(max_abs_diff(ours, burns) < 1e-5);
+    }
+
+    #[test]
+    fn pointwise_conv_equals_burns_conv_in_values_and_gradients() {
+        let device = Device::flex().autodiff();
+        let conv = Conv2dConfig::new([5, 7], [1, 1]).with_padding(same_padding(1)).init(&device);
+        assert!(is_pointwise(&conv));
+        let x = Tensor::<4>::random([3, 5, 4, 6], Distribution::Normal(0.0, 1.0), &device).require_grad();
+        let target = Tensor::<4>::random([3, 7, 4, 6], Distribution::Normal(0.0, 1.0), &device);
+        let grads_of = |y: Tensor<4>| {
+            let grads = (y * target.clone()).sum().backward();
+            let grad = |t: Tensor<4>| t.grad(&grads).expect("a gradient");
+            (grad(x.clone()), conv.weight.val().grad(&grads).expect("a weight gradient"))
+        };
+        let (ours, theirs) = (pointwise_conv(&conv, x.clone()), conv.forward(x.clone()));
+        assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5);
+        let ((dx_ours, dw_ours), (dx_theirs, dw_theirs)) = (grads_of(ours), grads_of(theirs));
+        assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-4);
+        assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-4);
     }
 
     #[test]
