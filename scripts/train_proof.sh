@@ -24,7 +24,7 @@
 # Rerun on the idle machine (22:22–22:53 UTC, same steps, fewer of them): 3588 steps, VAL 0.699 (0.805 at
 # step 3400), AUC 0.998, balanced accuracy 0.981. The target VAL ≥ 0.8 is reached mid-run, not at the end.
 #
-# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_DROP_AT)
+# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_SCHEDULE, AVERAGE)
 set -euo pipefail
 BIN=${BIN:-target/release/facenet}
 WORK=${WORK:-/tmp/facenet-train-proof}
@@ -35,7 +35,8 @@ MINUTES=${MINUTES:-30}
 ARCH=${ARCH:-nns2}
 SIZE=${SIZE:-72}
 INPUT=${INPUT:-70x58}
-LR_DROP_AT=${LR_DROP_AT:-2400}
+LR_SCHEDULE=${LR_SCHEDULE:-"0:0.05 2400:0.02 4800:0.01"}
+AVERAGE=${AVERAGE:-0.9999}
 
 rm -rf "$WORK" && mkdir -p "$WORK"
 echo "== synth: $IDS identities × $PER photos"
@@ -43,12 +44,12 @@ nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size "$SIZE" --see
 echo "== pixel baseline on the $HELD held-out identities"
 nice "$BIN" --json pixel-baseline --data "$WORK/data" --held-out "$HELD" --validation-photos 10 --size "$SIZE" > "$WORK/baseline.json"
 echo "== train $ARCH at $INPUT for at most $MINUTES min"
-printf '0:0.05\n%s:0.02\n' "$LR_DROP_AT" > "$WORK/lr-schedule.txt"
+printf '%s\n' $LR_SCHEDULE > "$WORK/lr-schedule.txt"
 start=$(date +%s)
 timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch "$ARCH" --input-size "$INPUT" \
   --out "$WORK/run" --steps 1000000 --held-out "$HELD" --validation-photos 10 --people-per-batch 30 \
   --images-per-person 6 --random-negatives 30 --triplets-per-step 60 --max-steps-per-batch 5 \
-  --augment-jitter 0.05 --lr-schedule "$WORK/lr-schedule.txt" --embedding-dim 128 --validate-every 100 \
+  --augment-jitter 0.05 --lr-schedule "$WORK/lr-schedule.txt" --moving-average-decay "$AVERAGE" --embedding-dim 128 --validate-every 100 \
   --checkpoint-every 100 --seed 1 || true
 echo "trained for $(( $(date +%s) - start )) s; load: $(uptime)"
 python3 - "$WORK" <<'PY'

@@ -87,12 +87,35 @@ fn resumed_run_repeats_the_uninterrupted_one() {
     let data = dir.path().join("data");
     synthetic_set(&data);
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
-    run(&tiny_config(&data, 8), &whole, false);
-    run(&tiny_config(&data, 4), &split, false);
+    let config = |steps| TrainingConfig { average_decay: 0.9, held_out: 2, ..tiny_config(&data, steps) };
+    run(&config(8), &whole, false);
+    run(&config(4), &split, false);
     run(&TrainingConfig { steps: 8, ..TrainingConfig::load(&split).unwrap() }, &split, true);
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 8);
     assert_eq!(a, b, "K + resume + K must give the loss curve of 2K steps in one go");
+    // the weight average is resumed too: the last validation (of the averaged weights) is the same
+    let last_validation = |dir: &Path| read_metrics(&dir.join(METRICS_FILE)).unwrap().into_iter().filter_map(|l| l.validation).last().unwrap();
+    assert_eq!(last_validation(&whole), last_validation(&split));
+}
+
+#[test]
+fn weight_average_is_what_validation_and_the_inference_checkpoint_see() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synthetic_set(&data);
+    let (plain, averaged) = (dir.path().join("plain"), dir.path().join("averaged"));
+    run(&TrainingConfig { held_out: 2, ..tiny_config(&data, 6) }, &plain, false);
+    run(&TrainingConfig { held_out: 2, average_decay: 0.9, ..tiny_config(&data, 6) }, &averaged, false);
+    // the same steps (averaging does not touch training) ...
+    assert_eq!(step_losses(&plain), step_losses(&averaged));
+    // ... but another network is validated and saved for inference
+    let weights = |run_dir: &Path| {
+        let (model, _) = load_checkpoint(run_dir, &Device::flex()).unwrap();
+        model.forward(Tensor::ones([1, 3, 140, 116], &Device::flex())).into_data().try_to_vec::<f32>().unwrap()
+    };
+    assert_ne!(weights(&plain), weights(&averaged));
+    assert!(averaged.join("checkpoint/average.bpk").is_file() && !plain.join("checkpoint/average.bpk").exists());
 }
 
 /// L = mean_i [ ‖a−p‖² − ‖a−n‖² + α ]₊ in float64, on fixed 3-D triplets (one with a positive hinge, two with a zero hinge).

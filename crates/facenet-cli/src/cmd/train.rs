@@ -73,6 +73,10 @@ pub struct TrainArgs {
     /// L2 weight decay.
     #[arg(long, default_value_t = 0.0)]
     weight_decay: f64,
+    /// Validate and write the inference checkpoint with a moving average of the weights of this decay
+    /// (davidsandberg/facenet uses 0.9999; early steps average less: min(decay, (1+t)/(10+t))). 0: off.
+    #[arg(long, default_value_t = 0.0)]
+    moving_average_decay: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Identities held out for validation (the last ones by name).
@@ -196,6 +200,7 @@ fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
         (None, None) => LrSchedule::Constant,
     };
     config.weight_decay = args.weight_decay;
+    config.average_decay = args.moving_average_decay;
     config.steps = args.steps.unwrap_or(config.steps);
     config.seed = args.seed;
     config.held_out = args.held_out;

@@ -37,6 +37,11 @@ pub struct TrainingConfig {
     pub schedule: LrSchedule,
     /// L2 weight decay added to the gradients (0: none).
     pub weight_decay: f64,
+    /// Decay of the moving average of the weights that validation and the inference checkpoint use
+    /// ([`super::average`]; davidsandberg/facenet's `--moving_average_decay`, 0.9999 there). 0: none, the
+    /// weights of the last step are used.
+    #[serde(default)]
+    pub average_decay: f64,
     /// Total optimiser steps.
     pub steps: u64,
     /// Seeds the weights, the batches, the mining and the augmentation.
@@ -68,6 +73,7 @@ impl TrainingConfig {
             lr: 0.05,
             schedule: LrSchedule::Constant,
             weight_decay: 0.0,
+            average_decay: 0.0,
             steps: 1000,
             seed: 0,
             augment: Augment::default(),
@@ -89,6 +95,9 @@ impl TrainingConfig {
         }
         if !(self.alpha > 0.0 && self.alpha.is_finite()) || !(self.lr > 0.0 && self.lr.is_finite()) || !(self.weight_decay >= 0.0) {
             return bad(format!("alpha {}, lr {} must be > 0 and weight decay {} ≥ 0", self.alpha, self.lr, self.weight_decay));
+        }
+        if !(0.0..1.0).contains(&self.average_decay) {
+            return bad(format!("the weight-average decay {} must be in [0, 1)", self.average_decay));
         }
         Ok(())
     }

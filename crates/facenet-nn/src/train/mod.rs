@@ -6,7 +6,9 @@
 //! - [`train`]: the loop; checkpoints ([`state`]), `metrics.jsonl` ([`metrics`]), held-out validation
 //!   ([`embed`]), the collapse guard and Ctrl-C handling.
 //! - [`LrSchedule`]: constant, step decay, or a `step:lr` table.
+//! - [`average::WeightAverage`]: the moving average of the weights that validation and checkpoints use.
 
+pub mod average;
 mod config;
 pub mod embed;
 pub mod metrics;

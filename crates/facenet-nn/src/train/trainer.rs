@@ -1,9 +1,11 @@
 //! The training loop (FaceNet Sec. 3–4): draw an identity-balanced batch, embed it without gradients,
 //! mine a semi-hard triplet per anchor-positive pair, then take AdaGrad steps over those triplets
 //! `triplets_per_step` at a time; when they are used up, the next batch (already loaded and augmented by a
-//! background thread) is mined with the updated network. Validation on held-out identities, checkpoints,
-//! the collapse guard and interruption (Ctrl-C) all happen between steps.
+//! background thread) is mined with the updated network. Validation on held-out identities (of the moving
+//! average of the weights when the run keeps one), checkpoints, the collapse guard and interruption (Ctrl-C)
+//! all happen between steps.
 
+use super::average::WeightAverage;
 use super::config::TrainingConfig;
 use super::embed::{embed_all, mean_pairwise_distance, validate, PhotoBatch, Validation};
 use super::metrics::{MetricsLine, MetricsLog};
@@ -73,8 +75,13 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
     let mut model = config.model.init(&device);
     let mut optimizer = adagrad(config);
     let mut run = RunState::default();
+    let mut average = (config.average_decay > 0.0).then(|| WeightAverage::new(config.average_decay, &model));
     if resume {
-        (model, optimizer, run) = state::load(run_dir, model, optimizer)?;
+        let loaded = state::load(run_dir, model, optimizer)?;
+        (model, optimizer, run) = (loaded.model, loaded.optimizer, loaded.state);
+        if config.average_decay > 0.0 {
+            average = Some(WeightAverage::new(config.average_decay, loaded.averaged.as_ref().unwrap_or(&model)));
+        }
     }
     let mut log = MetricsLog::open(run_dir, resume.then_some(run.step))?;
     let train_set = Arc::new(train_set);
@@ -89,7 +96,7 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
     };
     let rounds = prefetch_rounds(config, Arc::clone(&train_set), loader.clone(), start_round);
     if run.step == 0 || !resume {
-        loop_state.validate(&model, validation_set.as_ref(), run.step)?;
+        loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
     }
     let mut round_photos: Option<PhotoBatch> = None;
     if !run.pending.is_empty() {
@@ -132,6 +139,9 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         let (next_model, loss, active) = train_step(model, &mut optimizer, photos, &chunk, config.alpha, lr, &loop_state.device)?;
         model = next_model;
         run.step += 1;
+        if let Some(average) = average.as_mut() {
+            average.update(&model, run.step);
+        }
         let elapsed = started.elapsed().as_secs_f64().max(1e-9);
         let line = MetricsLine {
             step: run.step,
@@ -146,11 +156,11 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         loop_state.write(&line)?;
         let last = run.step == config.steps;
         if last || (config.validate_every > 0 && run.step % config.validate_every == 0) {
-            loop_state.validate(&model, validation_set.as_ref(), run.step)?;
+            loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
         }
         let interrupted = stop.load(Ordering::SeqCst);
         if last || interrupted || (config.checkpoint_every > 0 && run.step % config.checkpoint_every == 0) {
-            state::save(run_dir, &model, &config.model, &optimizer, &run)?;
+            state::save(run_dir, &model, average.as_ref(), &config.model, &optimizer, &run)?;
         }
         if interrupted && !last {
             reason = StopReason::Interrupted;
@@ -158,12 +168,17 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         }
     }
     if reason != StopReason::Completed {
-        state::save(run_dir, &model, &config.model, &optimizer, &run)?;
+        state::save(run_dir, &model, average.as_ref(), &config.model, &optimizer, &run)?;
         if loop_state.last_validation.is_none() || matches!(reason, StopReason::Interrupted) {
-            loop_state.validate(&model, validation_set.as_ref(), run.step)?;
+            loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
         }
     }
     Ok(TrainOutcome { steps: run.step, reason, first_validation: loop_state.first_validation, last_validation: loop_state.last_validation, scan })
+}
+
+/// The network that validation sees: the averaged weights when the run keeps an average.
+fn evaluated(model: &FaceNet, average: Option<&WeightAverage>) -> FaceNet {
+    average.map_or_else(|| model.clone(), |a| a.apply(model))
 }
 
 /// Batches in a row without a single triplet after which the run gives up.
