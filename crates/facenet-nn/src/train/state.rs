@@ -1,7 +1,7 @@
-//! A training checkpoint: the model, the moving average of its weights when the run keeps one, and AdaGrad's
-//! accumulated squared gradients (burnpack files, written by
-//! burn's `save_file` / `ModuleOptimizer::save`, which keep parameter ids so the optimiser state maps back
-//! onto the loaded model), and where the run stands ([`RunState`]: step, current mining round and its
+//! A training checkpoint: the model, the moving average of its weights when the run keeps one, and
+//! AdaGrad's accumulated squared gradients (burnpack files, written by burn's `save_file` /
+//! `ModuleOptimizer::save`, which keep parameter ids so the optimiser state and the average map back onto
+//! the loaded model), and where the run stands ([`RunState`]: step, current mining round and its
 //! triplets not yet trained on). Everything else (batches, augmentation, mining randomness) is derived
 //! from the seed and the round, so a resumed run continues exactly as an uninterrupted one.
 //!
