@@ -19,12 +19,20 @@
 //! | inference, batch 32 | 14.3 | 12.5 | 24.7 | 66.8 | 50.5 | 214 |
 //! | training, batch 64 | | | | 18.5 | | |
 //!
-//! NN4 again after both changes, 2026-11-29 00:18 UTC, idle (load 0.5 at the start): training **24.0**
-//! img/s, inference 49.8 (batch 1) and 100.4 (batch 32) img/s.
+//! After both changes, idle, 2 threads: NN4 training at 00:18 UTC 2026-11-29 (load 0.5 at the start),
+//! inference of every architecture at 01:30 UTC (load 0.6 at the start):
+//!
+//! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
+//! |---|---|---|---|---|---|---|
+//! | inference, batch 1 | 11.8 | 14.7 | 24.5 | 49.9 | 56.2 | 226 |
+//! | inference, batch 32 | 19.2 | 15.2 | 33.3 | 86.8 | 68.1 | 390 |
+//! | training, batch 64 | | | | **24.0** | | |
+//!
+//! (NN4 at batch 32 gave 100.4 img/s in the 00:18 run: runs differ by ~15 %.)
 //!
 //! PyTorch 2.15 twin, idle, 2 threads (00:19 UTC, right after): NN4 training 50.7 img/s, inference 45.2
 //! (batch 1) and 143.8 (batch 32) img/s. So burn trains NN4 at 0.47× PyTorch's speed and infers at 1.1×
-//! (batch 1) and 0.70× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin
+//! (batch 1) and 0.60–0.70× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin
 //! and wait for each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
 
 use burn::optim::{AdaGradConfig, GradientsParams};
