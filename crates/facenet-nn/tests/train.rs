@@ -110,11 +110,11 @@ fn weight_average_is_what_validation_and_the_inference_checkpoint_see() {
     // the same steps (averaging does not touch training) ...
     assert_eq!(step_losses(&plain), step_losses(&averaged));
     // ... but another network is validated and saved for inference
-    let weights = |run_dir: &Path| {
+    let embedding_of_ones = |run_dir: &Path| {
         let (model, _) = load_checkpoint(run_dir, &Device::flex()).unwrap();
         model.forward(Tensor::ones([1, 3, 140, 116], &Device::flex())).into_data().try_to_vec::<f32>().unwrap()
     };
-    assert_ne!(weights(&plain), weights(&averaged));
+    assert_ne!(embedding_of_ones(&plain), embedding_of_ones(&averaged));
     assert!(averaged.join("checkpoint/average.bpk").is_file() && !plain.join("checkpoint/average.bpk").exists());
 }
 
