@@ -3,9 +3,9 @@
 //! `avg ← d·avg + (1 − d)·w` with `d = min(decay, (1 + t) / (10 + t))`, so early on the average follows the
 //! weights closely and later it spans roughly the last `t / 9` steps (at most `1 / (1 − decay)`).
 //!
-//! The averaged weights, with the batch-norm statistics of the trained network (which are running averages
-//! already), are what validation and the inference checkpoint use: they swing far less from one validation
-//! to the next than the weights of the last step.
+//! Every float tensor of the network is averaged, the batch-norm running statistics included, so that the
+//! statistics belong to the averaged weights. The averaged network is what validation and the inference
+//! checkpoint use: it swings far less from one validation to the next than the weights of the last step.
 
 use crate::models::FaceNet;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
@@ -86,12 +86,11 @@ mod tests {
     use crate::{Arch, FaceNetConfig};
     use burn::tensor::Device;
 
-    fn first_weight(model: &FaceNet) -> Vec<f32> {
-        let mut collect = Collect::default();
-        model.visit(&mut collect);
-        let mut by_id: Vec<_> = collect.weights.into_iter().collect();
+    /// Every averaged tensor's values, in the order of the parameter ids.
+    fn all_weights(model: &FaceNet) -> Vec<f32> {
+        let mut by_id: Vec<_> = weights(model).into_iter().collect();
         by_id.sort_by_key(|(id, _)| id.val());
-        by_id[0].1.clone().into_data().try_to_vec::<f32>().unwrap()
+        by_id.into_iter().flat_map(|(_, weight)| weight.into_data().try_to_vec::<f32>().unwrap()).collect()
     }
 
     #[test]
@@ -110,10 +109,13 @@ mod tests {
         let config = FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16);
         let start = config.init(&device);
         let mut average = WeightAverage::new(0.99, &start);
-        // the "trained" weights: the same parameters (same ids), every value doubled plus one
-        let trained = start.clone().map(&mut Doubled);
+        // the "trained" weights: the same parameters (same ids), every value doubled plus one. Built from
+        // `valid()`, not `clone()`: burn's clones share their batch-norm running state, so mapping a clone
+        // would change `start`'s statistics too.
+        let trained = start.valid().map(&mut Doubled);
         average.update(&trained, 0); // d = 0.1
-        let (w0, w1, avg) = (first_weight(&start), first_weight(&trained), first_weight(&average.apply(&trained)));
+        let (w0, w1, avg) = (all_weights(&start), all_weights(&trained), all_weights(&average.apply(&trained)));
+        assert_eq!((w0.len(), w1.len()), (avg.len(), avg.len()));
         for ((a, b), got) in w0.iter().zip(&w1).zip(&avg) {
             let expected = 0.1 * a + 0.9 * b;
             assert!((got - expected).abs() < 1e-5, "{got} vs {expected}");
