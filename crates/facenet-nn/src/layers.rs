@@ -10,7 +10,8 @@ use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d
 use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
-use burn::tensor::{Device, Tensor};
+use burn::tensor::{Device, Tensor, TensorData};
+use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
@@ -54,7 +55,13 @@ impl ConvUnit {
     /// # Shapes
     /// `[b, c_in, h, w]` → `[b, c_out, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = if is_pointwise(&self.conv) { pointwise_conv(&self.conv, x) } else { self.conv.forward(x) };
+        let x = if is_pointwise(&self.conv) {
+            pointwise_conv(&self.conv, x)
+        } else if is_image_conv(&self.conv, &x) {
+            image_conv(&self.conv, x)
+        } else {
+            self.conv.forward(x)
+        };
         let x = match &self.bn {
             Some(bn) => bn.forward(x),
             None => x,
@@ -87,6 +94,101 @@ fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         None => y,
     };
     y.reshape([batch, channels_out, height, width])
+}
+
+/// A convolution of the network's input image: a few channels that need no gradient, "same" padding.
+fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
+    let [_, channels_in, kernel, _] = conv.weight.dims();
+    let p = kernel / 2;
+    channels_in <= IMAGE_CHANNELS
+        && !x.is_require_grad()
+        && conv.kernel_size == [kernel, kernel]
+        && conv.stride[0] == conv.stride[1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && conv.padding == PaddingConfig2d::Explicit(p, p, p, p)
+}
+
+/// Most input channels a conv may have to go through [`image_conv`] (RGB, RGBA).
+const IMAGE_CHANNELS: usize = 4;
+
+/// The first convolution as one batched matrix product over the image's patches (im2col): `y_b = W · P_b + bias`,
+/// `W` `[c_out, c_in·k·k]`, `P_b` `[c_in·k·k, oh·ow]`. Same values as the convolution. The image needs no
+/// gradient, so the patches are gathered once, outside the autodiff graph, and the backward pass is one matrix
+/// product for the weight gradient; Flex's direct kernel for 3 input channels (NNS2's conv1) and burn's generic
+/// weight gradient are several times slower.
+fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    let [batch, channels_in, height, width] = x.dims();
+    let [channels_out, _, kernel, _] = conv.weight.dims();
+    let stride = conv.stride[0];
+    let (out_h, out_w) = (same_output(height, kernel, stride), same_output(width, kernel, stride));
+    let device = x.device();
+    let pixels = x.into_data().convert::<f32>().into_vec::<f32>().expect("a float tensor holds f32 values");
+    let geometry = PatchGeometry { channels: channels_in, height, width, kernel, stride, out_h, out_w };
+    let patches = Tensor::<3>::from_data(
+        TensorData::new(geometry.patches(&pixels, batch), [batch, geometry.rows(), out_h * out_w]),
+        &device,
+    );
+    let weight: Tensor<3> = conv.weight.val().reshape([1, channels_out, geometry.rows()]);
+    let y = weight.matmul(patches);
+    let y = match &conv.bias {
+        Some(bias) => y + bias.val().reshape([1, channels_out, 1]),
+        None => y,
+    };
+    y.reshape([batch, channels_out, out_h, out_w])
+}
+
+/// Where a "same"-padded `kernel × kernel` convolution with `stride` reads a `[channels, height, width]` image.
+struct PatchGeometry {
+    channels: usize,
+    height: usize,
+    width: usize,
+    kernel: usize,
+    stride: usize,
+    out_h: usize,
+    out_w: usize,
+}
+
+impl PatchGeometry {
+    /// Rows of a patch matrix: one per weight of an output channel, ordered (channel, ky, kx) as in
+    /// a conv weight `[c_out, c_in, k, k]`.
+    fn rows(&self) -> usize {
+        self.channels * self.kernel * self.kernel
+    }
+
+    /// The patch matrices `[batch, rows, out_h·out_w]` of `batch` NCHW images, zeros outside the image.
+    fn patches(&self, pixels: &[f32], batch: usize) -> Vec<f32> {
+        let image_len = self.channels * self.height * self.width;
+        let patch_len = self.rows() * self.out_h * self.out_w;
+        let mut out = vec![0.0f32; batch * patch_len];
+        out.par_chunks_mut(patch_len)
+            .zip(pixels.par_chunks(image_len))
+            .for_each(|(patch, image)| self.fill(image, patch));
+        out
+    }
+
+    /// One image's patch matrix; `out` starts zeroed.
+    fn fill(&self, image: &[f32], out: &mut [f32]) {
+        let pad = (self.kernel / 2) as isize;
+        let positions = self.out_h * self.out_w;
+        for (row, out_row) in out.chunks_mut(positions).enumerate() {
+            let (c, ky, kx) = (row / (self.kernel * self.kernel), (row / self.kernel) % self.kernel, row % self.kernel);
+            let plane = &image[c * self.height * self.width..(c + 1) * self.height * self.width];
+            for oy in 0..self.out_h {
+                let y = (oy * self.stride + ky) as isize - pad;
+                if y < 0 || y >= self.height as isize {
+                    continue;
+                }
+                let line = &plane[y as usize * self.width..(y as usize + 1) * self.width];
+                for (ox, value) in out_row[oy * self.out_w..(oy + 1) * self.out_w].iter_mut().enumerate() {
+                    let x = (ox * self.stride + kx) as isize - pad;
+                    if x >= 0 && x < self.width as isize {
+                        *value = line[x as usize];
+                    }
+                }
+            }
+        }
+    }
 }
 
 /// Which pooling a table row names: "m" (max) or "L2".
@@ -259,6 +361,31 @@ mod tests {
         let ((dx_ours, dw_ours), (dx_theirs, dw_theirs)) = (grads_of(ours), grads_of(theirs));
         assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-4);
         assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-4);
+    }
+
+    #[test]
+    fn image_conv_equals_burns_conv_in_values_and_weight_gradients() {
+        let device = Device::flex().autodiff();
+        for (kernel, stride, [height, width]) in [(5, 2, [9, 7]), (7, 2, [8, 11]), (3, 1, [5, 6])] {
+            let conv = Conv2dConfig::new([3, 4], [kernel, kernel])
+                .with_stride([stride, stride])
+                .with_padding(same_padding(kernel))
+                .init(&device);
+            let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device);
+            assert!(is_image_conv(&conv, &x) && !is_image_conv(&conv, &x.clone().require_grad()));
+            let (ours, theirs) = (image_conv(&conv, x.clone()), conv.forward(x));
+            assert_eq!(ours.dims(), theirs.dims());
+            let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
+            let grads_of = |y: Tensor<4>| {
+                let grads = (y * target.clone()).sum().backward();
+                let grad = |t: Tensor<1>| t.grad(&grads).expect("a gradient");
+                (conv.weight.val().grad(&grads).expect("a weight gradient"), grad(conv.bias.as_ref().unwrap().val()))
+            };
+            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5, "k {kernel} s {stride}");
+            let ((dw_ours, db_ours), (dw_theirs, db_theirs)) = (grads_of(ours), grads_of(theirs));
+            assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-4, "k {kernel} s {stride}");
+            assert!((db_ours - db_theirs).abs().max().into_scalar::<f32>() < 1e-4);
+        }
     }
 
     #[test]
