@@ -27,8 +27,9 @@
 # |---|---|---|---|---|---|
 # | 2000 ids, last weights, no average | 6,187 | 0.010 | 0.026 | 0.744 | 0.796 (step 5700) |
 # | 2000 ids, average 0.9999 | 6,790 | 0.010 | 0.026 | 0.753 | 0.781 (step 5700) |
-# | 4000 ids, average 0.9999 (these defaults) | 5,543 | 0.016 | 0.029 | **0.790** | 0.794 (step 5100) |
-# Last run: accuracy 0.996, balanced accuracy 0.987, AUC 0.999. The target VAL ≥ 0.8 is not reached yet.
+# | 4000 ids, average 0.9999 (these defaults) | 5,543 | 0.016 | 0.029 | 0.790 | 0.794 (step 5100) |
+# | the same, first conv as im2col + matmul (02:00–02:30) | 8,912 | 0.016 | 0.029 | **0.854** | 0.854 (end) |
+# Last run: accuracy 0.997, balanced accuracy 0.988, AUC 0.999; VAL ≥ 0.8 from step 5,200 on; 1,040–1,120 img/s.
 #
 # Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_SCHEDULE, AVERAGE)
 set -euo pipefail
