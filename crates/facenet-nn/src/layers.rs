@@ -11,7 +11,8 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
-use rayon::prelude::*;
+use crate::gemm_conv::{PatchGeometry, conv_same};
+use burn::backend::DispatchDevice;
 use serde::{Deserialize, Serialize};
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
@@ -59,6 +60,8 @@ impl ConvUnit {
             pointwise_conv(&self.conv, x)
         } else if is_image_conv(&self.conv, &x) {
             image_conv(&self.conv, x)
+        } else if is_flex_training(&self.conv, &x) {
+            with_bias(conv_same(x, self.conv.weight.val(), self.conv.stride[0]), &self.conv)
         } else {
             self.conv.forward(x)
         };
@@ -96,17 +99,46 @@ fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     y.reshape([batch, channels_out, height, width])
 }
 
-/// A convolution of the network's input image: a few channels that need no gradient, "same" padding.
+/// A convolution of the network's input image: a few channels outside the autodiff graph, "same" padding.
 fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
     let [_, channels_in, kernel, _] = conv.weight.dims();
     let p = kernel / 2;
     channels_in <= IMAGE_CHANNELS
-        && !x.is_require_grad()
+        && !x.is_tracked()
         && conv.kernel_size == [kernel, kernel]
         && conv.stride[0] == conv.stride[1]
         && conv.dilation == [1, 1]
         && conv.groups == 1
         && conv.padding == PaddingConfig2d::Explicit(p, p, p, p)
+}
+
+/// A "same"-padded, ungrouped, undilated conv on Flex with autodiff: the case [`conv_same`]'s im2col
+/// backward is for (untracked inputs just run Flex's conv).
+fn is_flex_training(conv: &Conv2d, x: &Tensor<4>) -> bool {
+    let [_, _, kernel, _] = conv.weight.dims();
+    let p = kernel / 2;
+    let on_flex_autodiff = match x.device().as_dispatch() {
+        DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
+        _ => false,
+    };
+    on_flex_autodiff
+        && kernel % 2 == 1
+        && conv.kernel_size == [kernel, kernel]
+        && conv.stride[0] == conv.stride[1]
+        && conv.dilation == [1, 1]
+        && conv.groups == 1
+        && conv.padding == PaddingConfig2d::Explicit(p, p, p, p)
+}
+
+/// `y` plus the conv's bias per output channel, when it has one.
+fn with_bias(y: Tensor<4>, conv: &Conv2d) -> Tensor<4> {
+    match &conv.bias {
+        Some(bias) => {
+            let channels = bias.dims()[0];
+            y + bias.val().reshape([1, channels, 1, 1])
+        }
+        None => y,
+    }
 }
 
 /// Most input channels a conv may have to go through [`image_conv`] (RGB, RGBA).
@@ -120,13 +152,12 @@ const IMAGE_CHANNELS: usize = 4;
 fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let [batch, channels_in, height, width] = x.dims();
     let [channels_out, _, kernel, _] = conv.weight.dims();
-    let stride = conv.stride[0];
-    let (out_h, out_w) = (same_output(height, kernel, stride), same_output(width, kernel, stride));
+    let geometry = PatchGeometry::same(channels_in, height, width, kernel, conv.stride[0]);
+    let (out_h, out_w) = geometry.out_size();
     let device = x.device();
-    let pixels = x.into_data().convert::<f32>().into_vec::<f32>().expect("a float tensor holds f32 values");
-    let geometry = PatchGeometry { channels: channels_in, height, width, kernel, stride, out_h, out_w };
+    let pixels = x.into_data().convert::<f32>().try_into_vec::<f32>().expect("a float tensor holds f32 values");
     let patches = Tensor::<3>::from_data(
-        TensorData::new(geometry.patches(&pixels, batch), [batch, geometry.rows(), out_h * out_w]),
+        TensorData::new(geometry.patches(&pixels, batch), [batch, geometry.rows(), geometry.positions()]),
         &device,
     );
     let weight: Tensor<3> = conv.weight.val().reshape([1, channels_out, geometry.rows()]);
@@ -136,59 +167,6 @@ fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         None => y,
     };
     y.reshape([batch, channels_out, out_h, out_w])
-}
-
-/// Where a "same"-padded `kernel × kernel` convolution with `stride` reads a `[channels, height, width]` image.
-struct PatchGeometry {
-    channels: usize,
-    height: usize,
-    width: usize,
-    kernel: usize,
-    stride: usize,
-    out_h: usize,
-    out_w: usize,
-}
-
-impl PatchGeometry {
-    /// Rows of a patch matrix: one per weight of an output channel, ordered (channel, ky, kx) as in
-    /// a conv weight `[c_out, c_in, k, k]`.
-    fn rows(&self) -> usize {
-        self.channels * self.kernel * self.kernel
-    }
-
-    /// The patch matrices `[batch, rows, out_h·out_w]` of `batch` NCHW images, zeros outside the image.
-    fn patches(&self, pixels: &[f32], batch: usize) -> Vec<f32> {
-        let image_len = self.channels * self.height * self.width;
-        let patch_len = self.rows() * self.out_h * self.out_w;
-        let mut out = vec![0.0f32; batch * patch_len];
-        out.par_chunks_mut(patch_len)
-            .zip(pixels.par_chunks(image_len))
-            .for_each(|(patch, image)| self.fill(image, patch));
-        out
-    }
-
-    /// One image's patch matrix; `out` starts zeroed.
-    fn fill(&self, image: &[f32], out: &mut [f32]) {
-        let pad = (self.kernel / 2) as isize;
-        let positions = self.out_h * self.out_w;
-        for (row, out_row) in out.chunks_mut(positions).enumerate() {
-            let (c, ky, kx) = (row / (self.kernel * self.kernel), (row / self.kernel) % self.kernel, row % self.kernel);
-            let plane = &image[c * self.height * self.width..(c + 1) * self.height * self.width];
-            for oy in 0..self.out_h {
-                let y = (oy * self.stride + ky) as isize - pad;
-                if y < 0 || y >= self.height as isize {
-                    continue;
-                }
-                let line = &plane[y as usize * self.width..(y as usize + 1) * self.width];
-                for (ox, value) in out_row[oy * self.out_w..(oy + 1) * self.out_w].iter_mut().enumerate() {
-                    let x = (ox * self.stride + kx) as isize - pad;
-                    if x >= 0 && x < self.width as isize {
-                        *value = line[x as usize];
-                    }
-                }
-            }
-        }
-    }
 }
 
 /// Which pooling a table row names: "m" (max) or "L2".
@@ -372,7 +350,10 @@ mod tests {
                 .with_padding(same_padding(kernel))
                 .init(&device);
             let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device);
-            assert!(is_image_conv(&conv, &x) && !is_image_conv(&conv, &x.clone().require_grad()));
+            // an activation inside the graph (tracked, not a leaf) goes through the differentiable conv instead
+            let activation = x.clone().require_grad().mul_scalar(2.0);
+            assert!(is_image_conv(&conv, &x) && !is_image_conv(&conv, &activation));
+            assert!(is_flex_training(&conv, &activation) && !is_flex_training(&conv, &x.clone().inner()));
             let (ours, theirs) = (image_conv(&conv, x.clone()), conv.forward(x));
             assert_eq!(ours.dims(), theirs.dims());
             let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);

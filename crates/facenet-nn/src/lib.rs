@@ -24,6 +24,7 @@ pub mod checkpoint;
 pub mod device;
 pub mod dlib;
 pub mod embedder;
+pub mod gemm_conv;
 mod error;
 pub mod import;
 pub mod layers;

@@ -1,0 +1,389 @@
+//! "Same"-padded `k × k` convolutions whose training backward pass is im2col and matrix products on the CPU.
+//!
+//! burn's generic convolution backward computes the input gradient as a transposed convolution and the
+//! weight gradient as a convolution whose kernel is the output gradient; on Flex both run several times
+//! slower than the forward pass, and they are most of an Inception network's training step. Here, per
+//! image, with the patch matrix `P = im2col(x)` `[c_in·k·k, oh·ow]` and the weights `W` `[c_out, c_in·k·k]`:
+//! `dW += dY · Pᵀ`, `dP = Wᵀ · dY`, `dx = col2im(dP)` — three matrix products of the forward's size.
+//!
+//! The forward pass is Flex's own convolution. The operation is a burn backend extension
+//! (`#[backend_extension(Flex, Autodiff)]`) with a handwritten autodiff node, so on the dispatch
+//! `Tensor` it is an ordinary differentiable operation; [`conv_same`] routes everything else
+//! (inference, other backends, dilated or grouped convolutions) to burn's `conv2d`.
+
+use burn::backend::ops::{ConvOptions, ModuleOps};
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Dispatch, Flex, backend_extension};
+use burn::tensor::{Tensor, TensorData};
+use burn_autodiff::Autodiff;
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+use std::borrow::Cow;
+
+/// The convolution with the im2col backward, as a burn backend extension.
+#[backend_extension(Flex, Autodiff)]
+pub trait GemmConvBackend: Backend {
+    /// `x` `[b, c_in, h, w]` convolved with `weight` `[c_out, c_in, k, k]` (odd `k`), stride `stride`,
+    /// `k / 2` zeros on every side: `[b, c_out, ⌈h / stride⌉, ⌈w / stride⌉]`.
+    fn gemm_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, stride: usize) -> FloatTensor<Self>;
+}
+
+/// A "same"-padded convolution without bias of `x` with `weight`, differentiable, on any device; the
+/// im2col backward on Flex with autodiff.
+pub fn conv_same(x: Tensor<4>, weight: Tensor<4>, stride: usize) -> Tensor<4> {
+    Tensor::from_dispatch(Dispatch::gemm_conv2d(x.into_dispatch(), weight.into_dispatch(), stride))
+}
+
+fn same_options(weight_shape: &[usize], stride: usize) -> ConvOptions<2> {
+    let padding = weight_shape[2] / 2;
+    ConvOptions::new([stride, stride], [padding, padding], [1, 1], 1)
+}
+
+impl GemmConvBackend for Flex {
+    fn gemm_conv2d(x: FlexTensor, weight: FlexTensor, stride: usize) -> FlexTensor {
+        let options = same_options(&weight.layout().shape().to_vec(), stride);
+        <Flex as ModuleOps<Flex>>::conv2d(x, weight, None, options)
+    }
+}
+
+impl<C: CheckpointStrategy> GemmConvBackend for Autodiff<Flex, C> {
+    fn gemm_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, stride: usize) -> FloatTensor<Self> {
+        let (x, x_node) = x.into_parts();
+        let (weight, weight_node) = weight.into_parts();
+        match GemmConvBackward.prepare::<C>([x_node, weight_node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let output = Flex::gemm_conv2d(x.clone(), weight.clone(), stride);
+                prep.finish(SavedInputs { x, weight, stride }, output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::gemm_conv2d(x, weight, stride)),
+        }
+    }
+}
+
+/// What the backward pass needs: the forward's inputs.
+#[derive(Clone, Debug)]
+struct SavedInputs {
+    x: FlexTensor,
+    weight: FlexTensor,
+    stride: usize,
+}
+
+#[derive(Debug)]
+struct GemmConvBackward;
+
+impl Backward<Flex, 2> for GemmConvBackward {
+    type State = SavedInputs;
+
+    fn backward(self, ops: Ops<Self::State, 2>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x, node_weight] = ops.parents;
+        let output_grad = grads.consume::<Flex>(&ops.node);
+        let SavedInputs { x, weight, stride } = ops.state;
+        let (x_grad, weight_grad) = conv_backward(&x, &weight, &output_grad, stride, node_x.is_some());
+        if let (Some(node), Some(grad)) = (node_x, x_grad) {
+            grads.register::<Flex>(node.id, grad);
+        }
+        if let Some(node) = node_weight {
+            grads.register::<Flex>(node.id, weight_grad);
+        }
+    }
+}
+
+/// Images per parallel task in the backward pass. Fixed, so that the weight gradient is summed in the same
+/// order whatever the number of threads (training is reproducible).
+const IMAGES_PER_TASK: usize = 4;
+
+/// The gradients with respect to `x` (when `want_x`) and `weight` of the convolution, given the output's.
+fn conv_backward(
+    x: &FlexTensor,
+    weight: &FlexTensor,
+    output_grad: &FlexTensor,
+    stride: usize,
+    want_x: bool,
+) -> (Option<FlexTensor>, FlexTensor) {
+    let x_shape = x.layout().shape().to_vec();
+    let w_shape = weight.layout().shape().to_vec();
+    let (batch, channels_out) = (x_shape[0], w_shape[0]);
+    let geometry = PatchGeometry::same(x_shape[1], x_shape[2], x_shape[3], w_shape[2], stride);
+    let (x, weight, output_grad) = (f32s(x), f32s(weight), f32s(output_grad));
+    let (image_len, grad_len) = (geometry.image_len(), channels_out * geometry.positions());
+    let mut x_grad = vec![0.0f32; if want_x { batch * image_len } else { 0 }];
+    let task_images: Vec<_> = (0..batch).step_by(IMAGES_PER_TASK).collect();
+    let x_grad_tasks: Vec<&mut [f32]> = if want_x {
+        x_grad.chunks_mut(IMAGES_PER_TASK * image_len).collect()
+    } else {
+        task_images.iter().map(|_| <&mut [f32]>::default()).collect()
+    };
+    let partial_weight_grads: Vec<Vec<f32>> = task_images
+        .into_par_iter()
+        .zip(x_grad_tasks)
+        .map(|(first, x_grad)| {
+            let images = first..(first + IMAGES_PER_TASK).min(batch);
+            let mut weight_grad = vec![0.0f32; channels_out * geometry.rows()];
+            let mut scratch = Scratch::new(&geometry);
+            for (i, n) in images.enumerate() {
+                let image = &x[n * image_len..(n + 1) * image_len];
+                let grad = &output_grad[n * grad_len..(n + 1) * grad_len];
+                let image_grad = (!x_grad.is_empty()).then(|| &mut x_grad[i * image_len..(i + 1) * image_len]);
+                geometry.backward_one(image, &weight, grad, channels_out, &mut weight_grad, image_grad, &mut scratch);
+            }
+            weight_grad
+        })
+        .collect();
+    let mut weight_grad = vec![0.0f32; channels_out * geometry.rows()];
+    for partial in partial_weight_grads {
+        weight_grad.iter_mut().zip(partial).for_each(|(sum, value)| *sum += value);
+    }
+    let tensor = |values: Vec<f32>, shape: Vec<usize>| FlexTensor::from_data(TensorData::new(values, shape));
+    (want_x.then(|| tensor(x_grad, x_shape)), tensor(weight_grad, w_shape))
+}
+
+/// A tensor's values in row-major order: borrowed when it lies contiguous in f32, else a copy.
+fn f32s(tensor: &FlexTensor) -> Cow<'_, [f32]> {
+    match tensor.as_slice::<f32>() {
+        Some(values) => Cow::Borrowed(values),
+        None => Cow::Owned(
+            tensor.clone().into_data().convert::<f32>().try_into_vec::<f32>().expect("a float tensor converts to f32"),
+        ),
+    }
+}
+
+/// The patch and patch-gradient matrices of one image, reused across images.
+struct Scratch {
+    patches: Vec<f32>,
+    patch_grad: Vec<f32>,
+}
+
+impl Scratch {
+    fn new(geometry: &PatchGeometry) -> Self {
+        let len = geometry.rows() * geometry.positions();
+        Self { patches: vec![0.0; len], patch_grad: vec![0.0; len] }
+    }
+}
+
+/// Where a "same"-padded `kernel × kernel` convolution with `stride` reads a `[channels, height, width]`
+/// image: its patch matrix has a row per weight of an output channel, ordered (channel, ky, kx) as in a
+/// conv weight `[c_out, c_in, k, k]`, and a column per output position.
+pub(crate) struct PatchGeometry {
+    channels: usize,
+    height: usize,
+    width: usize,
+    kernel: usize,
+    stride: usize,
+    out_h: usize,
+    out_w: usize,
+}
+
+impl PatchGeometry {
+    pub(crate) fn same(channels: usize, height: usize, width: usize, kernel: usize, stride: usize) -> Self {
+        let out = |n: usize| (n + 2 * (kernel / 2) - kernel) / stride + 1;
+        Self { channels, height, width, kernel, stride, out_h: out(height), out_w: out(width) }
+    }
+
+    pub(crate) fn rows(&self) -> usize {
+        self.channels * self.kernel * self.kernel
+    }
+
+    pub(crate) fn positions(&self) -> usize {
+        self.out_h * self.out_w
+    }
+
+    pub(crate) fn out_size(&self) -> (usize, usize) {
+        (self.out_h, self.out_w)
+    }
+
+    fn image_len(&self) -> usize {
+        self.channels * self.height * self.width
+    }
+
+    /// The patch matrices `[batch, rows, positions]` of `batch` NCHW images, zeros outside the image.
+    pub(crate) fn patches(&self, pixels: &[f32], batch: usize) -> Vec<f32> {
+        let patch_len = self.rows() * self.positions();
+        let mut out = vec![0.0f32; batch * patch_len];
+        out.par_chunks_mut(patch_len)
+            .zip(pixels.par_chunks(self.image_len()))
+            .for_each(|(patch, image)| self.gather(image, patch));
+        out
+    }
+
+    /// For each run of patch-matrix entries inside the image (one output row of one weight),
+    /// `visit(first entry, first pixel, length)`; entry `first + i` reads pixel `pixel + i·stride`.
+    fn for_each_run(&self, mut visit: impl FnMut(usize, usize, usize)) {
+        let pad = self.kernel / 2;
+        let taps = self.kernel * self.kernel;
+        for row in 0..self.rows() {
+            let (c, ky, kx) = (row / taps, (row / self.kernel) % self.kernel, row % self.kernel);
+            let (x_from, x_to) = self.valid_outputs(kx, pad, self.width, self.out_w);
+            let (y_from, y_to) = self.valid_outputs(ky, pad, self.height, self.out_h);
+            if x_from == x_to {
+                continue;
+            }
+            for oy in y_from..y_to {
+                let y = oy * self.stride + ky - pad;
+                let entry = row * self.positions() + oy * self.out_w + x_from;
+                let pixel = (c * self.height + y) * self.width + x_from * self.stride + kx - pad;
+                visit(entry, pixel, x_to - x_from);
+            }
+        }
+    }
+
+    /// The outputs `o` whose tap at offset `k` reads inside `0..size`: `0 ≤ o·stride + k − pad < size`.
+    fn valid_outputs(&self, k: usize, pad: usize, size: usize, outputs: usize) -> (usize, usize) {
+        let first = pad.saturating_sub(k).div_ceil(self.stride);
+        let last = (size + pad).saturating_sub(k).div_ceil(self.stride).min(outputs);
+        (first.min(last), last)
+    }
+
+    /// One image's patch matrix; `out` starts zeroed.
+    fn gather(&self, image: &[f32], out: &mut [f32]) {
+        let stride = self.stride;
+        self.for_each_run(|entry, pixel, len| {
+            let out = &mut out[entry..entry + len];
+            if stride == 1 {
+                out.copy_from_slice(&image[pixel..pixel + len]);
+            } else {
+                out.iter_mut().zip(image[pixel..].iter().step_by(stride)).for_each(|(o, &v)| *o = v);
+            }
+        });
+    }
+
+    /// Adds each patch-matrix entry's gradient to the pixel it was read from (col2im).
+    fn scatter_add(&self, patch_grad: &[f32], image_grad: &mut [f32]) {
+        let stride = self.stride;
+        self.for_each_run(|entry, pixel, len| {
+            let grads = &patch_grad[entry..entry + len];
+            if stride == 1 {
+                image_grad[pixel..pixel + len].iter_mut().zip(grads).for_each(|(g, &d)| *g += d);
+            } else {
+                image_grad[pixel..].iter_mut().step_by(stride).zip(grads).for_each(|(g, &d)| *g += d);
+            }
+        });
+    }
+
+    /// One image's share of the backward pass: `weight_grad += dY · Pᵀ`, and, when wanted,
+    /// `image_grad = col2im(Wᵀ · dY)`.
+    #[allow(clippy::too_many_arguments)]
+    fn backward_one(
+        &self,
+        image: &[f32],
+        weight: &[f32],
+        output_grad: &[f32],
+        channels_out: usize,
+        weight_grad: &mut [f32],
+        image_grad: Option<&mut [f32]>,
+        scratch: &mut Scratch,
+    ) {
+        let (rows, positions) = (self.rows(), self.positions());
+        scratch.patches.fill(0.0);
+        self.gather(image, &mut scratch.patches);
+        // weight_grad [c_out, rows] += output_grad [c_out, positions] · patchesᵀ [positions, rows]
+        matmul(
+            Matrix { data: weight_grad, rows: channels_out, cols: rows },
+            true,
+            Operand { data: output_grad, row_stride: positions, col_stride: 1 },
+            Operand { data: &scratch.patches, row_stride: 1, col_stride: positions },
+            positions,
+        );
+        if let Some(image_grad) = image_grad {
+            // patch_grad [rows, positions] = weightᵀ [rows, c_out] · output_grad [c_out, positions]
+            matmul(
+                Matrix { data: &mut scratch.patch_grad, rows, cols: positions },
+                false,
+                Operand { data: weight, row_stride: 1, col_stride: rows },
+                Operand { data: output_grad, row_stride: positions, col_stride: 1 },
+                channels_out,
+            );
+            self.scatter_add(&scratch.patch_grad, image_grad);
+        }
+    }
+}
+
+/// A row-major destination matrix.
+struct Matrix<'a> {
+    data: &'a mut [f32],
+    rows: usize,
+    cols: usize,
+}
+
+/// A matrix operand read through strides (so a transpose is free).
+struct Operand<'a> {
+    data: &'a [f32],
+    row_stride: usize,
+    col_stride: usize,
+}
+
+/// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`), with `inner` the shared dimension; one thread.
+fn matmul(dst: Matrix, accumulate: bool, lhs: Operand, rhs: Operand, inner: usize) {
+    assert!(dst.data.len() >= dst.rows * dst.cols);
+    assert!(lhs.data.len() > (dst.rows - 1) * lhs.row_stride + (inner - 1) * lhs.col_stride);
+    assert!(rhs.data.len() > (inner - 1) * rhs.row_stride + (dst.cols - 1) * rhs.col_stride);
+    // SAFETY: the asserts above keep every index gemm reads or writes inside the slices.
+    unsafe {
+        gemm::gemm(
+            dst.rows,
+            dst.cols,
+            inner,
+            dst.data.as_mut_ptr(),
+            1,
+            dst.cols as isize,
+            accumulate,
+            lhs.data.as_ptr(),
+            lhs.col_stride as isize,
+            lhs.row_stride as isize,
+            rhs.data.as_ptr(),
+            rhs.col_stride as isize,
+            rhs.row_stride as isize,
+            1.0,
+            1.0,
+            false,
+            false,
+            false,
+            gemm::Parallelism::None,
+        );
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::{Device, Distribution};
+
+    fn max_abs_diff(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        (a - b).abs().max().into_scalar::<f32>()
+    }
+
+    /// Values, input gradient and weight gradient against burn's conv2d, at odd and even sizes, strides 1
+    /// and 2, kernels 1 to 7, and a batch that spans several backward tasks.
+    #[test]
+    fn equals_burns_conv_in_values_and_both_gradients() {
+        let device = Device::flex().autodiff();
+        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
+            let x = Tensor::<4>::random([6, 5, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
+            let weight = Tensor::<4>::random([4, 5, kernel, kernel], Distribution::Normal(0.0, 1.0), &device).require_grad();
+            let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), stride));
+            let ours = conv_same(x.clone(), weight.clone(), stride);
+            assert_eq!(ours.dims(), theirs.dims());
+            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-4, "k {kernel} s {stride}");
+            let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
+            let grads_of = |y: Tensor<4>| {
+                let grads = (y * target.clone()).sum().backward();
+                (x.grad(&grads).expect("an input gradient"), weight.grad(&grads).expect("a weight gradient"))
+            };
+            let ((dx_ours, dw_ours), (dx_theirs, dw_theirs)) = (grads_of(ours), grads_of(theirs));
+            assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-4, "dx k {kernel} s {stride}");
+            assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-3, "dw k {kernel} s {stride}");
+        }
+    }
+
+    #[test]
+    fn without_autodiff_it_is_the_plain_convolution() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([2, 3, 7, 6], Distribution::Normal(0.0, 1.0), &device);
+        let weight = Tensor::<4>::random([4, 3, 3, 3], Distribution::Normal(0.0, 1.0), &device);
+        let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), 2));
+        assert!(max_abs_diff(conv_same(x, weight, 2), theirs) < 1e-5);
+    }
+}
