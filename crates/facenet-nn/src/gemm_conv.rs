@@ -142,7 +142,7 @@ fn conv_backward(
 }
 
 /// A tensor's values in row-major order: borrowed when it lies contiguous in f32, else a copy.
-fn f32s(tensor: &FlexTensor) -> Cow<'_, [f32]> {
+pub(crate) fn f32s(tensor: &FlexTensor) -> Cow<'_, [f32]> {
     match tensor.as_slice::<f32>() {
         Some(values) => Cow::Borrowed(values),
         None => Cow::Owned(
@@ -159,7 +159,8 @@ struct Scratch {
 
 impl Scratch {
     fn new(geometry: &PatchGeometry) -> Self {
-        let len = geometry.rows() * geometry.positions();
+        let pointwise = geometry.kernel == 1 && geometry.stride == 1;
+        let len = if pointwise { 0 } else { geometry.rows() * geometry.positions() };
         Self { patches: vec![0.0; len], patch_grad: vec![0.0; len] }
     }
 }
@@ -277,26 +278,36 @@ impl PatchGeometry {
         scratch: &mut Scratch,
     ) {
         let (rows, positions) = (self.rows(), self.positions());
-        scratch.patches.fill(0.0);
-        self.gather(image, &mut scratch.patches);
+        // a 1×1 conv with stride 1 reads each pixel once, in order: the image is its own patch matrix
+        let pointwise = self.kernel == 1 && self.stride == 1;
+        let patches: &[f32] = if pointwise {
+            image
+        } else {
+            scratch.patches.fill(0.0);
+            self.gather(image, &mut scratch.patches);
+            &scratch.patches
+        };
         // weight_grad [c_out, rows] += output_grad [c_out, positions] · patchesᵀ [positions, rows]
         matmul(
             Matrix { data: weight_grad, rows: channels_out, cols: rows },
             true,
             Operand { data: output_grad, row_stride: positions, col_stride: 1 },
-            Operand { data: &scratch.patches, row_stride: 1, col_stride: positions },
+            Operand { data: patches, row_stride: 1, col_stride: positions },
             positions,
         );
         if let Some(image_grad) = image_grad {
             // patch_grad [rows, positions] = weightᵀ [rows, c_out] · output_grad [c_out, positions]
+            let patch_grad = if pointwise { &mut *image_grad } else { &mut scratch.patch_grad[..] };
             matmul(
-                Matrix { data: &mut scratch.patch_grad, rows, cols: positions },
+                Matrix { data: patch_grad, rows, cols: positions },
                 false,
                 Operand { data: weight, row_stride: 1, col_stride: rows },
                 Operand { data: output_grad, row_stride: positions, col_stride: 1 },
                 channels_out,
             );
-            self.scatter_add(&scratch.patch_grad, image_grad);
+            if !pointwise {
+                self.scatter_add(&scratch.patch_grad, image_grad);
+            }
         }
     }
 }
@@ -360,7 +371,7 @@ mod tests {
     #[test]
     fn equals_burns_conv_in_values_and_both_gradients() {
         let device = Device::flex().autodiff();
-        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
+        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 1, [4, 3]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
             let x = Tensor::<4>::random([6, 5, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let weight = Tensor::<4>::random([4, 5, kernel, kernel], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), stride));

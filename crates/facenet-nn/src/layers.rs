@@ -12,7 +12,8 @@ use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 use crate::gemm_conv::{PatchGeometry, conv_same};
-use burn::backend::DispatchDevice;
+use crate::device::{is_flex, is_flex_autodiff};
+use crate::windows::{window_max, window_sum};
 use serde::{Deserialize, Serialize};
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
@@ -56,12 +57,12 @@ impl ConvUnit {
     /// # Shapes
     /// `[b, c_in, h, w]` → `[b, c_out, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = if is_pointwise(&self.conv) {
-            pointwise_conv(&self.conv, x)
-        } else if is_image_conv(&self.conv, &x) {
+        let x = if is_image_conv(&self.conv, &x) {
             image_conv(&self.conv, x)
         } else if is_flex_training(&self.conv, &x) {
             with_bias(conv_same(x, self.conv.weight.val(), self.conv.stride[0]), &self.conv)
+        } else if is_pointwise(&self.conv) {
+            pointwise_conv(&self.conv, x)
         } else {
             self.conv.forward(x)
         };
@@ -83,10 +84,10 @@ fn is_pointwise(conv: &Conv2d) -> bool {
 }
 
 /// A pointwise convolution as a batched matrix product on the NCHW data as it lies:
-/// `y_b = W · x_b + bias`, `W` `[c_out, c_in]`, `x_b` `[c_in, h·w]`. Same values as the convolution; its
-/// backward is two matrix products, whereas burn's generic conv backward computes the weight gradient as
-/// a convolution whose kernel is the whole output map (a matrix-vector product per input channel). Most of
-/// the Inception nets' layers are 1×1.
+/// `y_b = W · x_b + bias`, `W` `[c_out, c_in]`, `x_b` `[c_in, h·w]`. Same values as the convolution. Used
+/// where [`conv_same`] is not (inference; training off Flex): its backward is two matrix products, whereas
+/// burn's generic conv backward computes the weight gradient as a convolution whose kernel is the whole
+/// output map (a matrix-vector product per input channel). Most of the Inception nets' layers are 1×1.
 fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let [batch, channels_in, height, width] = x.dims();
     let [channels_out, ..] = conv.weight.dims();
@@ -117,11 +118,7 @@ fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
 fn is_flex_training(conv: &Conv2d, x: &Tensor<4>) -> bool {
     let [_, _, kernel, _] = conv.weight.dims();
     let p = kernel / 2;
-    let on_flex_autodiff = match x.device().as_dispatch() {
-        DispatchDevice::Autodiff(inner) => matches!(**inner, DispatchDevice::Flex(_)),
-        _ => false,
-    };
-    on_flex_autodiff
+    is_flex_autodiff(&x.device())
         && kernel % 2 == 1
         && conv.kernel_size == [kernel, kernel]
         && conv.stride[0] == conv.stride[1]
@@ -169,6 +166,17 @@ fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     y.reshape([batch, channels_out, out_h, out_w])
 }
 
+/// A square max pool with equal strides, "same" padding, no dilation: what [`window_max`] computes.
+fn is_same_max_pool(pool: &MaxPool2d) -> bool {
+    let [kernel, _] = pool.kernel_size;
+    pool.kernel_size == [kernel, kernel]
+        && kernel % 2 == 1
+        && pool.stride[0] == pool.stride[1]
+        && pool.dilation == [1, 1]
+        && !pool.ceil_mode
+        && pool.padding == same_padding(kernel)
+}
+
 /// Which pooling a table row names: "m" (max) or "L2".
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
 pub enum PoolKind {
@@ -188,13 +196,15 @@ impl L2Pool {
     /// # Shapes
     /// `[b, c, h, w]` → `[b, c, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let k = self.kernel;
-        let options = AvgPoolOptions::new([k, k])
-            .with_stride([self.stride, self.stride])
-            .with_padding([k / 2, k / 2])
-            .with_count_include_pad(true);
-        // mean over the window × window area = sum over the window (padding counts as zeros)
-        avg_pool2d(x.square(), options).mul_scalar((k * k) as f64).add_scalar(self.epsilon).sqrt()
+        let (k, s) = (self.kernel, self.stride);
+        let sums = if is_flex(&x.device()) {
+            window_sum(x.square(), k, s)
+        } else {
+            // mean over the window × window area = sum over the window (padding counts as zeros)
+            let options = AvgPoolOptions::new([k, k]).with_stride([s, s]).with_padding([k / 2, k / 2]).with_count_include_pad(true);
+            avg_pool2d(x.square(), options).mul_scalar((k * k) as f64)
+        };
+        sums.add_scalar(self.epsilon).sqrt()
     }
 }
 
@@ -222,6 +232,9 @@ impl Pool {
     /// `[b, c, h, w]` → `[b, c, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
+            Pool::Max(pool) if is_flex(&x.device()) && is_same_max_pool(pool) => {
+                window_max(x, pool.kernel_size[0], pool.stride[0])
+            }
             Pool::Max(pool) => pool.forward(x),
             Pool::L2(pool) => pool.forward(x),
         }

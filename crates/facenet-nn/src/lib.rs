@@ -36,6 +36,7 @@ pub mod pipeline;
 pub mod preprocess;
 pub mod spec;
 pub mod train;
+pub mod windows;
 
 pub use error::{Error, Result};
 pub use loss::triplet_loss;

@@ -1,0 +1,293 @@
+//! Pooling over `k × k` windows with "same" padding, as plain loops on Flex: the window sum at the heart of
+//! L2 pooling ([`crate::layers::L2Pool`]: `sqrt(Σ_window x² + ε)`) and max pooling.
+//!
+//! burn's routes — an average pool times `k²`, and a max pool that records indices for its backward —
+//! run through Flex's general 3-D pooling kernels and were ~13 % and ~9 % of an NN4 training step. Over
+//! the small planes of these networks a window is a few additions or comparisons per output; the backward
+//! passes add each output's gradient to its window (sum) or to the input that won it (max). Both are burn
+//! backend extensions for Flex with handwritten autodiff nodes, like [`crate::gemm_conv`].
+
+use crate::gemm_conv::f32s;
+use burn::backend::tensor::FloatTensor;
+use burn::backend::{Backend, Dispatch, Flex, backend_extension};
+use burn::tensor::{Tensor, TensorData};
+use burn_autodiff::Autodiff;
+use burn_autodiff::checkpoint::base::Checkpointer;
+use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
+use burn_autodiff::grads::Gradients;
+use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use burn_flex::FlexTensor;
+use rayon::prelude::*;
+
+/// The window sum and max as a burn backend extension.
+#[backend_extension(Flex, Autodiff)]
+pub trait WindowBackend: Backend {
+    /// `x` `[b, c, h, w]` → `[b, c, ⌈h / stride⌉, ⌈w / stride⌉]`: each output the sum of the `kernel × kernel`
+    /// window (odd `kernel`) centred on input `(o·stride, o·stride)`, zeros outside.
+    fn window_sum2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self>;
+
+    /// The same windows' maximum over the inputs inside the image (max pooling with "same" padding).
+    fn window_max2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self>;
+}
+
+/// The differentiable window sum of `x` (Flex devices only: see [`crate::device::is_flex`]).
+pub fn window_sum(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+    Tensor::from_dispatch(Dispatch::window_sum2d(x.into_dispatch(), kernel, stride))
+}
+
+/// The differentiable window maximum of `x` (Flex devices only: see [`crate::device::is_flex`]).
+pub fn window_max(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+    Tensor::from_dispatch(Dispatch::window_max2d(x.into_dispatch(), kernel, stride))
+}
+
+/// How a window pooling maps a `[height, width]` plane to its output plane.
+#[derive(Clone, Copy, Debug)]
+struct Windows {
+    kernel: usize,
+    stride: usize,
+    height: usize,
+    width: usize,
+    out_h: usize,
+    out_w: usize,
+}
+
+impl Windows {
+    fn new(shape: &[usize], kernel: usize, stride: usize) -> Self {
+        let (height, width) = (shape[2], shape[3]);
+        let out = |n: usize| (n + 2 * (kernel / 2) - kernel) / stride + 1;
+        Self { kernel, stride, height, width, out_h: out(height), out_w: out(width) }
+    }
+
+    /// The input rows (or columns) that output `o`'s window covers, clipped to `0..size`.
+    fn span(&self, o: usize, size: usize) -> std::ops::Range<usize> {
+        let start = (o * self.stride) as isize - (self.kernel / 2) as isize;
+        let end = (start + self.kernel as isize).min(size as isize);
+        start.max(0) as usize..end.max(0) as usize
+    }
+
+    fn forward_plane(&self, plane: &[f32], out: &mut [f32]) {
+        for oy in 0..self.out_h {
+            let rows = self.span(oy, self.height);
+            for ox in 0..self.out_w {
+                let cols = self.span(ox, self.width);
+                out[oy * self.out_w + ox] =
+                    rows.clone().map(|y| plane[y * self.width + cols.start..y * self.width + cols.end].iter().sum::<f32>()).sum();
+            }
+        }
+    }
+
+    /// Each window's maximum, and into `winners` (when given) the index in the plane of the input that won.
+    fn max_plane(&self, plane: &[f32], out: &mut [f32], mut winners: Option<&mut [u32]>) {
+        for oy in 0..self.out_h {
+            let rows = self.span(oy, self.height);
+            for ox in 0..self.out_w {
+                let cols = self.span(ox, self.width);
+                let (mut best, mut winner) = (f32::NEG_INFINITY, rows.start * self.width + cols.start);
+                for y in rows.clone() {
+                    for x in cols.clone() {
+                        let v = plane[y * self.width + x];
+                        if v > best {
+                            (best, winner) = (v, y * self.width + x);
+                        }
+                    }
+                }
+                out[oy * self.out_w + ox] = best;
+                if let Some(winners) = winners.as_deref_mut() {
+                    winners[oy * self.out_w + ox] = winner as u32;
+                }
+            }
+        }
+    }
+
+    fn backward_plane(&self, out_grad: &[f32], grad: &mut [f32]) {
+        for oy in 0..self.out_h {
+            let rows = self.span(oy, self.height);
+            for ox in 0..self.out_w {
+                let (cols, g) = (self.span(ox, self.width), out_grad[oy * self.out_w + ox]);
+                for y in rows.clone() {
+                    grad[y * self.width + cols.start..y * self.width + cols.end].iter_mut().for_each(|v| *v += g);
+                }
+            }
+        }
+    }
+}
+
+/// Applies `per_plane(input plane, output plane)` to every `[b, c]` plane in parallel.
+fn map_planes(input: &[f32], in_plane: usize, out_len: usize, out_plane: usize, per_plane: impl Fn(&[f32], &mut [f32]) + Sync) -> Vec<f32> {
+    let mut out = vec![0.0f32; out_len];
+    out.par_chunks_mut(out_plane).zip(input.par_chunks(in_plane)).for_each(|(out, input)| per_plane(input, out));
+    out
+}
+
+impl WindowBackend for Flex {
+    fn window_sum2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
+        let shape = x.layout().shape().to_vec();
+        let windows = Windows::new(&shape, kernel, stride);
+        let planes = shape[0] * shape[1];
+        let out_plane = windows.out_h * windows.out_w;
+        let values = map_planes(&f32s(&x), windows.height * windows.width, planes * out_plane, out_plane, |plane, out| {
+            windows.forward_plane(plane, out)
+        });
+        FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
+    }
+
+    fn window_max2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
+        let shape = x.layout().shape().to_vec();
+        let windows = Windows::new(&shape, kernel, stride);
+        let planes = shape[0] * shape[1];
+        let out_plane = windows.out_h * windows.out_w;
+        let values = map_planes(&f32s(&x), windows.height * windows.width, planes * out_plane, out_plane, |plane, out| {
+            windows.max_plane(plane, out, None)
+        });
+        FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
+    }
+}
+
+/// The window maxima of `x` and, per output, the index in its plane of the input that won.
+fn max_with_winners(x: &FlexTensor, windows: &Windows) -> (FlexTensor, Vec<u32>) {
+    let shape = x.layout().shape().to_vec();
+    let (in_plane, out_plane) = (windows.height * windows.width, windows.out_h * windows.out_w);
+    let planes = shape[0] * shape[1];
+    let mut values = vec![0.0f32; planes * out_plane];
+    let mut winners = vec![0u32; planes * out_plane];
+    values
+        .par_chunks_mut(out_plane)
+        .zip(winners.par_chunks_mut(out_plane))
+        .zip(f32s(x).par_chunks(in_plane))
+        .for_each(|((out, winners), plane)| windows.max_plane(plane, out, Some(winners)));
+    let output = FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]));
+    (output, winners)
+}
+
+impl<C: CheckpointStrategy> WindowBackend for Autodiff<Flex, C> {
+    fn window_sum2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self> {
+        let (x, x_node) = x.into_parts();
+        let shape = x.layout().shape().to_vec();
+        match WindowSumBackward.prepare::<C>([x_node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((shape, kernel, stride), Flex::window_sum2d(x, kernel, stride)),
+            OpsKind::UnTracked(prep) => prep.finish(Flex::window_sum2d(x, kernel, stride)),
+        }
+    }
+
+    fn window_max2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self> {
+        let (x, x_node) = x.into_parts();
+        let shape = x.layout().shape().to_vec();
+        match WindowMaxBackward.prepare::<C>([x_node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => {
+                let (output, winners) = max_with_winners(&x, &Windows::new(&shape, kernel, stride));
+                prep.finish((shape, kernel, stride, winners), output)
+            }
+            OpsKind::UnTracked(prep) => prep.finish(Flex::window_max2d(x, kernel, stride)),
+        }
+    }
+}
+
+#[derive(Debug)]
+struct WindowMaxBackward;
+
+impl Backward<Flex, 1> for WindowMaxBackward {
+    /// The input's shape, the kernel, the stride and each output's winning input.
+    type State = (Vec<usize>, usize, usize, Vec<u32>);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let output_grad = grads.consume::<Flex>(&ops.node);
+        let Some(node) = node_x else { return };
+        let (shape, kernel, stride, winners) = ops.state;
+        let windows = Windows::new(&shape, kernel, stride);
+        let (in_plane, out_plane) = (windows.height * windows.width, windows.out_h * windows.out_w);
+        let mut grad = vec![0.0f32; shape[0] * shape[1] * in_plane];
+        grad.par_chunks_mut(in_plane)
+            .zip(f32s(&output_grad).par_chunks(out_plane))
+            .zip(winners.par_chunks(out_plane))
+            .for_each(|((grad, out_grad), winners)| {
+                out_grad.iter().zip(winners).for_each(|(g, &winner)| grad[winner as usize] += g);
+            });
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, shape)));
+    }
+}
+
+#[derive(Debug)]
+struct WindowSumBackward;
+
+impl Backward<Flex, 1> for WindowSumBackward {
+    /// The input's shape, the kernel and the stride.
+    type State = (Vec<usize>, usize, usize);
+
+    fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
+        let [node_x] = ops.parents;
+        let output_grad = grads.consume::<Flex>(&ops.node);
+        let Some(node) = node_x else { return };
+        let (shape, kernel, stride) = ops.state;
+        let windows = Windows::new(&shape, kernel, stride);
+        let plane = windows.height * windows.width;
+        let values = map_planes(&f32s(&output_grad), windows.out_h * windows.out_w, shape[0] * shape[1] * plane, plane, |out_grad, grad| {
+            windows.backward_plane(out_grad, grad)
+        });
+        grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(values, shape)));
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use burn::tensor::module::avg_pool2d;
+    use burn::tensor::ops::{AvgPoolOptions, MaxPoolOptions};
+    use burn::tensor::{Device, Distribution};
+
+    /// burn's version: an average pool that counts the padding, times the window's area.
+    fn burns(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+        let options = AvgPoolOptions::new([kernel, kernel])
+            .with_stride([stride, stride])
+            .with_padding([kernel / 2, kernel / 2])
+            .with_count_include_pad(true);
+        avg_pool2d(x, options).mul_scalar((kernel * kernel) as f64)
+    }
+
+    fn max_abs_diff(a: Tensor<4>, b: Tensor<4>) -> f32 {
+        (a - b).abs().max().into_scalar::<f32>()
+    }
+
+    #[test]
+    fn equals_burns_average_pool_times_area_in_values_and_gradients() {
+        let device = Device::flex().autodiff();
+        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3])] {
+            let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
+            let (ours, theirs) = (window_sum(x.clone(), kernel, stride), burns(x.clone(), kernel, stride));
+            assert_eq!(ours.dims(), theirs.dims());
+            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5, "k {kernel} s {stride}");
+            let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
+            let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
+            assert!(max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5, "grad k {kernel} s {stride}");
+        }
+    }
+
+    /// burn's max pool with the same "same" padding.
+    fn burns_max(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+        let p = kernel / 2;
+        let options = MaxPoolOptions::new([kernel, kernel]).with_stride([stride, stride]).with_padding([p, p]);
+        burn::tensor::module::max_pool2d(x, options)
+    }
+
+    #[test]
+    fn max_equals_burns_max_pool_in_values_and_gradients() {
+        let device = Device::flex().autodiff();
+        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (3, 2, [1, 2])] {
+            let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
+            let (ours, theirs) = (window_max(x.clone(), kernel, stride), burns_max(x.clone(), kernel, stride));
+            assert_eq!(ours.dims(), theirs.dims());
+            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-6, "k {kernel} s {stride}");
+            let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
+            let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
+            assert!(max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5, "grad k {kernel} s {stride}");
+        }
+    }
+
+    #[test]
+    fn runs_without_autodiff_too() {
+        let device = Device::flex();
+        let x = Tensor::<4>::random([1, 2, 5, 4], Distribution::Normal(0.0, 1.0), &device);
+        assert!(max_abs_diff(window_sum(x.clone(), 3, 2), burns(x.clone(), 3, 2)) < 1e-5);
+        assert!(max_abs_diff(window_max(x.clone(), 3, 2), burns_max(x, 3, 2)) < 1e-6);
+    }
+}
