@@ -32,7 +32,26 @@
 //!
 //! PyTorch 2.15 twin, idle, 2 threads (00:19 UTC, right after): NN4 training 50.7 img/s, inference 45.2
 //! (batch 1) and 143.8 (batch 32) img/s. So burn trains NN4 at 0.47× PyTorch's speed and infers at 1.1×
-//! (batch 1) and 0.60–0.70× (batch 32). Under load PyTorch falls much further than burn (OpenMP threads spin
+//! (batch 1) and 0.60–0.70× (batch 32).
+//!
+//! After the Flex kernels of this crate took over the training step's convolution backward passes
+//! ([`facenet_nn::gemm_conv`]: every k×k and 1×1 conv; the first conv as one im2col product,
+//! [`facenet_nn::layers`]), L2 and max pooling ([`facenet_nn::windows`]), and gemm's AVX-512 kernels were
+//! enabled (workspace Cargo.toml), idle, 2 threads, 03:07 UTC 2026-11-29 (load 0.2 at the start):
+//!
+//! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
+//! |---|---|---|---|---|---|---|
+//! | inference, batch 1 | 11.8 | 14.7 | 27.7 | 51.3 | 66.5 | 459 |
+//! | inference, batch 32 | 25.2 | 22.7 | 45.5 | 107.1 | 102.8 | 837 |
+//! | training, batch 64 | | | | **36.6** | | |
+//!
+//! The NN4 training step went 22.6 → 26.2 (k×k conv backward) → 28.8 (window sum) → 34.6–36.8 (1×1
+//! conv backward, AVX-512 gemm) → 36.5 img/s (max pool), each measured back to back with the previous
+//! binary. PyTorch twin right after (03:10 UTC): training 48.7 img/s, inference 42.4 (batch 1) and 145.6
+//! (batch 32); at 02:36 it gave 56.9 / 55.4 / 147.8. So burn now trains NN4 at **0.64–0.75×** PyTorch's speed,
+//! and infers at 0.9–1.2× (batch 1) and 0.74× (batch 32). What is left of the step (perf): gemm 47 %
+//! (PyTorch's oneDNN kernels are faster on the same shapes), batch norm's layout copies 6 %, LRN's `powf`
+//! 4 %, the window loops 8 %, allocation and zeroing ~6 %. Under load PyTorch falls much further than burn (OpenMP threads spin
 //! and wait for each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
 
 use burn::optim::{AdaGradConfig, GradientsParams};

@@ -384,7 +384,7 @@ mod tests {
                 (x.grad(&grads).expect("an input gradient"), weight.grad(&grads).expect("a weight gradient"))
             };
             let ((dx_ours, dw_ours), (dx_theirs, dw_theirs)) = (grads_of(ours), grads_of(theirs));
-            assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-4, "dx k {kernel} s {stride}");
+            assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-3, "dx k {kernel} s {stride}");
             assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-3, "dw k {kernel} s {stride}");
         }
     }

@@ -121,26 +121,23 @@ fn map_planes(input: &[f32], in_plane: usize, out_len: usize, out_plane: usize, 
 
 impl WindowBackend for Flex {
     fn window_sum2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        let shape = x.layout().shape().to_vec();
-        let windows = Windows::new(&shape, kernel, stride);
-        let planes = shape[0] * shape[1];
-        let out_plane = windows.out_h * windows.out_w;
-        let values = map_planes(&f32s(&x), windows.height * windows.width, planes * out_plane, out_plane, |plane, out| {
-            windows.forward_plane(plane, out)
-        });
-        FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
+        pool(&x, kernel, stride, |windows, plane, out| windows.forward_plane(plane, out))
     }
 
     fn window_max2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        let shape = x.layout().shape().to_vec();
-        let windows = Windows::new(&shape, kernel, stride);
-        let planes = shape[0] * shape[1];
-        let out_plane = windows.out_h * windows.out_w;
-        let values = map_planes(&f32s(&x), windows.height * windows.width, planes * out_plane, out_plane, |plane, out| {
-            windows.max_plane(plane, out, None)
-        });
-        FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
+        pool(&x, kernel, stride, |windows, plane, out| windows.max_plane(plane, out, None))
     }
+}
+
+/// `[b, c, oh, ow]`: `per_plane(windows, input plane, output plane)` on every plane of `x`.
+fn pool(x: &FlexTensor, kernel: usize, stride: usize, per_plane: impl Fn(&Windows, &[f32], &mut [f32]) + Sync) -> FlexTensor {
+    let shape = x.layout().shape().to_vec();
+    let windows = Windows::new(&shape, kernel, stride);
+    let out_plane = windows.out_h * windows.out_w;
+    let values = map_planes(&f32s(x), windows.height * windows.width, shape[0] * shape[1] * out_plane, out_plane, |plane, out| {
+        per_plane(&windows, plane, out)
+    });
+    FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
 }
 
 /// The window maxima of `x` and, per output, the index in its plane of the input that won.
@@ -248,18 +245,25 @@ mod tests {
         (a - b).abs().max().into_scalar::<f32>()
     }
 
-    #[test]
-    fn equals_burns_average_pool_times_area_in_values_and_gradients() {
+    type Pooling = fn(Tensor<4>, usize, usize) -> Tensor<4>;
+
+    /// `ours` and `theirs` give the same values and the same input gradient for each (kernel, stride, size).
+    fn assert_same_pooling(ours: Pooling, theirs: Pooling, cases: &[(usize, usize, [usize; 2])]) {
         let device = Device::flex().autodiff();
-        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3])] {
+        for &(kernel, stride, [height, width]) in cases {
             let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
-            let (ours, theirs) = (window_sum(x.clone(), kernel, stride), burns(x.clone(), kernel, stride));
+            let (ours, theirs) = (ours(x.clone(), kernel, stride), theirs(x.clone(), kernel, stride));
             assert_eq!(ours.dims(), theirs.dims());
             assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5, "k {kernel} s {stride}");
             let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
             let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
             assert!(max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5, "grad k {kernel} s {stride}");
         }
+    }
+
+    #[test]
+    fn sum_equals_burns_average_pool_times_area_in_values_and_gradients() {
+        assert_same_pooling(window_sum, burns, &[(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3])]);
     }
 
     /// burn's max pool with the same "same" padding.
@@ -271,16 +275,7 @@ mod tests {
 
     #[test]
     fn max_equals_burns_max_pool_in_values_and_gradients() {
-        let device = Device::flex().autodiff();
-        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (3, 2, [1, 2])] {
-            let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
-            let (ours, theirs) = (window_max(x.clone(), kernel, stride), burns_max(x.clone(), kernel, stride));
-            assert_eq!(ours.dims(), theirs.dims());
-            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-6, "k {kernel} s {stride}");
-            let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
-            let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
-            assert!(max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5, "grad k {kernel} s {stride}");
-        }
+        assert_same_pooling(window_max, burns_max, &[(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (3, 2, [1, 2])]);
     }
 
     #[test]
