@@ -100,12 +100,12 @@ fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     y.reshape([batch, channels_out, height, width])
 }
 
-/// A convolution of the network's input image: a few channels outside the autodiff graph, "same" padding.
-fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
-    let [_, channels_in, kernel, _] = conv.weight.dims();
+/// A square, odd, "same"-padded conv with equal strides, no dilation and no groups: what [`conv_same`] and
+/// [`image_conv`] compute.
+fn is_same_conv(conv: &Conv2d) -> bool {
+    let [_, _, kernel, _] = conv.weight.dims();
     let p = kernel / 2;
-    channels_in <= IMAGE_CHANNELS
-        && !x.is_tracked()
+    kernel % 2 == 1
         && conv.kernel_size == [kernel, kernel]
         && conv.stride[0] == conv.stride[1]
         && conv.dilation == [1, 1]
@@ -113,18 +113,15 @@ fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
         && conv.padding == PaddingConfig2d::Explicit(p, p, p, p)
 }
 
-/// A "same"-padded, ungrouped, undilated conv on Flex with autodiff: the case [`conv_same`]'s im2col
-/// backward is for (untracked inputs just run Flex's conv).
+/// A convolution of the network's input image on Flex: a few channels outside the autodiff graph.
+fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
+    conv.weight.dims()[1] <= IMAGE_CHANNELS && !x.is_tracked() && is_flex(&x.device()) && is_same_conv(conv)
+}
+
+/// A conv on Flex with autodiff: the case [`conv_same`]'s im2col backward is for (untracked inputs just run
+/// Flex's conv).
 fn is_flex_training(conv: &Conv2d, x: &Tensor<4>) -> bool {
-    let [_, _, kernel, _] = conv.weight.dims();
-    let p = kernel / 2;
-    is_flex_autodiff(&x.device())
-        && kernel % 2 == 1
-        && conv.kernel_size == [kernel, kernel]
-        && conv.stride[0] == conv.stride[1]
-        && conv.dilation == [1, 1]
-        && conv.groups == 1
-        && conv.padding == PaddingConfig2d::Explicit(p, p, p, p)
+    is_flex_autodiff(&x.device()) && is_same_conv(conv)
 }
 
 /// `y` plus the conv's bias per output channel, when it has one.
@@ -158,12 +155,7 @@ fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
         &device,
     );
     let weight: Tensor<3> = conv.weight.val().reshape([1, channels_out, geometry.rows()]);
-    let y = weight.matmul(patches);
-    let y = match &conv.bias {
-        Some(bias) => y + bias.val().reshape([1, channels_out, 1]),
-        None => y,
-    };
-    y.reshape([batch, channels_out, out_h, out_w])
+    with_bias(weight.matmul(patches).reshape([batch, channels_out, out_h, out_w]), conv)
 }
 
 /// A square max pool with equal strides, "same" padding, no dilation: what [`window_max`] computes.
