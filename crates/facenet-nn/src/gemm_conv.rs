@@ -20,6 +20,7 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use crate::layers::same_output;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 use std::borrow::Cow;
@@ -32,8 +33,9 @@ pub trait GemmConvBackend: Backend {
     fn gemm_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, stride: usize) -> FloatTensor<Self>;
 }
 
-/// A "same"-padded convolution without bias of `x` with `weight`, differentiable, on any device; the
-/// im2col backward on Flex with autodiff.
+/// A "same"-padded convolution without bias of `x` with `weight`, differentiable: Flex's conv forward and
+/// the im2col backward. Flex devices only (with or without autodiff): other backends do not implement the
+/// extension, so callers route them to burn's `conv2d` (see [`crate::layers::ConvUnit`]).
 pub fn conv_same(x: Tensor<4>, weight: Tensor<4>, stride: usize) -> Tensor<4> {
     Tensor::from_dispatch(Dispatch::gemm_conv2d(x.into_dispatch(), weight.into_dispatch(), stride))
 }
@@ -180,7 +182,7 @@ pub(crate) struct PatchGeometry {
 
 impl PatchGeometry {
     pub(crate) fn same(channels: usize, height: usize, width: usize, kernel: usize, stride: usize) -> Self {
-        let out = |n: usize| (n + 2 * (kernel / 2) - kernel) / stride + 1;
+        let out = |n: usize| same_output(n, kernel, stride);
         Self { channels, height, width, kernel, stride, out_h: out(height), out_w: out(width) }
     }
 

@@ -16,6 +16,7 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use crate::layers::same_output;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -54,7 +55,7 @@ struct Windows {
 impl Windows {
     fn new(shape: &[usize], kernel: usize, stride: usize) -> Self {
         let (height, width) = (shape[2], shape[3]);
-        let out = |n: usize| (n + 2 * (kernel / 2) - kernel) / stride + 1;
+        let out = |n: usize| same_output(n, kernel, stride);
         Self { kernel, stride, height, width, out_h: out(height), out_w: out(width) }
     }
 
