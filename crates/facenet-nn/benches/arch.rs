@@ -66,6 +66,7 @@ fn random_batch(arch: Arch, batch: usize, device: &Device) -> Tensor<4> {
 }
 
 fn inference(c: &mut Criterion) {
+    facenet_nn::memory::keep_freed_memory();
     let device = Device::flex();
     let mut group = c.benchmark_group("inference");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
@@ -83,6 +84,7 @@ fn inference(c: &mut Criterion) {
 }
 
 fn training(c: &mut Criterion) {
+    facenet_nn::memory::keep_freed_memory();
     let device = Device::flex().autodiff();
     let (batch, triplets) = (64, 21);
     let mut group = c.benchmark_group("training");

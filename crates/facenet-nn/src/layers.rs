@@ -11,7 +11,9 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
+use crate::batch_norm::batch_norm_relu_train;
 use crate::gemm_conv::{PatchGeometry, conv_same};
+use crate::lrn::local_response_norm;
 use crate::device::{is_flex, is_flex_autodiff};
 use crate::windows::{window_max, window_sum};
 use serde::{Deserialize, Serialize};
@@ -66,11 +68,11 @@ impl ConvUnit {
         } else {
             self.conv.forward(x)
         };
-        let x = match &self.bn {
-            Some(bn) => bn.forward(x),
-            None => x,
-        };
-        relu(x)
+        match &self.bn {
+            Some(bn) if is_flex_autodiff(&x.device()) && bn.training.is_enabled() => batch_norm_relu_train(bn, x),
+            Some(bn) => relu(bn.forward(x)),
+            None => relu(x),
+        }
     }
 }
 
@@ -251,6 +253,15 @@ impl Lrn {
     /// # Shapes
     /// `[b, c, h, w]` → `[b, c, h, w]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+        if is_flex(&x.device()) {
+            local_response_norm(x, self.size, self.alpha, self.beta, self.k)
+        } else {
+            self.forward_by_tensor_ops(x)
+        }
+    }
+
+    /// The same from burn's tensor operations, for devices other than Flex.
+    fn forward_by_tensor_ops(&self, x: Tensor<4>) -> Tensor<4> {
         let [b, c, h, w] = x.dims();
         let before = (self.size - 1) / 2;
         let after = self.size - 1 - before;
@@ -322,7 +333,7 @@ mod tests {
         let device = Device::flex();
         let x = Tensor::<4>::random([2, 7, 3, 4], Distribution::Normal(0.0, 3.0), &device);
         let options = LrnOptions::new().with_alpha(0.3).with_beta(0.75).with_k(2.0);
-        let ours = Lrn::new(&options).forward(x.clone());
+        let ours = Lrn::new(&options).forward_by_tensor_ops(x.clone());
         let burns = LocalResponseNormConfig::new(5).with_alpha(0.3).with_beta(0.75).with_k(2.0).init().forward(x);
         assert!(max_abs_diff(ours, burns) < 1e-5);
     }

@@ -20,6 +20,7 @@
 //! Later modules hold the dlib ResNet and triplet training (`train/`).
 
 pub mod bench;
+pub mod batch_norm;
 pub mod checkpoint;
 pub mod device;
 pub mod dlib;
@@ -29,6 +30,8 @@ mod error;
 pub mod import;
 pub mod layers;
 pub mod loss;
+pub mod lrn;
+pub mod memory;
 pub mod models;
 pub mod nhwc;
 pub mod options;
