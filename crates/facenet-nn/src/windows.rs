@@ -16,6 +16,7 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
+use crate::gemm_conv::tap_outputs;
 use crate::layers::same_output;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
@@ -66,13 +67,32 @@ impl Windows {
         start.max(0) as usize..end.max(0) as usize
     }
 
-    fn forward_plane(&self, plane: &[f32], out: &mut [f32]) {
-        for oy in 0..self.out_h {
-            let rows = self.span(oy, self.height);
-            for ox in 0..self.out_w {
-                let cols = self.span(ox, self.width);
-                out[oy * self.out_w + ox] =
-                    rows.clone().map(|y| plane[y * self.width + cols.start..y * self.width + cols.end].iter().sum::<f32>()).sum();
+    /// The window sums of a plane, separably: each row's sums over the window's columns (into `rows`,
+    /// `[height, out_w]`), then each output row the sum of its window's rows — vector additions of whole rows.
+    fn forward_plane(&self, plane: &[f32], out: &mut [f32], rows: &mut [f32]) {
+        rows.fill(0.0);
+        for (row, sums) in plane.chunks(self.width).zip(rows.chunks_mut(self.out_w)) {
+            self.for_each_column_tap(|outputs, first| {
+                add_strided(&mut sums[outputs.clone()], &row[first..], self.stride);
+            });
+        }
+        out.fill(0.0);
+        for (oy, out) in out.chunks_mut(self.out_w).enumerate() {
+            for y in self.span(oy, self.height) {
+                add(out, &rows[y * self.out_w..][..self.out_w]);
+            }
+        }
+    }
+
+    /// `visit(outputs, first input)` for each column offset of the window: outputs `o` in `outputs` read
+    /// input column `first + (o − outputs.start)·stride`.
+    fn for_each_column_tap(&self, mut visit: impl FnMut(std::ops::Range<usize>, usize)) {
+        let pad = self.kernel / 2;
+        for tap in 0..self.kernel {
+            let outputs = tap_outputs(tap, pad, self.stride, self.width, self.out_w);
+            if !outputs.is_empty() {
+                let first = outputs.start * self.stride + tap - pad;
+                visit(outputs, first);
             }
         }
     }
@@ -100,44 +120,85 @@ impl Windows {
         }
     }
 
-    fn backward_plane(&self, out_grad: &[f32], grad: &mut [f32]) {
-        for oy in 0..self.out_h {
-            let rows = self.span(oy, self.height);
-            for ox in 0..self.out_w {
-                let (cols, g) = (self.span(ox, self.width), out_grad[oy * self.out_w + ox]);
-                for y in rows.clone() {
-                    grad[y * self.width + cols.start..y * self.width + cols.end].iter_mut().for_each(|v| *v += g);
-                }
+    /// The input gradient of the window sums, separably: each input row gets the output gradients of the
+    /// windows that cover it (into `rows`, `[height, out_w]`), then each input column those of the windows'
+    /// columns.
+    fn backward_plane(&self, out_grad: &[f32], grad: &mut [f32], rows: &mut [f32]) {
+        rows.fill(0.0);
+        for (oy, out_grad) in out_grad.chunks(self.out_w).enumerate() {
+            for y in self.span(oy, self.height) {
+                add(&mut rows[y * self.out_w..][..self.out_w], out_grad);
             }
+        }
+        grad.fill(0.0);
+        for (row_grad, sums) in grad.chunks_mut(self.width).zip(rows.chunks(self.out_w)) {
+            self.for_each_column_tap(|outputs, first| {
+                add_to_strided(&mut row_grad[first..], &sums[outputs], self.stride);
+            });
         }
     }
 }
 
-/// Applies `per_plane(input plane, output plane)` to every `[b, c]` plane in parallel.
-fn map_planes(input: &[f32], in_plane: usize, out_len: usize, out_plane: usize, per_plane: impl Fn(&[f32], &mut [f32]) + Sync) -> Vec<f32> {
-    let mut out = vec![0.0f32; out_len];
-    out.par_chunks_mut(out_plane).zip(input.par_chunks(in_plane)).for_each(|(out, input)| per_plane(input, out));
+/// `sum += values`, element by element.
+fn add(sum: &mut [f32], values: &[f32]) {
+    sum.iter_mut().zip(values).for_each(|(s, v)| *s += v);
+}
+
+/// `sums[i] += values[i·stride]`.
+fn add_strided(sums: &mut [f32], values: &[f32], stride: usize) {
+    if stride == 1 {
+        add(sums, values);
+    } else {
+        sums.iter_mut().zip(values.iter().step_by(stride)).for_each(|(s, v)| *s += v);
+    }
+}
+
+/// `sums[i·stride] += values[i]`.
+fn add_to_strided(sums: &mut [f32], values: &[f32], stride: usize) {
+    if stride == 1 {
+        add(sums, values);
+    } else {
+        sums.iter_mut().step_by(stride).zip(values).for_each(|(s, v)| *s += v);
+    }
+}
+
+/// Applies `per_plane(input plane, output plane, scratch)` to every `[b, c]` plane in parallel; `scratch`
+/// holds a plane's row sums (`[height, out_w]`).
+fn map_planes(
+    windows: &Windows,
+    input: &[f32],
+    [in_plane, out_plane]: [usize; 2],
+    per_plane: impl Fn(&[f32], &mut [f32], &mut [f32]) + Sync,
+) -> Vec<f32> {
+    let mut out = vec![0.0f32; input.len() / in_plane * out_plane];
+    let scratch = || vec![0.0f32; windows.height * windows.out_w];
+    out.par_chunks_mut(out_plane)
+        .zip(input.par_chunks(in_plane))
+        .for_each_init(scratch, |rows, (out, input)| per_plane(input, out, rows));
     out
 }
 
 impl WindowBackend for Flex {
     fn window_sum2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        pool(&x, kernel, stride, |windows, plane, out| windows.forward_plane(plane, out))
+        pool(&x, kernel, stride, |windows, plane, out, rows| windows.forward_plane(plane, out, rows))
     }
 
     fn window_max2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        pool(&x, kernel, stride, |windows, plane, out| windows.max_plane(plane, out, None))
+        pool(&x, kernel, stride, |windows, plane, out, _| windows.max_plane(plane, out, None))
     }
 }
 
-/// `[b, c, oh, ow]`: `per_plane(windows, input plane, output plane)` on every plane of `x`.
-fn pool(x: &FlexTensor, kernel: usize, stride: usize, per_plane: impl Fn(&Windows, &[f32], &mut [f32]) + Sync) -> FlexTensor {
+/// `[b, c, oh, ow]`: `per_plane(windows, input plane, output plane, scratch)` on every plane of `x`.
+fn pool(
+    x: &FlexTensor,
+    kernel: usize,
+    stride: usize,
+    per_plane: impl Fn(&Windows, &[f32], &mut [f32], &mut [f32]) + Sync,
+) -> FlexTensor {
     let shape = x.layout().shape().to_vec();
     let windows = Windows::new(&shape, kernel, stride);
-    let out_plane = windows.out_h * windows.out_w;
-    let values = map_planes(&f32s(x), windows.height * windows.width, shape[0] * shape[1] * out_plane, out_plane, |plane, out| {
-        per_plane(&windows, plane, out)
-    });
+    let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
+    let values = map_planes(&windows, &f32s(x), planes, |plane, out, rows| per_plane(&windows, plane, out, rows));
     FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
 }
 
@@ -218,9 +279,9 @@ impl Backward<Flex, 1> for WindowSumBackward {
         let Some(node) = node_x else { return };
         let (shape, kernel, stride) = ops.state;
         let windows = Windows::new(&shape, kernel, stride);
-        let plane = windows.height * windows.width;
-        let values = map_planes(&f32s(&output_grad), windows.out_h * windows.out_w, shape[0] * shape[1] * plane, plane, |out_grad, grad| {
-            windows.backward_plane(out_grad, grad)
+        let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
+        let values = map_planes(&windows, &f32s(&output_grad), planes, |out_grad, grad, rows| {
+            windows.backward_plane(out_grad, grad, rows)
         });
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(values, shape)));
     }
