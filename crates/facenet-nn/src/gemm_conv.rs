@@ -127,11 +127,10 @@ fn conv_forward(x: &FlexTensor, weight: &FlexTensor, stride: usize) -> FlexTenso
 /// `count` matrices `[rows, columns]` laid one after another → one matrix `[rows, count·columns]` with them
 /// side by side.
 fn side_by_side(blocks: &[f32], rows: usize, columns: usize) -> Vec<f32> {
-    let count = blocks.len() / (rows * columns);
-    let mut out = vec![0.0f32; blocks.len()];
-    for (b, block) in blocks.chunks(rows * columns).enumerate() {
-        for (row, values) in block.chunks(columns).enumerate() {
-            out[row * count * columns + b * columns..][..columns].copy_from_slice(values);
+    let mut out = Vec::with_capacity(blocks.len());
+    for row in 0..rows {
+        for block in blocks.chunks(rows * columns) {
+            out.extend_from_slice(&block[row * columns..][..columns]);
         }
     }
     out

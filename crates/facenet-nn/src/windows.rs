@@ -162,6 +162,64 @@ fn add_to_strided(sums: &mut [f32], values: &[f32], stride: usize) {
     }
 }
 
+/// Elements per group of planes in [`box_sums`]: a few hundred at least, so that its loops run long.
+const CHUNK: usize = 512;
+
+/// The stride-1 window sums (`kernel × kernel`, zeros outside) of every `[h, w]` plane of a `[b, c, h, w]`
+/// tensor: sums along the rows, then along the columns, each over many planes at once (groups of planes
+/// in parallel). Per plane, rows of 3 to 12 values were too short for the loops to run fast.
+fn box_sums(values: &[f32], shape: &[usize], kernel: usize) -> Vec<f32> {
+    let (height, width) = (shape[2], shape[3]);
+    let plane = height * width;
+    let group = plane * CHUNK.div_ceil(plane);
+    let (rows, columns) = (Axis::new(1, width, kernel, group), Axis::new(width, height, kernel, group));
+    let mut out = vec![0.0f32; values.len()];
+    out.par_chunks_mut(group).zip(values.par_chunks(group)).for_each(|(out, values)| {
+        out.copy_from_slice(&columns.window_sums(&rows.window_sums(values)));
+    });
+    out
+}
+
+/// An axis of the planes: `length` positions `unit` elements apart — the rows (unit 1, length w) or the
+/// columns (unit w, length h) — with, per offset `d` of a window, which elements have their `d`-th
+/// neighbour along the axis on the same line.
+struct Axis {
+    unit: usize,
+    same_line: Vec<Vec<bool>>,
+}
+
+impl Axis {
+    /// For windows of `kernel` along the axis, over groups of planes of `group` elements.
+    fn new(unit: usize, length: usize, kernel: usize, group: usize) -> Self {
+        let same_line = (1..=kernel / 2).map(|d| (0..group).map(|i| (i / unit) % length + d < length).collect()).collect();
+        Self { unit, same_line }
+    }
+
+    /// `out[i] = Σ_{|d| ≤ kernel/2} values[i + d·unit]` over the neighbours on `i`'s line, for a group of
+    /// planes: each offset is two shifted additions over the whole group.
+    fn window_sums(&self, values: &[f32]) -> Vec<f32> {
+        let mut out = values.to_vec();
+        for (d, same_line) in self.same_line.iter().enumerate() {
+            let shift = (d + 1) * self.unit;
+            if shift >= values.len() {
+                break;
+            }
+            let end = values.len() - shift;
+            // same_line[i]: whether i + shift is on i's line (then i is on the line of i + shift too)
+            add_kept(&mut out[..end], &values[shift..], &same_line[..end]);
+            add_kept(&mut out[shift..], &values[..end], &same_line[..end]);
+        }
+        out
+    }
+}
+
+/// `sums[i] += values[i]` where `keep[i]`.
+fn add_kept(sums: &mut [f32], values: &[f32], keep: &[bool]) {
+    for ((sum, &value), &keep) in sums.iter_mut().zip(values).zip(keep) {
+        *sum += if keep { value } else { 0.0 };
+    }
+}
+
 /// Applies `per_plane(input plane, output plane, scratch)` to every `[b, c]` plane in parallel; `scratch`
 /// holds a plane's row sums (`[height, out_w]`).
 fn map_planes(
@@ -180,6 +238,10 @@ fn map_planes(
 
 impl WindowBackend for Flex {
     fn window_sum2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
+        if stride == 1 {
+            let shape = x.layout().shape().to_vec();
+            return FlexTensor::from_data(TensorData::new(box_sums(&f32s(&x), &shape, kernel), shape));
+        }
         pool(&x, kernel, stride, |windows, plane, out, rows| windows.forward_plane(plane, out, rows))
     }
 
@@ -278,11 +340,17 @@ impl Backward<Flex, 1> for WindowSumBackward {
         let output_grad = grads.consume::<Flex>(&ops.node);
         let Some(node) = node_x else { return };
         let (shape, kernel, stride) = ops.state;
-        let windows = Windows::new(&shape, kernel, stride);
-        let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
-        let values = map_planes(&windows, &f32s(&output_grad), planes, |out_grad, grad, rows| {
-            windows.backward_plane(out_grad, grad, rows)
-        });
+        let values = if stride == 1 {
+            // a stride-1 window sum is its own transpose: each input gets the sum of the outputs whose
+            // window covers it, which is the (clipped) window centred on it
+            box_sums(&f32s(&output_grad), &shape, kernel)
+        } else {
+            let windows = Windows::new(&shape, kernel, stride);
+            let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
+            map_planes(&windows, &f32s(&output_grad), planes, |out_grad, grad, rows| {
+                windows.backward_plane(out_grad, grad, rows)
+            })
+        };
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(values, shape)));
     }
 }
@@ -325,7 +393,9 @@ mod tests {
 
     #[test]
     fn sum_equals_burns_average_pool_times_area_in_values_and_gradients() {
-        assert_same_pooling(window_sum, burns, &[(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3])]);
+        // stride 1 at 13×11: planes in two parallel groups, the second one short
+        let cases = [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3]), (5, 1, [7, 4]), (3, 1, [1, 2]), (5, 1, [2, 2]), (3, 1, [13, 11])];
+        assert_same_pooling(window_sum, burns, &cases);
     }
 
     /// burn's max pool with the same "same" padding.
