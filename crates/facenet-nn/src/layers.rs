@@ -15,7 +15,7 @@ use crate::batch_norm::batch_norm_relu_train;
 use crate::gemm_conv::{PatchGeometry, conv_same};
 use crate::lrn::local_response_norm;
 use crate::device::{is_flex, is_flex_autodiff};
-use crate::windows::{window_max, window_sum};
+use crate::windows::{l2_pool, window_max};
 use serde::{Deserialize, Serialize};
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
@@ -191,14 +191,12 @@ impl L2Pool {
     /// `[b, c, h, w]` → `[b, c, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let (k, s) = (self.kernel, self.stride);
-        let sums = if is_flex(&x.device()) {
-            window_sum(x.square(), k, s)
-        } else {
-            // mean over the window × window area = sum over the window (padding counts as zeros)
-            let options = AvgPoolOptions::new([k, k]).with_stride([s, s]).with_padding([k / 2, k / 2]).with_count_include_pad(true);
-            avg_pool2d(x.square(), options).mul_scalar((k * k) as f64)
-        };
-        sums.add_scalar(self.epsilon).sqrt()
+        if is_flex(&x.device()) {
+            return l2_pool(x, k, s, self.epsilon);
+        }
+        // mean over the window × window area = sum over the window (padding counts as zeros)
+        let options = AvgPoolOptions::new([k, k]).with_stride([s, s]).with_padding([k / 2, k / 2]).with_count_include_pad(true);
+        avg_pool2d(x.square(), options).mul_scalar((k * k) as f64).add_scalar(self.epsilon).sqrt()
     }
 }
 

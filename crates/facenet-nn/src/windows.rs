@@ -24,17 +24,18 @@ use rayon::prelude::*;
 /// The window sum and max as a burn backend extension.
 #[backend_extension(Flex, Autodiff)]
 pub trait WindowBackend: Backend {
-    /// `x` `[b, c, h, w]` → `[b, c, ⌈h / stride⌉, ⌈w / stride⌉]`: each output the sum of the `kernel × kernel`
-    /// window (odd `kernel`) centred on input `(o·stride, o·stride)`, zeros outside.
-    fn window_sum2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self>;
+    /// `x` `[b, c, h, w]` → `[b, c, ⌈h / stride⌉, ⌈w / stride⌉]`: L2 pooling, each output
+    /// `sqrt(Σ_window x² + epsilon)` over the `kernel × kernel` window (odd `kernel`) centred on input
+    /// `(o·stride, o·stride)`, zeros outside.
+    fn l2_pool2d(x: FloatTensor<Self>, kernel: usize, stride: usize, epsilon: f64) -> FloatTensor<Self>;
 
     /// The same windows' maximum over the inputs inside the image (max pooling with "same" padding).
     fn window_max2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self>;
 }
 
-/// The differentiable window sum of `x` (Flex devices only: see [`crate::device::is_flex`]).
-pub fn window_sum(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
-    Tensor::from_dispatch(Dispatch::window_sum2d(x.into_dispatch(), kernel, stride))
+/// The differentiable L2 pooling of `x` (Flex devices only: see [`crate::device::is_flex`]).
+pub fn l2_pool(x: Tensor<4>, kernel: usize, stride: usize, epsilon: f64) -> Tensor<4> {
+    Tensor::from_dispatch(Dispatch::l2_pool2d(x.into_dispatch(), kernel, stride, epsilon))
 }
 
 /// The differentiable window maximum of `x` (Flex devices only: see [`crate::device::is_flex`]).
@@ -236,13 +237,43 @@ fn map_planes(
     out
 }
 
+/// The window sums of every plane of `values` (`[b, c, h, w]` as `shape` says).
+fn window_sums(values: &[f32], shape: &[usize], kernel: usize, stride: usize) -> Vec<f32> {
+    if stride == 1 {
+        return box_sums(values, shape, kernel);
+    }
+    let windows = Windows::new(shape, kernel, stride);
+    let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
+    map_planes(&windows, values, planes, |plane, out, rows| windows.forward_plane(plane, out, rows))
+}
+
+/// The transpose of [`window_sums`]: each input the sum of `out_values` over the outputs whose window covers
+/// it (`shape` is the input's).
+fn window_sums_transposed(out_values: &[f32], shape: &[usize], kernel: usize, stride: usize) -> Vec<f32> {
+    if stride == 1 {
+        // a stride-1 window sum is its own transpose: the outputs whose window covers an input are the
+        // (clipped) window centred on it
+        return box_sums(out_values, shape, kernel);
+    }
+    let windows = Windows::new(shape, kernel, stride);
+    let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
+    map_planes(&windows, out_values, planes, |out_values, values, rows| windows.backward_plane(out_values, values, rows))
+}
+
+/// L2 pooling of `x`: `sqrt(window_sums(x²) + epsilon)`.
+fn l2_pool_forward(x: &FlexTensor, kernel: usize, stride: usize, epsilon: f64) -> FlexTensor {
+    let shape = x.layout().shape().to_vec();
+    let squares: Vec<f32> = f32s(x).par_iter().map(|v| v * v).collect();
+    let mut values = window_sums(&squares, &shape, kernel, stride);
+    let epsilon = epsilon as f32;
+    values.par_iter_mut().for_each(|v| *v = (*v + epsilon).sqrt());
+    let out = |n: usize| same_output(n, kernel, stride);
+    FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], out(shape[2]), out(shape[3])]))
+}
+
 impl WindowBackend for Flex {
-    fn window_sum2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        if stride == 1 {
-            let shape = x.layout().shape().to_vec();
-            return FlexTensor::from_data(TensorData::new(box_sums(&f32s(&x), &shape, kernel), shape));
-        }
-        pool(&x, kernel, stride, |windows, plane, out, rows| windows.forward_plane(plane, out, rows))
+    fn l2_pool2d(x: FlexTensor, kernel: usize, stride: usize, epsilon: f64) -> FlexTensor {
+        l2_pool_forward(&x, kernel, stride, epsilon)
     }
 
     fn window_max2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
@@ -281,12 +312,12 @@ fn max_with_winners(x: &FlexTensor, windows: &Windows) -> (FlexTensor, Vec<u32>)
 }
 
 impl<C: CheckpointStrategy> WindowBackend for Autodiff<Flex, C> {
-    fn window_sum2d(x: FloatTensor<Self>, kernel: usize, stride: usize) -> FloatTensor<Self> {
+    fn l2_pool2d(x: FloatTensor<Self>, kernel: usize, stride: usize, epsilon: f64) -> FloatTensor<Self> {
         let (x, x_node) = x.into_parts();
-        let shape = x.layout().shape().to_vec();
-        match WindowSumBackward.prepare::<C>([x_node]).compute_bound().stateful() {
-            OpsKind::Tracked(prep) => prep.finish((shape, kernel, stride), Flex::window_sum2d(x, kernel, stride)),
-            OpsKind::UnTracked(prep) => prep.finish(Flex::window_sum2d(x, kernel, stride)),
+        let output = l2_pool_forward(&x, kernel, stride, epsilon);
+        match L2PoolBackward.prepare::<C>([x_node]).compute_bound().stateful() {
+            OpsKind::Tracked(prep) => prep.finish((x, output.clone(), kernel, stride), output),
+            OpsKind::UnTracked(prep) => prep.finish(output),
         }
     }
 
@@ -329,28 +360,22 @@ impl Backward<Flex, 1> for WindowMaxBackward {
 }
 
 #[derive(Debug)]
-struct WindowSumBackward;
+struct L2PoolBackward;
 
-impl Backward<Flex, 1> for WindowSumBackward {
-    /// The input's shape, the kernel and the stride.
-    type State = (Vec<usize>, usize, usize);
+impl Backward<Flex, 1> for L2PoolBackward {
+    /// The input, the output, the kernel and the stride.
+    type State = (FlexTensor, FlexTensor, usize, usize);
 
+    /// `y_o = sqrt(Σ_{i ∈ window(o)} x_i² + ε)`, so `dx_i = x_i · Σ_{o : i ∈ window(o)} dy_o / y_o`.
     fn backward(self, ops: Ops<Self::State, 1>, grads: &mut Gradients, _checkpointer: &mut Checkpointer) {
         let [node_x] = ops.parents;
         let output_grad = grads.consume::<Flex>(&ops.node);
         let Some(node) = node_x else { return };
-        let (shape, kernel, stride) = ops.state;
-        let values = if stride == 1 {
-            // a stride-1 window sum is its own transpose: each input gets the sum of the outputs whose
-            // window covers it, which is the (clipped) window centred on it
-            box_sums(&f32s(&output_grad), &shape, kernel)
-        } else {
-            let windows = Windows::new(&shape, kernel, stride);
-            let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
-            map_planes(&windows, &f32s(&output_grad), planes, |out_grad, grad, rows| {
-                windows.backward_plane(out_grad, grad, rows)
-            })
-        };
+        let (x, output, kernel, stride) = ops.state;
+        let shape = x.layout().shape().to_vec();
+        let ratios: Vec<f32> = f32s(&output_grad).par_iter().zip(f32s(&output).par_iter()).map(|(dy, y)| dy / y).collect();
+        let mut values = window_sums_transposed(&ratios, &shape, kernel, stride);
+        values.par_iter_mut().zip(f32s(&x).par_iter()).for_each(|(g, x)| *g *= x);
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(values, shape)));
     }
 }
@@ -391,11 +416,20 @@ mod tests {
         }
     }
 
+    fn l2(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+        l2_pool(x, kernel, stride, 1e-6)
+    }
+
+    /// burn's L2 pooling: the root of the squares' window sums plus ε.
+    fn burns_l2(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
+        burns(x.square(), kernel, stride).add_scalar(1e-6).sqrt()
+    }
+
     #[test]
-    fn sum_equals_burns_average_pool_times_area_in_values_and_gradients() {
+    fn l2_pool_equals_burns_in_values_and_gradients() {
         // stride 1 at 13×11: planes in two parallel groups, the second one short
         let cases = [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3]), (5, 1, [7, 4]), (3, 1, [1, 2]), (5, 1, [2, 2]), (3, 1, [13, 11])];
-        assert_same_pooling(window_sum, burns, &cases);
+        assert_same_pooling(l2, burns_l2, &cases);
     }
 
     /// burn's max pool with the same "same" padding.
@@ -414,7 +448,8 @@ mod tests {
     fn runs_without_autodiff_too() {
         let device = Device::flex();
         let x = Tensor::<4>::random([1, 2, 5, 4], Distribution::Normal(0.0, 1.0), &device);
-        assert!(max_abs_diff(window_sum(x.clone(), 3, 2), burns(x.clone(), 3, 2)) < 1e-5);
+        assert!(max_abs_diff(l2(x.clone(), 3, 2), burns_l2(x.clone(), 3, 2)) < 1e-5);
+        assert!(max_abs_diff(l2(x.clone(), 3, 1), burns_l2(x.clone(), 3, 1)) < 1e-5);
         assert!(max_abs_diff(window_max(x.clone(), 3, 2), burns_max(x, 3, 2)) < 1e-6);
     }
 }
