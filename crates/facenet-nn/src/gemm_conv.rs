@@ -283,30 +283,60 @@ impl PatchGeometry {
         }
     }
 
+    /// With stride 1 every entry of a patch row reads the pixel a fixed offset away: for each row,
+    /// `visit(first entry, first pixel, length, valid columns)` over the entries from its first valid one to
+    /// its last, in one run; entry `first + i` reads pixel `pixel + i`, except where the run wraps from one
+    /// image row to the next ([`wrapped`]), which reads zero padding.
+    fn for_each_span(&self, row_len: usize, mut visit: impl FnMut(usize, usize, usize, usize)) {
+        debug_assert_eq!(self.stride, 1);
+        let pad = self.kernel / 2;
+        let taps = self.kernel * self.kernel;
+        for row in 0..self.rows() {
+            let (c, ky, kx) = (row / taps, (row / self.kernel) % self.kernel, row % self.kernel);
+            let rows = tap_outputs(ky, pad, 1, self.height, self.out_h);
+            let columns = tap_outputs(kx, pad, 1, self.width, self.out_w);
+            if rows.is_empty() || columns.is_empty() {
+                continue;
+            }
+            let first = rows.start * self.width + columns.start;
+            let len = (rows.len() - 1) * self.width + columns.len();
+            let pixel = c * self.height * self.width + first + ky * self.width + kx - pad * (self.width + 1);
+            visit(row * row_len + first, pixel, len, columns.len());
+        }
+    }
+
     /// One image's patch matrix into `out`, whose rows are `row_len` apart; `out` starts zeroed.
     fn gather(&self, image: &[f32], out: &mut [f32], row_len: usize) {
+        if self.stride == 1 {
+            self.for_each_span(row_len, |entry, pixel, len, columns| {
+                let out = &mut out[entry..entry + len];
+                out.copy_from_slice(&image[pixel..pixel + len]);
+                wrapped(len, self.width, columns).for_each(|run| out[run].fill(0.0));
+            });
+            return;
+        }
         let stride = self.stride;
         self.for_each_run(row_len, |entry, pixel, len| {
             let out = &mut out[entry..entry + len];
-            if stride == 1 {
-                out.copy_from_slice(&image[pixel..pixel + len]);
-            } else {
-                out.iter_mut().zip(image[pixel..].iter().step_by(stride)).for_each(|(o, &v)| *o = v);
-            }
+            out.iter_mut().zip(image[pixel..].iter().step_by(stride)).for_each(|(o, &v)| *o = v);
         });
     }
 
     /// Adds each entry of one image's patch-matrix gradient (rows `row_len` apart) to the pixel it was read
-    /// from (col2im).
-    fn scatter_add(&self, patch_grad: &[f32], row_len: usize, image_grad: &mut [f32]) {
+    /// from (col2im). The entries that read padding are zeroed on the way.
+    fn scatter_add(&self, patch_grad: &mut [f32], row_len: usize, image_grad: &mut [f32]) {
+        if self.stride == 1 {
+            self.for_each_span(row_len, |entry, pixel, len, columns| {
+                let grads = &mut patch_grad[entry..entry + len];
+                wrapped(len, self.width, columns).for_each(|run| grads[run].fill(0.0));
+                image_grad[pixel..pixel + len].iter_mut().zip(grads.iter()).for_each(|(g, &d)| *g += d);
+            });
+            return;
+        }
         let stride = self.stride;
         self.for_each_run(row_len, |entry, pixel, len| {
             let grads = &patch_grad[entry..entry + len];
-            if stride == 1 {
-                image_grad[pixel..pixel + len].iter_mut().zip(grads).for_each(|(g, &d)| *g += d);
-            } else {
-                image_grad[pixel..].iter_mut().step_by(stride).zip(grads).for_each(|(g, &d)| *g += d);
-            }
+            image_grad[pixel..].iter_mut().step_by(stride).zip(grads).for_each(|(g, &d)| *g += d);
         });
     }
 
@@ -348,7 +378,7 @@ impl PatchGeometry {
                 unstack(&patch_grads, self.channels, positions, image_grads);
             } else {
                 for (b, image_grad) in image_grads.chunks_mut(self.image_len()).enumerate() {
-                    self.scatter_add(&patch_grads[b * positions..], row_len, image_grad);
+                    self.scatter_add(&mut patch_grads[b * positions..], row_len, image_grad);
                 }
             }
         }
@@ -362,6 +392,13 @@ pub(crate) fn tap_outputs(tap: usize, pad: usize, stride: usize, size: usize, ou
     let first = pad.saturating_sub(tap).div_ceil(stride);
     let last = (size + pad).saturating_sub(tap).div_ceil(stride).min(outputs);
     first.min(last)..last
+}
+
+/// In a [`PatchGeometry::for_each_span`] run of `len` entries over image rows of `width` pixels, of which
+/// `columns` are valid per row: the entries (relative to the run) between one row's valid columns and the
+/// next's.
+fn wrapped(len: usize, width: usize, columns: usize) -> impl Iterator<Item = Range<usize>> {
+    (0..len / width).map(move |row| row * width + columns..(row + 1) * width)
 }
 
 /// A row-major destination matrix.
@@ -429,7 +466,7 @@ mod tests {
     #[test]
     fn equals_burns_conv_in_values_and_both_gradients() {
         let device = Device::flex().autodiff();
-        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 1, [4, 3]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
+        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 1, [4, 7]), (3, 1, [1, 1]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 1, [4, 3]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
             let x = Tensor::<4>::random([IMAGES_PER_TASK + 2, 5, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let weight = Tensor::<4>::random([4, 5, kernel, kernel], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), stride));
