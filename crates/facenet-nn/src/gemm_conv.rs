@@ -5,14 +5,14 @@
 //! weight gradient as a convolution whose kernel is the output gradient; on Flex both run several times
 //! slower than the forward pass. Flex's forward runs one matrix product per image, of as many columns as the
 //! image has output positions: 36 and 9 in NN4's last layers, where the matrix kernels run slowly. Here the
-//! images of a task (16) go together: with their patch matrices `P_b = im2col(x_b)` `[c_in·k·k, oh·ow]`
-//! side by side, `P = [P_1 … P_16]`, and the weights `W` `[c_out, c_in·k·k]`: forward `Y = W · P`; backward
+//! images of a task (8) go together: with their patch matrices `P_b = im2col(x_b)` `[c_in·k·k, oh·ow]`
+//! side by side, `P = [P_1 … P_8]`, and the weights `W` `[c_out, c_in·k·k]`: forward `Y = W · P`; backward
 //! `dW += dY · Pᵀ`, `dP = Wᵀ · dY`, `dx_b = col2im(dP_b)` — three matrix products of the forward's size.
 //!
 //! The operation is a burn backend extension (`#[backend_extension(Flex, Autodiff)]`) with a handwritten
-//! autodiff node, so on the dispatch `Tensor` it is an ordinary differentiable operation; the caller
-//! ([`crate::layers::ConvUnit`]) routes everything else (inference, other backends, dilated or grouped
-//! convolutions) to burn's `conv2d`.
+//! autodiff node, so on the dispatch `Tensor` it is an ordinary differentiable operation; on Flex it serves
+//! inference too. The caller ([`crate::layers::ConvUnit`]) routes everything else (other backends, dilated or
+//! grouped convolutions) to burn's `conv2d`.
 
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
@@ -36,8 +36,8 @@ pub trait GemmConvBackend: Backend {
     fn gemm_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, stride: usize) -> FloatTensor<Self>;
 }
 
-/// A "same"-padded convolution without bias of `x` with `weight`, differentiable: Flex's conv forward and
-/// the im2col backward. Flex devices only (with or without autodiff): other backends do not implement the
+/// A "same"-padded convolution without bias of `x` with `weight`, differentiable: the batched im2col
+/// forward and backward. Flex devices only (with or without autodiff): other backends do not implement the
 /// extension, so callers route them to burn's `conv2d` (see [`crate::layers::ConvUnit`]).
 pub fn conv_same(x: Tensor<4>, weight: Tensor<4>, stride: usize) -> Tensor<4> {
     Tensor::from_dispatch(Dispatch::gemm_conv2d(x.into_dispatch(), weight.into_dispatch(), stride))
@@ -91,11 +91,11 @@ impl Backward<Flex, 2> for GemmConvBackward {
     }
 }
 
-/// Images per parallel task. Their patch matrices side by side make one matrix product of `16 · positions`
+/// Images per parallel task. Their patch matrices side by side make one matrix product of `8 · positions`
 /// columns per task: an image alone has 36 or 9 output positions in NN4's last layers, too few for the
 /// matrix kernels to run fast. Fixed, so that the weight gradient is summed in the same order whatever the
 /// number of threads (training is reproducible).
-const IMAGES_PER_TASK: usize = 16;
+const IMAGES_PER_TASK: usize = 8;
 
 /// The convolution: per task, `Y = W · [P_1 … P_n]`, each image's output block copied to its place.
 fn conv_forward(x: &FlexTensor, weight: &FlexTensor, stride: usize) -> FlexTensor {

@@ -61,7 +61,7 @@ impl ConvUnit {
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         let x = if is_image_conv(&self.conv, &x) {
             image_conv(&self.conv, x)
-        } else if is_flex_training(&self.conv, &x) {
+        } else if is_flex_same_conv(&self.conv, &x) {
             with_bias(conv_same(x, self.conv.weight.val(), self.conv.stride[0]), &self.conv)
         } else if is_pointwise(&self.conv) {
             pointwise_conv(&self.conv, x)
@@ -87,7 +87,7 @@ fn is_pointwise(conv: &Conv2d) -> bool {
 
 /// A pointwise convolution as a batched matrix product on the NCHW data as it lies:
 /// `y_b = W · x_b + bias`, `W` `[c_out, c_in]`, `x_b` `[c_in, h·w]`. Same values as the convolution. Used
-/// where [`conv_same`] is not (inference; training off Flex): its backward is two matrix products, whereas
+/// where [`conv_same`] is not (devices other than Flex): its backward is two matrix products, whereas
 /// burn's generic conv backward computes the weight gradient as a convolution whose kernel is the whole
 /// output map (a matrix-vector product per input channel). Most of the Inception nets' layers are 1×1.
 fn pointwise_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
@@ -120,10 +120,10 @@ fn is_image_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
     conv.weight.dims()[1] <= IMAGE_CHANNELS && !x.is_tracked() && is_flex(&x.device()) && is_same_conv(conv)
 }
 
-/// A conv on Flex with autodiff: the case [`conv_same`]'s im2col backward is for (untracked inputs just run
-/// Flex's conv).
-fn is_flex_training(conv: &Conv2d, x: &Tensor<4>) -> bool {
-    is_flex_autodiff(&x.device()) && is_same_conv(conv)
+/// A "same" conv on Flex, in training or inference: what [`conv_same`] computes (several images per matrix
+/// product, and its own backward pass).
+fn is_flex_same_conv(conv: &Conv2d, x: &Tensor<4>) -> bool {
+    is_flex(&x.device()) && is_same_conv(conv)
 }
 
 /// `y` plus the conv's bias per output channel, when it has one.
@@ -367,7 +367,7 @@ mod tests {
             // an activation inside the graph (tracked, not a leaf) goes through the differentiable conv instead
             let activation = x.clone().require_grad().mul_scalar(2.0);
             assert!(is_image_conv(&conv, &x) && !is_image_conv(&conv, &activation));
-            assert!(is_flex_training(&conv, &activation) && !is_flex_training(&conv, &x.clone().inner()));
+            assert!(is_flex_same_conv(&conv, &activation) && is_flex_same_conv(&conv, &x.clone().inner()));
             let (ours, theirs) = (image_conv(&conv, x.clone()), conv.forward(x));
             assert_eq!(ours.dims(), theirs.dims());
             let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
