@@ -30,8 +30,10 @@
 # | 4000 ids, average 0.9999 (these defaults) | 5,543 | 0.016 | 0.029 | 0.790 | 0.794 (step 5100) |
 # | the same, first conv as im2col + matmul (02:00–02:30) | 8,912 | 0.016 | 0.029 | **0.854** | 0.854 (end) |
 # | the same, + conv/pool backward kernels, AVX-512 gemm (03:14–03:45) | 10,400 | 0.016 | 0.029 | **0.838** | 0.839 (9,700) |
-# The last two: accuracy 0.997, balanced accuracy 0.988 / 0.985, AUC 0.999; VAL ≥ 0.8 from step 5,200 / 7,500 on;
-# 1,040–1,280 img/s. Two runs of the same recipe differ by ~0.02 (floating-point sums in another order).
+# | the same, all of the step in facenet-nn's Flex ops, MINUTES=20 (06:04–06:24) | 12,200 | 0.016 | 0.029 | **0.835** | 0.840 (10,800) |
+# The last three: accuracy 0.997, balanced accuracy 0.988 / 0.985 / 0.988, AUC 0.999; VAL ≥ 0.8 from step
+# 5,200 / 7,500 / 7,800 on; 1,040–1,280 img/s, and 2,030–2,400 img/s in the 20-minute run. Two runs of the
+# same recipe differ by ~0.02 (floating-point sums in another order).
 #
 # Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_SCHEDULE, AVERAGE)
 set -euo pipefail

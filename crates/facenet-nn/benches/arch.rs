@@ -53,6 +53,28 @@
 //! (PyTorch's oneDNN kernels are faster on the same shapes), batch norm's layout copies 6 %, LRN's `powf`
 //! 4 %, the window loops 8 %, allocation and zeroing ~6 %. Under load PyTorch falls much further than burn (OpenMP threads spin
 //! and wait for each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
+//!
+//! Then (2026-11-29, 04:30–06:00 UTC) the rest of the training step became Flex operations of this crate
+//! with handwritten backward passes — batch norm + ReLU ([`facenet_nn::batch_norm`]), LRN
+//! ([`facenet_nn::lrn`]), L2 pooling as one operation ([`facenet_nn::windows`]) — glibc's malloc stopped
+//! unmapping freed buffers ([`facenet_nn::memory`]), and the convolutions run 8 images per matrix product,
+//! forward too, in training and inference ([`facenet_nn::gemm_conv`]). Idle, 2 threads, 05:58 UTC (load 1.6
+//! at the start, from the machine's own background):
+//!
+//! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
+//! |---|---|---|---|---|---|---|
+//! | inference, batch 1 | 13.9 | 20.1 | 38.4 | 82.2 | 94.2 | 581 |
+//! | inference, batch 32 | 34.8 | 31.4 | 68.8 | 191.7 | 161.1 | 1200 |
+//! | training, batch 64 | | | | **66.9** | | |
+//!
+//! The NN4 step went 35–36 (start) → 39–40 (malloc) → 43–44 (batch norm) → 49–51 (LRN) → 56–57 (8–16
+//! images per product, vectorised batch-norm sums) → 58–60 (separable window sums) → 63–64 (L2 pooling as
+//! one operation) img/s, medians of 10 steps measured back to back with the previous binary. PyTorch twin
+//! right after (06:01 UTC): training 53.1 img/s, inference 48.7 (batch 1) and 148.2 (batch 32); at 05:05
+//! and 05:41 it trained at 56.2 and 55.0. So burn now trains NN4 at **1.19–1.26×** PyTorch's speed and
+//! infers at 1.7× (batch 1) and 1.3× (batch 32). What is left of the step (perf): gemm 59 % (of which
+//! packing 11 %), im2col / col2im and the side-by-side copies ~13 %, Inception's concatenation 4 %, max
+//! pooling 5 %, batch norm 5 %, LRN 3 %.
 
 use burn::optim::{AdaGradConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};

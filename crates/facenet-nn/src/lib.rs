@@ -13,6 +13,9 @@
 //!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
 //!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
 //! - [`loss`]: the triplet loss.
+//! - [`gemm_conv`], [`windows`], [`batch_norm`], [`lrn`]: the layers' own Flex operations (convolution as
+//!   batched im2col products, max and L2 pooling, batch norm + ReLU, LRN) with handwritten backward passes,
+//!   which [`layers`] routes to on Flex; [`memory`]: keeps malloc from unmapping the step's freed buffers.
 //! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
 //!   input tensors as the checkpoint says; [`embedder::FaceNetEmbedder`]: a checkpoint as a
 //!   [`facenet_vision::Embedder`].
