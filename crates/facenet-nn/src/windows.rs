@@ -1,10 +1,12 @@
-//! Pooling over `k × k` windows with "same" padding, as plain loops on Flex: the window sum at the heart of
-//! L2 pooling ([`crate::layers::L2Pool`]: `sqrt(Σ_window x² + ε)`) and max pooling.
+//! Pooling over `k × k` windows with "same" padding, as plain loops on Flex: L2 pooling
+//! ([`crate::layers::L2Pool`]: `sqrt(Σ_window x² + ε)`, one operation) and max pooling.
 //!
-//! burn's routes — an average pool times `k²`, and a max pool that records indices for its backward —
-//! run through Flex's general 3-D pooling kernels and were ~13 % and ~9 % of an NN4 training step. Over
-//! the small planes of these networks a window is a few additions or comparisons per output; the backward
-//! passes add each output's gradient to its window (sum) or to the input that won it (max). Both are burn
+//! burn's routes — squares, an average pool times `k²`, `+ ε` and a square root; a max pool that records
+//! indices for its backward — run through Flex's general 3-D pooling kernels and serial element-wise
+//! operations, and were ~13 % and ~9 % of an NN4 training step. Over the small planes of these networks a
+//! window is a few additions or comparisons per output. Stride-1 window sums (all of NN4's L2 pools) run
+//! separably over groups of planes at once; the backward passes add each output's gradient to its window
+//! (sum; `dx = x · windowsᵀ(dy / y)` for L2 pooling) or to the input that won it (max). Both are burn
 //! backend extensions for Flex with handwritten autodiff nodes, like [`crate::gemm_conv`].
 
 use crate::gemm_conv::f32s;
