@@ -5,8 +5,8 @@
 //! of the activation), and runs them on the calling thread: with the ReLU after it, ~12 % of an NN4
 //! training step went to batch norm, all of it serial. Here, with `N` values per channel:
 //!
-//! - forward: per channel (in parallel), `μ` and the biased variance `σ²` (each image plane's mean and
-//!   squared deviations, combined in f64); then per image, `y = max(0, γ·(x − μ)/√(σ² + ε) + β)`;
+//! - forward: per channel, `μ` and the biased variance `σ²` (each image plane's mean and squared deviations,
+//!   planes in parallel, combined in f64); then per image, `y = max(0, γ·(x − μ)/√(σ² + ε) + β)`;
 //! - backward: with `dz = dy·[y > 0]` and `x̂ = (x − μ)/√(σ² + ε)`: `dβ = Σ dz`, `dγ = Σ dz·x̂`,
 //!   `dx = γ/√(σ² + ε) · (dz − dβ/N − x̂·dγ/N)`.
 //!
