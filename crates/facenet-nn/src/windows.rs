@@ -63,6 +63,11 @@ impl Windows {
         Self { kernel, stride, height, width, out_h: out(height), out_w: out(width) }
     }
 
+    /// `[b, c, oh, ow]` for an input of `shape` `[b, c, h, w]`.
+    fn output_shape(&self, shape: &[usize]) -> Vec<usize> {
+        vec![shape[0], shape[1], self.out_h, self.out_w]
+    }
+
     /// The input rows (or columns) that output `o`'s window covers, clipped to `0..size`.
     fn span(&self, o: usize, size: usize) -> std::ops::Range<usize> {
         let start = (o * self.stride) as isize - (self.kernel / 2) as isize;
@@ -269,8 +274,7 @@ fn l2_pool_forward(x: &FlexTensor, kernel: usize, stride: usize, epsilon: f64) -
     let mut values = window_sums(&squares, &shape, kernel, stride);
     let epsilon = epsilon as f32;
     values.par_iter_mut().for_each(|v| *v = (*v + epsilon).sqrt());
-    let out = |n: usize| same_output(n, kernel, stride);
-    FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], out(shape[2]), out(shape[3])]))
+    FlexTensor::from_data(TensorData::new(values, Windows::new(&shape, kernel, stride).output_shape(&shape)))
 }
 
 impl WindowBackend for Flex {
@@ -279,22 +283,12 @@ impl WindowBackend for Flex {
     }
 
     fn window_max2d(x: FlexTensor, kernel: usize, stride: usize) -> FlexTensor {
-        pool(&x, kernel, stride, |windows, plane, out, _| windows.max_plane(plane, out, None))
+        let shape = x.layout().shape().to_vec();
+        let windows = Windows::new(&shape, kernel, stride);
+        let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
+        let values = map_planes(&windows, &f32s(&x), planes, |plane, out, _| windows.max_plane(plane, out, None));
+        FlexTensor::from_data(TensorData::new(values, windows.output_shape(&shape)))
     }
-}
-
-/// `[b, c, oh, ow]`: `per_plane(windows, input plane, output plane, scratch)` on every plane of `x`.
-fn pool(
-    x: &FlexTensor,
-    kernel: usize,
-    stride: usize,
-    per_plane: impl Fn(&Windows, &[f32], &mut [f32], &mut [f32]) + Sync,
-) -> FlexTensor {
-    let shape = x.layout().shape().to_vec();
-    let windows = Windows::new(&shape, kernel, stride);
-    let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
-    let values = map_planes(&windows, &f32s(x), planes, |plane, out, rows| per_plane(&windows, plane, out, rows));
-    FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]))
 }
 
 /// The window maxima of `x` and, per output, the index in its plane of the input that won.
@@ -309,7 +303,7 @@ fn max_with_winners(x: &FlexTensor, windows: &Windows) -> (FlexTensor, Vec<u32>)
         .zip(winners.par_chunks_mut(out_plane))
         .zip(f32s(x).par_chunks(in_plane))
         .for_each(|((out, winners), plane)| windows.max_plane(plane, out, Some(winners)));
-    let output = FlexTensor::from_data(TensorData::new(values, vec![shape[0], shape[1], windows.out_h, windows.out_w]));
+    let output = FlexTensor::from_data(TensorData::new(values, windows.output_shape(&shape)));
     (output, winners)
 }
 
