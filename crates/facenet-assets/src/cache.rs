@@ -1,7 +1,6 @@
 //! [`Cache`]: the folder holding fetched assets, their manifest, and files derived from them.
 
 use crate::{registry, AssetFile, Error, Fetcher, Manifest, Result};
-use std::io::Write;
 use std::path::{Path, PathBuf};
 
 /// The asset cache: `ROOT/assets/NAME` for fetched files, `ROOT/manifest.json`, and `ROOT/derived/` for
@@ -72,13 +71,7 @@ impl Cache {
     }
 }
 
-/// Writes `bytes` to `path` through a temp file in the same folder and a rename, so readers see the old
-/// file or the whole new one, never a half.
+/// [`crate::files::write_atomically`] with the path in the error.
 pub(crate) fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let dir = path.parent().unwrap_or(Path::new("."));
-    std::fs::create_dir_all(dir).map_err(|e| Error::io(dir, e))?;
-    let mut tmp = tempfile::NamedTempFile::new_in(dir).map_err(|e| Error::io(dir, e))?;
-    tmp.write_all(bytes).and_then(|_| tmp.as_file().sync_all()).map_err(|e| Error::io(path, e))?;
-    tmp.persist(path).map_err(|e| Error::io(path, e.error))?;
-    Ok(())
+    crate::files::write_atomically(path, bytes).map_err(|e| Error::io(path, e))
 }

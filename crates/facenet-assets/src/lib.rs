@@ -18,6 +18,7 @@ mod client;
 mod error;
 mod extract;
 mod fetch;
+pub mod files;
 mod manifest;
 pub mod registry;
 

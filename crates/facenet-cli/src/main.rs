@@ -28,7 +28,7 @@ struct Cli {
 
 fn main() -> ExitCode {
     let cli = Cli::parse(); // usage errors exit with code 2 here
-    facenet_nn::memory::keep_freed_memory();
+    facenet::kernels::memory::keep_freed_memory();
     init_logging(cli.verbose, cli.quiet);
     let ctx = output::Ctx { json: cli.json };
     match cmd::run(cli.command, &ctx) {

@@ -9,7 +9,7 @@ fn facenet(args: &[&str]) -> Output {
 }
 
 fn photo(name: &str) -> PathBuf {
-    facenet_assets::Cache::from_env().unwrap().ensure(name).unwrap()
+    facenet::assets::Cache::from_env().unwrap().ensure(name).unwrap()
 }
 
 fn text(path: &Path) -> &str {

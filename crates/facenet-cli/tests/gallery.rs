@@ -1,9 +1,9 @@
 //! The gallery commands that need no model: list, show, remove, rename, export, import, cluster-eval,
 //! on a gallery filled through the library; and the usage errors of enroll, identify and cluster.
 
-use facenet_core::distance::Metric;
-use facenet_gallery::synthetic::SyntheticFaces;
-use facenet_gallery::{Gallery, GalleryModel, NewFace};
+use facenet::core::distance::Metric;
+use facenet::gallery::synthetic::SyntheticFaces;
+use facenet::gallery::{Gallery, GalleryModel, NewFace};
 use std::path::Path;
 use std::process::{Command, Output};
 

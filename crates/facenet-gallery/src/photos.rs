@@ -8,8 +8,6 @@ use crate::identify::{identify_batch, IdentifyOptions};
 use crate::{Error, Gallery, NewFace, Result, SearchIndex};
 use facenet_vision::{BBox, FacePipeline};
 use serde::Serialize;
-use sha2::{Digest, Sha256};
-use std::io::Read;
 use std::path::{Path, PathBuf};
 
 /// File extensions read as photos (lowercase).
@@ -76,18 +74,7 @@ pub fn identify_photos(index: &SearchIndex, pipeline: &FacePipeline, paths: &[Pa
 
 /// Lowercase hex sha256 of a file's bytes.
 pub fn sha256_file(path: &Path) -> Result<String> {
-    let io = |source| Error::Io { path: path.into(), source };
-    let mut file = std::fs::File::open(path).map_err(io)?;
-    let mut hasher = Sha256::new();
-    let mut buffer = vec![0u8; 1 << 16];
-    loop {
-        let n = file.read(&mut buffer).map_err(io)?;
-        if n == 0 {
-            break;
-        }
-        hasher.update(&buffer[..n]);
-    }
-    Ok(hasher.finalize().iter().map(|b| format!("{b:02x}")).collect())
+    facenet_assets::files::sha256_file(path).map_err(|source| Error::Io { path: path.into(), source })
 }
 
 /// Every photo under `dirs` (recursively; files given directly are kept), sorted, by extension.

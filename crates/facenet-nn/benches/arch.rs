@@ -35,8 +35,8 @@
 //! (batch 1) and 0.60–0.70× (batch 32).
 //!
 //! After the Flex kernels of this crate took over the training step's convolution backward passes
-//! ([`facenet_nn::gemm_conv`]: every k×k and 1×1 conv; the first conv as one im2col product,
-//! [`facenet_nn::layers`]), L2 and max pooling ([`facenet_nn::windows`]), and gemm's AVX-512 kernels were
+//! ([`facenet_kernels::gemm_conv`]: every k×k and 1×1 conv; the first conv as one im2col product,
+//! [`facenet_nn::layers`]), L2 and max pooling ([`facenet_kernels::windows`]), and gemm's AVX-512 kernels were
 //! enabled (workspace Cargo.toml), idle, 2 threads, 03:07 UTC 2026-11-29 (load 0.2 at the start):
 //!
 //! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
@@ -55,10 +55,10 @@
 //! and wait for each other): at load 4–5, 7.1 img/s training against burn's 12.5; compare idle figures only.
 //!
 //! Then (2026-11-29, 04:30–06:00 UTC) the rest of the training step became Flex operations of this crate
-//! with handwritten backward passes — batch norm + ReLU ([`facenet_nn::batch_norm`]), LRN
-//! ([`facenet_nn::lrn`]), L2 pooling as one operation ([`facenet_nn::windows`]) — glibc's malloc stopped
-//! unmapping freed buffers ([`facenet_nn::memory`]), and the convolutions run 8 images per matrix product,
-//! forward too, in training and inference ([`facenet_nn::gemm_conv`]). Idle, 2 threads, 05:58 UTC (load 1.6
+//! with handwritten backward passes — batch norm + ReLU ([`facenet_kernels::batch_norm`]), LRN
+//! ([`facenet_kernels::lrn`]), L2 pooling as one operation ([`facenet_kernels::windows`]) — glibc's malloc stopped
+//! unmapping freed buffers ([`facenet_kernels::memory`]), and the convolutions run 8 images per matrix product,
+//! forward too, in training and inference ([`facenet_kernels::gemm_conv`]). Idle, 2 threads, 05:58 UTC (load 1.6
 //! at the start, from the machine's own background):
 //!
 //! | img/s | nn1 | nn2 | nn3 | nn4 | nns1 | nns2 |
@@ -88,7 +88,7 @@ fn random_batch(arch: Arch, batch: usize, device: &Device) -> Tensor<4> {
 }
 
 fn inference(c: &mut Criterion) {
-    facenet_nn::memory::keep_freed_memory();
+    facenet_kernels::memory::keep_freed_memory();
     let device = Device::flex();
     let mut group = c.benchmark_group("inference");
     group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
@@ -106,7 +106,7 @@ fn inference(c: &mut Criterion) {
 }
 
 fn training(c: &mut Criterion) {
-    facenet_nn::memory::keep_freed_memory();
+    facenet_kernels::memory::keep_freed_memory();
     let device = Device::flex().autodiff();
     let (batch, triplets) = (64, 21);
     let mut group = c.benchmark_group("training");

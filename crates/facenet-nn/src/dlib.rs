@@ -17,22 +17,25 @@
 //! # Ok(()) }
 //! ```
 
-use crate::device::default_device;
+use facenet_kernels::device::default_device;
 use crate::import::dlib_dnn;
 use crate::models::dlib_resnet::{DlibResNetConfig, DlibResNetCpu, DlibResNetNet};
-use crate::nhwc::Nhwc;
+use facenet_kernels::nhwc::Nhwc;
 use crate::{Error, Result};
 use burn::prelude::*;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use facenet_assets::Cache;
 use facenet_core::distance::Metric;
 use facenet_core::Embedding;
-use facenet_vision::{AlignedFace, Embedder, ModelInfo};
+use facenet_vision::{AlignedFace, BoxToDlib, DlibChipAligner, Embedder, ModelInfo, ShapePredictor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
 /// The asset holding dlib's weights.
 pub const MODEL_ASSET: &str = "dlib_face_recognition_resnet_model_v1.dat";
+/// The asset of dlib's 5-point landmark predictor (the dlib ResNet's aligner).
+pub const SHAPE_PREDICTOR_ASSET: &str = "shape_predictor_5_face_landmarks.dat";
+
 /// The id stored with every embedding this model makes.
 pub const MODEL_ID: &str = "dlib_resnet_v1";
 /// dlib's same-person threshold on raw descriptors, ‖a − b‖₂ (dlib's and face_recognition's default).
@@ -252,4 +255,11 @@ fn partial_path(path: &Path) -> PathBuf {
 
 fn rename(from: &Path, to: &Path) -> Result<()> {
     std::fs::rename(from, to).map_err(|source| Error::Io { path: to.into(), source })
+}
+
+/// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the
+/// network itself (raw descriptors, dlib scale).
+pub fn dlib_stages(cache: &Cache, boxes: BoxToDlib) -> Result<(DlibChipAligner, DlibResNet)> {
+    let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
+    Ok((DlibChipAligner::new(predictor, boxes), DlibResNet::load(cache)?))
 }

@@ -11,22 +11,17 @@ use burn::tensor::activation::relu;
 use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
-use crate::batch_norm::batch_norm_relu_train;
-use crate::gemm_conv::{PatchGeometry, conv_same};
-use crate::lrn::local_response_norm;
-use crate::device::{is_flex, is_flex_autodiff};
-use crate::windows::{l2_pool, window_max};
+use facenet_kernels::batch_norm::batch_norm_relu_train;
+use facenet_kernels::gemm_conv::{PatchGeometry, conv_same};
+use facenet_kernels::lrn::local_response_norm;
+use facenet_kernels::device::{is_flex, is_flex_autodiff};
+use facenet_kernels::windows::{l2_pool, window_max};
 use serde::{Deserialize, Serialize};
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
 pub fn same_padding(kernel: usize) -> PaddingConfig2d {
     let p = kernel / 2;
     PaddingConfig2d::Explicit(p, p, p, p)
-}
-
-/// Output side of a "same"-padded conv or pool: `(n + 2⌊k/2⌋ − k) / s + 1` (= `⌈n / s⌉` for odd `k`).
-pub fn same_output(n: usize, kernel: usize, stride: usize) -> usize {
-    (n + 2 * (kernel / 2) - kernel) / stride + 1
 }
 
 /// A `kernel × kernel` convolution with "same" padding, then batch norm (if enabled), then ReLU.
@@ -403,23 +398,6 @@ mod tests {
         fc.linear.bias = None;
         let y = fc.forward(Tensor::from_floats([[1.0]], &device)).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(y, vec![1.0, 3.0]);
-    }
-
-    #[test]
-    fn same_output_reproduces_the_tables() {
-        let chain = |mut n: usize| {
-            let mut sides = vec![];
-            for _ in 0..5 {
-                n = same_output(n, 3, 2);
-                sides.push(n);
-            }
-            sides
-        };
-        assert_eq!(chain(220), vec![110, 55, 28, 14, 7]);
-        assert_eq!(chain(224), vec![112, 56, 28, 14, 7]);
-        assert_eq!(chain(96), vec![48, 24, 12, 6, 3]);
-        assert_eq!(same_output(55, 1, 1), 55);
-        assert_eq!(same_output(224, 7, 2), 112);
     }
 
     #[test]

@@ -1,48 +1,29 @@
-//! facenet-nn: every network of facenet, in burn (Flex CPU backend; other devices by cargo feature).
+//! facenet-nn: the networks of facenet, in burn (Flex CPU backend; other devices by cargo feature), built on
+//! the operations of `facenet_kernels`.
 //!
-//! - [`bench`]: embedding throughput, for `facenet bench`.
-//! - [`device`]: the device networks run on ([`device::default_device`]).
-//! - [`models::mtcnn`]: MTCNN face detection with 5 landmarks ([`models::mtcnn::Mtcnn`], a
-//!   [`facenet_vision::Detector`]).
-//! - [`import`]: weight import from foreign formats (PyTorch state dicts) into safetensors.
-//! - [`dlib`]: [`dlib::DlibResNet`], dlib's face recognition ResNet as an [`facenet_vision::Embedder`].
-//! - [`models`]: the architectures as burn modules; [`import`]: readers of foreign weight files.
-//! - [`nhwc`]: fast CPU inference kernels on channels-last activations for frozen networks.
-//! - [`pipeline`]: builds a [`facenet_vision::FacePipeline`] from a model and a detector name.
-//! - [`models`]: the FaceNet networks NN1, NN2, NN3, NN4, NNS1, NNS2 as one [`FaceNet`] type built from a
-//!   [`FaceNetConfig`]; [`spec`] describes them as data and prints the paper-style [`Summary`];
-//!   [`layers`] holds the shared blocks; [`options`] every choice the paper leaves open.
-//! - [`loss`]: the triplet loss.
-//! - [`gemm_conv`], [`windows`], [`batch_norm`], [`lrn`]: the layers' own Flex operations (convolution as
-//!   batched im2col products, max and L2 pooling, batch norm + ReLU, LRN) with handwritten backward passes,
-//!   which [`layers`] routes to on Flex; [`memory`]: keeps malloc from unmapping the step's freed buffers.
+//! - [`layers`]: the shared blocks (conv + batch norm + ReLU, max and L2 pooling, LRN, fully connected,
+//!   L2 normalisation); [`options`]: every choice the paper leaves open.
+//! - [`spec`]: a network as data, the paper-style [`Summary`] (Tables 1–2); [`models`]: the FaceNet networks
+//!   NN1, NN2, NN3, NN4, NNS1, NNS2 as one [`FaceNet`] type built from a [`FaceNetConfig`], the dlib ResNet
+//!   and MTCNN ([`models::mtcnn::Mtcnn`], a [`facenet_vision::Detector`]).
+//! - [`loss`]: the triplet loss (Eq. 1).
+//! - [`import`]: readers of foreign weight files (dlib DNN `.dat`, PyTorch state dicts, MTCNN).
 //! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
-//!   input tensors as the checkpoint says; [`embedder::FaceNetEmbedder`]: a checkpoint as a
-//!   [`facenet_vision::Embedder`].
-//!
-//! Later modules hold the dlib ResNet and triplet training (`train/`).
+//!   input tensors as the checkpoint says.
+//! - [`dlib`]: [`dlib::DlibResNet`], dlib's face recognition ResNet as a [`facenet_vision::Embedder`], and its
+//!   aligner; [`embedder::FaceNetEmbedder`]: a checkpoint as an embedder.
 
-pub mod bench;
-pub mod batch_norm;
 pub mod checkpoint;
-pub mod device;
 pub mod dlib;
 pub mod embedder;
-pub mod gemm_conv;
 mod error;
 pub mod import;
 pub mod layers;
 pub mod loss;
-pub mod lrn;
-pub mod memory;
 pub mod models;
-pub mod nhwc;
 pub mod options;
-pub mod pipeline;
 pub mod preprocess;
 pub mod spec;
-pub mod train;
-pub mod windows;
 
 pub use error::{Error, Result};
 pub use loss::triplet_loss;

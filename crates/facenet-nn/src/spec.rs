@@ -2,8 +2,8 @@
 //! module ([`crate::models::FaceNet`]) and the paper-style table ([`NetSpec::summary`]), so the printed
 //! parameter and multiply-add figures cannot drift from the network that runs.
 
-use crate::layers::{same_output, PoolKind};
-use crate::models::inception::InceptionModuleSpec;
+use facenet_kernels::shape::same_output;
+use crate::layers::{PoolKind};
 use crate::options::ArchOptions;
 use serde::{Deserialize, Serialize};
 
@@ -252,5 +252,73 @@ mod tests {
         assert_eq!(group_thousands(0), "0");
         assert_eq!(group_thousands(999), "999");
         assert_eq!(group_thousands(1_587_200), "1,587,200");
+    }
+}
+
+/// The pool branch of an Inception module: 3×3 max or L2 pool, then a 1×1 projection to `proj` channels
+/// (`None`: the pooled input passes through).
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct PoolBranchSpec {
+    pub kind: PoolKind,
+    pub proj: Option<usize>,
+}
+
+/// One row of Table 2: widths of each branch (0 = no such branch) and the stride.
+#[derive(Debug, Clone, Copy, PartialEq)]
+pub struct InceptionModuleSpec {
+    pub n1x1: usize,
+    pub n3x3_reduce: usize,
+    pub n3x3: usize,
+    pub n5x5_reduce: usize,
+    pub n5x5: usize,
+    pub pool: Option<PoolBranchSpec>,
+    pub stride: usize,
+}
+
+impl InceptionModuleSpec {
+    /// Output channels for `c_in` input channels.
+    pub fn out_channels(&self, c_in: usize) -> usize {
+        let pool = self.pool.map_or(0, |p| p.proj.unwrap_or(c_in));
+        self.n1x1 + self.n3x3 + self.n5x5 + pool
+    }
+
+    /// Output shape, weights and multiply-adds: 1×1 reductions at the input resolution, the strided
+    /// 3×3 / 5×5 convs and the pool projection at the output resolution (what the network computes).
+    pub fn cost(&self, (c, h, w): MapShape) -> (MapShape, u64, u64) {
+        let (oh, ow) = (same_output(h, 3, self.stride), same_output(w, 3, self.stride));
+        let mut convs = vec![(c, self.n1x1, 1, h, w)];
+        for (reduce, n, k) in [(self.n3x3_reduce, self.n3x3, 3), (self.n5x5_reduce, self.n5x5, 5)] {
+            if n > 0 {
+                convs.push((c, reduce, 1, h, w));
+                convs.push((reduce, n, k, oh, ow));
+            }
+        }
+        if let Some(PoolBranchSpec { proj: Some(p), .. }) = self.pool {
+            convs.push((c, p, 1, oh, ow));
+        }
+        let (params, macs) = convs
+            .into_iter()
+            .map(|(ci, co, k, ch, cw)| conv_cost(ci, co, k, ch, cw))
+            .fold((0, 0), |(p, m), (dp, dm)| (p + dp, m + dm));
+        ((self.out_channels(c), oh, ow), params, macs)
+    }
+
+    /// The row's type column, e.g. `inception 64|96→128|16→32|m,32p`.
+    pub fn describe(&self) -> String {
+        let pool = match self.pool {
+            None => "-".to_string(),
+            Some(p) => {
+                let kind = if p.kind == PoolKind::Max { "m" } else { "L2" };
+                match p.proj {
+                    Some(n) => format!("{kind},{n}p"),
+                    None => format!("{kind} 3×3,{}", self.stride),
+                }
+            }
+        };
+        let stride = if self.stride > 1 { format!(",{}", self.stride) } else { String::new() };
+        format!(
+            "inception {}|{}→{}{stride}|{}→{}{stride}|{pool}",
+            self.n1x1, self.n3x3_reduce, self.n3x3, self.n5x5_reduce, self.n5x5
+        )
     }
 }

@@ -7,7 +7,7 @@ use facenet_assets::Cache;
 use facenet_core::distance::l2;
 use facenet_core::Embedding;
 use facenet_nn::dlib::RAW_THRESHOLD;
-use facenet_nn::pipeline::dlib_stages;
+use facenet_nn::dlib::dlib_stages;
 use facenet_vision::{
     dlib_face_chip, load_rgb, AlignedFace, BBox, BoxToDlib, Detection, Detector, Embedder, FaceLandmarks, FacePipeline,
     LandmarkScheme, LoadOptions, Point, RgbImage,

@@ -10,7 +10,7 @@
 use facenet_assets::Cache;
 use facenet_core::distance::{l2, squared_l2};
 use facenet_core::Embedding;
-use facenet_nn::device::default_device;
+use facenet_kernels::device::default_device;
 use facenet_nn::dlib::{converted_paths, DlibResNet, MODEL_ASSET, NORMALIZED_THRESHOLD, RAW_THRESHOLD};
 use facenet_nn::import::dlib_dnn;
 use facenet_nn::models::dlib_resnet::DlibResNetConfig;

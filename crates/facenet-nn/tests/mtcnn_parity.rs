@@ -12,7 +12,7 @@
 //! face of every photo must meet every bound.
 
 use facenet_assets::Cache;
-use facenet_nn::device::default_device;
+use facenet_kernels::device::default_device;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig, MtcnnFace};
 use facenet_vision::{load_rgb, BBox, LoadOptions};
 use serde::Deserialize;

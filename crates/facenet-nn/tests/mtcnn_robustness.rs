@@ -2,7 +2,7 @@
 //! weight files. Nothing may panic; bad weights are errors naming the file.
 
 use facenet_assets::Cache;
-use facenet_nn::device::default_device;
+use facenet_kernels::device::default_device;
 use facenet_nn::import::mtcnn::{convert_torch_checkpoint, load_torch_safetensors, mtcnn_weights, MtcnnNet};
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig, PNet};
 use facenet_vision::{load_rgb, load_rgb_from_memory, Detector, LoadOptions, RgbImage};

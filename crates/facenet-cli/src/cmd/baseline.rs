@@ -1,11 +1,11 @@
 //! `facenet pixel-baseline`: verification by L2 between downscaled grey photos on held-out identities
-//! (facenet_vision::baseline), the floor a trained network must beat.
+//! (facenet::vision::baseline), the floor a trained network must beat.
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_core::metrics::PAPER_TARGET_FAR;
-use facenet_vision::baseline::evaluate_pixel_baseline;
-use facenet_vision::dataset::{FaceDataset, FaceLoader};
+use facenet::core::metrics::PAPER_TARGET_FAR;
+use facenet::vision::baseline::evaluate_pixel_baseline;
+use facenet::vision::dataset::{FaceDataset, FaceLoader};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

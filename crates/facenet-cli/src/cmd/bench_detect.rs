@@ -5,9 +5,9 @@
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_nn::device::default_device;
-use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet_vision::{load_rgb, LoadOptions, RgbImage};
+use facenet::kernels::device::default_device;
+use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet::vision::{load_rgb, LoadOptions, RgbImage};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -39,7 +39,7 @@ pub fn run(args: BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
 }
 
 fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let cache = facenet_assets::Cache::from_env()?;
+    let cache = facenet::assets::Cache::from_env()?;
     let mtcnn = Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?;
     let mut photos = Vec::new();
     for name in FIXTURE_PHOTOS {

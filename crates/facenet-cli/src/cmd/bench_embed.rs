@@ -5,10 +5,10 @@
 use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
-use facenet_assets::Cache;
-use facenet_nn::bench::{embed_throughput, Throughput};
-use facenet_nn::dlib::DlibResNet;
-use facenet_vision::{load_rgb, AlignedFace, LoadOptions, RgbImage};
+use facenet::assets::Cache;
+use facenet::bench::{embed_throughput, Throughput};
+use facenet::nn::dlib::DlibResNet;
+use facenet::vision::{load_rgb, AlignedFace, LoadOptions, RgbImage};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

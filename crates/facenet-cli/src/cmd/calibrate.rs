@@ -1,11 +1,11 @@
 //! `facenet calibrate --scores FILE --far 1e-3`: the threshold that reaches a target FAR on the user's
-//! own labelled pairs, with VAL there and 95 % Wilson intervals (facenet_core::metrics::calibrate). Pass
+//! own labelled pairs, with VAL there and 95 % Wilson intervals (facenet::core::metrics::calibrate). Pass
 //! the threshold to `compare` / `recognize` as `--threshold`.
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_core::metrics::{calibrate, PAPER_TARGET_FAR};
-use facenet_core::protocols::scores::read_scores;
+use facenet::core::metrics::{calibrate, PAPER_TARGET_FAR};
+use facenet::core::protocols::scores::read_scores;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

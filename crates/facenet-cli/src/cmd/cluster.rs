@@ -5,8 +5,8 @@ use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_gallery::cluster::{cluster_records, evaluate, link_clusters, write_contact_sheets, Cluster, ClusterMethod, ClusterOptions};
-use facenet_gallery::photos::find_photos;
+use facenet::gallery::cluster::{cluster_records, evaluate, link_clusters, write_contact_sheets, Cluster, ClusterMethod, ClusterOptions};
+use facenet::gallery::photos::find_photos;
 use serde::Serialize;
 use std::path::PathBuf;
 

@@ -3,7 +3,7 @@
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_vision::tasks::compare_photos;
+use facenet::vision::tasks::compare_photos;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

@@ -4,8 +4,8 @@
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_assets::Cache;
-use facenet_vision::tasks::{distance_table, DistanceTable};
+use facenet::assets::Cache;
+use facenet::vision::tasks::{distance_table, DistanceTable};
 
 /// The fixture photos: three of Obama, one of Biden (face_recognition's test photos).
 const PHOTOS: [&str; 4] = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"];

@@ -5,10 +5,10 @@
 use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
-use facenet_nn::device::default_device;
-use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet_vision::align::dataset::{crop_all, crop_tasks, photos_below, CropOutcome};
-use facenet_vision::{detect_paths, write_annotated, Aligner, Detection, LoadOptions, DEFAULT_MAX_PIXELS};
+use facenet::kernels::device::default_device;
+use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet::vision::align::dataset::{crop_all, crop_tasks, photos_below, CropOutcome};
+use facenet::vision::{detect_paths, write_annotated, Aligner, Detection, LoadOptions, DEFAULT_MAX_PIXELS};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -72,7 +72,7 @@ struct PhotoJson {
 }
 
 pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let cache = facenet_assets::Cache::from_env()?;
+    let cache = facenet::assets::Cache::from_env()?;
     let config = MtcnnConfig::new().with_min_face_size(args.min_face);
     let detector = Mtcnn::pretrained(&cache, config, &default_device()).context("loading MTCNN")?;
     let load = LoadOptions { max_pixels: args.max_pixels, ..LoadOptions::default() };

@@ -4,7 +4,7 @@
 use super::pipeline_args::PipelineArgs;
 use super::{report_failures, Status};
 use crate::output::Ctx;
-use facenet_vision::tasks::{embed_chips, embed_photos, write_npy, EmbeddingRow};
+use facenet::vision::tasks::{embed_chips, embed_photos, write_npy, EmbeddingRow};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

@@ -1,17 +1,17 @@
 //! `facenet eval pairs|lfw|ytf`: the verification protocols of FaceNet Sec. 5 (k-fold accuracy, VAL @
-//! FAR, ROC, AUC, EER; facenet_core::metrics) on precomputed scores, on LFW, or on YouTube Faces, with
+//! FAR, ROC, AUC, EER; facenet::core::metrics) on precomputed scores, on LFW, or on YouTube Faces, with
 //! `--report DIR` for JSON + charts + HTML (facenet-report).
 
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_core::metrics::PAPER_TARGET_FAR;
-use facenet_core::protocols::lfw::{evaluate_lfw, read_lfw_pairs};
-use facenet_core::protocols::scores::read_scores;
-use facenet_core::protocols::ytf::{evaluate_ytf, read_ytf, PAPER_FRAMES};
-use facenet_core::protocols::{ProtocolReport, ScoredPairs};
-use facenet_report::{write_report, ReportInput};
-use facenet_vision::{FaceCrop, FacePipeline, ProtocolEmbedder};
+use facenet::core::metrics::PAPER_TARGET_FAR;
+use facenet::core::protocols::lfw::{evaluate_lfw, read_lfw_pairs};
+use facenet::core::protocols::scores::read_scores;
+use facenet::core::protocols::ytf::{evaluate_ytf, read_ytf, PAPER_FRAMES};
+use facenet::core::protocols::{ProtocolReport, ScoredPairs};
+use facenet::report::{write_report, ReportInput};
+use facenet::vision::{FaceCrop, FacePipeline, ProtocolEmbedder};
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, clap::Subcommand)]

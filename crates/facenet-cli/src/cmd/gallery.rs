@@ -3,7 +3,7 @@
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_gallery::{jsonl, Gallery};
+use facenet::gallery::{jsonl, Gallery};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 

@@ -5,8 +5,8 @@ use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_gallery::photos::{identify_photos, FaceMatch};
-use facenet_gallery::{Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, SearchIndex};
+use facenet::gallery::photos::{identify_photos, FaceMatch};
+use facenet::gallery::{Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, SearchIndex};
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]

@@ -108,7 +108,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
 
 /// Splits a batch's outcomes into its rows and a count of failed inputs, reporting each failure (and each
 /// photo without a face) on stderr with the file's name.
-pub fn report_failures<T>(outcomes: Vec<(std::path::PathBuf, facenet_vision::Result<Vec<T>>)>) -> (Vec<T>, usize) {
+pub fn report_failures<T>(outcomes: Vec<(std::path::PathBuf, facenet::vision::Result<Vec<T>>)>) -> (Vec<T>, usize) {
     let mut rows = Vec::new();
     let mut failures = 0;
     for (path, outcome) in outcomes {

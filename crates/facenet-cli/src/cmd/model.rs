@@ -1,10 +1,10 @@
 //! `facenet model summary --arch ARCH`: the paper-style table of a FaceNet architecture (per layer output
-//! size, weights without biases, multiply-adds), computed by `facenet_nn::FaceNetConfig::summary` from the
+//! size, weights without biases, multiply-adds), computed by `facenet::nn::FaceNetConfig::summary` from the
 //! same layer spec that builds the network.
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_nn::{Arch, FaceNetConfig};
+use facenet::nn::{Arch, FaceNetConfig};
 
 #[derive(Debug, clap::Subcommand)]
 pub enum ModelCommand {

@@ -2,7 +2,7 @@
 
 use super::Status;
 use crate::output::{human_bytes, Ctx};
-use facenet_assets::{Cache, FetchOutcome, Fetcher, Kind, PACKAGES};
+use facenet::assets::{Cache, FetchOutcome, Fetcher, Kind, PACKAGES};
 use serde::Serialize;
 
 #[derive(Debug, clap::Subcommand)]
@@ -31,7 +31,7 @@ pub fn run(command: ModelsCommand, ctx: &Ctx) -> anyhow::Result<Status> {
         ModelsCommand::Path { name } => {
             let path = match name {
                 Some(name) => {
-                    anyhow::ensure!(facenet_assets::registry::find(&name).is_some(), "unknown asset {name:?}");
+                    anyhow::ensure!(facenet::assets::registry::find(&name).is_some(), "unknown asset {name:?}");
                     cache.asset_path(&name)
                 }
                 None => cache.root().to_path_buf(),

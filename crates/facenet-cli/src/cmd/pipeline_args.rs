@@ -1,8 +1,8 @@
 //! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`), and the
 //! pipeline they build.
 
-use facenet_nn::pipeline::{build_embedder, build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
-use facenet_vision::{Embedder, FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
+use facenet::pipeline::{build_embedder, build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
+use facenet::vision::{Embedder, FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PipelineArgs {
@@ -28,13 +28,13 @@ impl PipelineArgs {
 
     /// Loads the models (fetching missing assets) and builds the pipeline.
     pub fn build(&self) -> anyhow::Result<FacePipeline> {
-        let cache = facenet_assets::Cache::from_env()?;
+        let cache = facenet::assets::Cache::from_env()?;
         Ok(build_pipeline(&self.spec(), &cache)?)
     }
 
     /// Loads only the embedding model, for inputs that are already aligned chips.
     pub fn build_embedder(&self) -> anyhow::Result<Box<dyn Embedder>> {
-        let cache = facenet_assets::Cache::from_env()?;
+        let cache = facenet::assets::Cache::from_env()?;
         Ok(build_embedder(&self.model, &cache)?)
     }
 }

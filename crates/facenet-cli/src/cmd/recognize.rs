@@ -5,7 +5,7 @@
 use super::pipeline_args::PipelineArgs;
 use super::Status;
 use crate::output::Ctx;
-use facenet_vision::tasks::{load_known_people, recognize_photo};
+use facenet::vision::tasks::{load_known_people, recognize_photo};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]

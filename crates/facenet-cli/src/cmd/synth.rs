@@ -1,8 +1,8 @@
-//! `facenet synth`: writes a synthetic face set (facenet_vision::synth) in the folder-per-identity layout.
+//! `facenet synth`: writes a synthetic face set (facenet::vision::synth) in the folder-per-identity layout.
 
 use super::Status;
 use crate::output::Ctx;
-use facenet_vision::synth::{write_dataset, Layout, SynthSpec};
+use facenet::vision::synth::{write_dataset, Layout, SynthSpec};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -32,7 +32,7 @@ pub fn run(args: SynthArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let spec = SynthSpec { identities: args.identities, per_identity: args.per_identity, size: args.size, seed: args.seed };
     let layout = if args.lfw_layout { Layout::Lfw } else { Layout::Numbered };
     let total = match layout {
-        Layout::Lfw => facenet_vision::synth::lfw_names().iter().map(|(_, n)| n).sum(),
+        Layout::Lfw => facenet::vision::synth::lfw_names().iter().map(|(_, n)| n).sum(),
         Layout::Numbered => spec.identities * spec.per_identity,
     };
     let bar = if ctx.json { ProgressBar::hidden() } else { ProgressBar::new(total as u64) };

@@ -1,15 +1,15 @@
-//! `facenet train`: triplet training with online semi-hard mining (facenet_nn::train) on a
+//! `facenet train`: triplet training with online semi-hard mining (facenet::train) on a
 //! folder-per-identity set; checkpoints, metrics.jsonl, held-out validation, Ctrl-C saves and stops.
 
 use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
-use facenet_core::mining::{BatchShape, NegativeRule};
-use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
-use facenet_nn::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
-use facenet_report::{line_chart, Series};
-use facenet_nn::{Arch, FaceNetConfig, InputSize};
-use facenet_vision::dataset::{Augment, FaceLoader};
+use facenet::core::mining::{BatchShape, NegativeRule};
+use facenet::train::metrics::{read_metrics, METRICS_FILE};
+use facenet::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
+use facenet::report::{line_chart, Series};
+use facenet::nn::{Arch, FaceNetConfig, InputSize};
+use facenet::vision::dataset::{Augment, FaceLoader};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
 use std::sync::atomic::{AtomicBool, Ordering};

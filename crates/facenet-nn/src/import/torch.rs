@@ -57,10 +57,7 @@ pub fn write_safetensors(tensors: &BTreeMap<String, F32Tensor>, path: &Path) -> 
 }
 
 fn write_atomically(path: &Path, bytes: &[u8]) -> Result<()> {
-    let tmp = path.with_extension("partial");
-    std::fs::write(&tmp, bytes)
-        .and_then(|()| std::fs::rename(&tmp, path))
-        .map_err(|e| Error::weights(path, format!("cannot write: {e}")))
+    facenet_assets::files::write_atomically(path, bytes).map_err(|e| Error::weights(path, format!("cannot write: {e}")))
 }
 
 #[cfg(test)]

@@ -29,10 +29,10 @@
 //! columns). At 8×8 input that matters: the strided branch gives 3×3, the pooled shortcut 4×4, and the
 //! sum is 4×4 with the branch's last row and column zero; [`add_zero_padded`] does the same.
 //!
-//! [`DlibResNetCpu`] is the same network frozen onto the NHWC kernels of [`crate::nhwc`] for fast
+//! [`DlibResNetCpu`] is the same network frozen onto the NHWC kernels of [`facenet_kernels::nhwc`] for fast
 //! inference on CPU; it is built from a loaded [`DlibResNetNet`] and tested equal to it.
 
-use crate::nhwc::{add_zero_padded_relu, global_mean, pool, FrozenConv, Nhwc};
+use facenet_kernels::nhwc::{add_zero_padded_relu, global_mean, pool, FrozenConv, Nhwc};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
@@ -247,7 +247,7 @@ pub fn add_zero_padded(a: Tensor<4>, b: Tensor<4>) -> Tensor<4> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::device::default_device;
+    use facenet_kernels::device::default_device;
 
     #[test]
     fn v1_maps_a_batch_of_chips_to_128_values_each() {

@@ -28,31 +28,11 @@
 //! Per-module weights of NN2 (tests check them against the paper's recomputed counts): 163,328 / 227,328 /
 //! 397,312 / 544,768 / 594,432 / 653,312 / 721,408 / 716,800 / 1,587,200 / 1,587,200.
 
-use crate::layers::{same_output, ConvUnit, Pool, PoolKind};
+use crate::layers::{ConvUnit, Pool, PoolKind};
 use crate::options::ArchOptions;
-use crate::spec::{conv_cost, InputSize, LayerSpec, MapShape, NamedLayer, NetSpec};
+use crate::spec::{InceptionModuleSpec, InputSize, LayerSpec, NamedLayer, NetSpec, PoolBranchSpec};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-
-/// The pool branch of an Inception module: 3×3 max or L2 pool, then a 1×1 projection to `proj` channels
-/// (`None`: the pooled input passes through).
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct PoolBranchSpec {
-    pub kind: PoolKind,
-    pub proj: Option<usize>,
-}
-
-/// One row of Table 2: widths of each branch (0 = no such branch) and the stride.
-#[derive(Debug, Clone, Copy, PartialEq)]
-pub struct InceptionModuleSpec {
-    pub n1x1: usize,
-    pub n3x3_reduce: usize,
-    pub n3x3: usize,
-    pub n5x5_reduce: usize,
-    pub n5x5: usize,
-    pub pool: Option<PoolBranchSpec>,
-    pub stride: usize,
-}
 
 /// Table 2's pool-column shorthand: `m` + projection, `L2` + projection, `m 3×3,2` pass-through.
 const fn max_proj(n: usize) -> Option<PoolBranchSpec> {
@@ -77,52 +57,6 @@ const fn row(
 }
 
 impl InceptionModuleSpec {
-    /// Output channels for `c_in` input channels.
-    pub fn out_channels(&self, c_in: usize) -> usize {
-        let pool = self.pool.map_or(0, |p| p.proj.unwrap_or(c_in));
-        self.n1x1 + self.n3x3 + self.n5x5 + pool
-    }
-
-    /// Output shape, weights and multiply-adds: 1×1 reductions at the input resolution, the strided
-    /// 3×3 / 5×5 convs and the pool projection at the output resolution (what the network computes).
-    pub fn cost(&self, (c, h, w): MapShape) -> (MapShape, u64, u64) {
-        let (oh, ow) = (same_output(h, 3, self.stride), same_output(w, 3, self.stride));
-        let mut convs = vec![(c, self.n1x1, 1, h, w)];
-        for (reduce, n, k) in [(self.n3x3_reduce, self.n3x3, 3), (self.n5x5_reduce, self.n5x5, 5)] {
-            if n > 0 {
-                convs.push((c, reduce, 1, h, w));
-                convs.push((reduce, n, k, oh, ow));
-            }
-        }
-        if let Some(PoolBranchSpec { proj: Some(p), .. }) = self.pool {
-            convs.push((c, p, 1, oh, ow));
-        }
-        let (params, macs) = convs
-            .into_iter()
-            .map(|(ci, co, k, ch, cw)| conv_cost(ci, co, k, ch, cw))
-            .fold((0, 0), |(p, m), (dp, dm)| (p + dp, m + dm));
-        ((self.out_channels(c), oh, ow), params, macs)
-    }
-
-    /// The row's type column, e.g. `inception 64|96→128|16→32|m,32p`.
-    pub fn describe(&self) -> String {
-        let pool = match self.pool {
-            None => "-".to_string(),
-            Some(p) => {
-                let kind = if p.kind == PoolKind::Max { "m" } else { "L2" };
-                match p.proj {
-                    Some(n) => format!("{kind},{n}p"),
-                    None => format!("{kind} 3×3,{}", self.stride),
-                }
-            }
-        };
-        let stride = if self.stride > 1 { format!(",{}", self.stride) } else { String::new() };
-        format!(
-            "inception {}|{}→{}{stride}|{}→{}{stride}|{pool}",
-            self.n1x1, self.n3x3_reduce, self.n3x3, self.n5x5_reduce, self.n5x5
-        )
-    }
-
     /// Builds the module for `c_in` input channels.
     pub fn init(&self, c_in: usize, options: &ArchOptions, device: &Device) -> Inception {
         let reduced = |reduce: usize, n: usize, kernel: usize| {

@@ -7,6 +7,7 @@
 
 use burn::nn::conv::Conv2d;
 use burn::nn::PRelu;
+use facenet_kernels::matmul::{Operand, matmul_into};
 use rayon::prelude::*;
 
 /// A convolution `[cin, h, w] → [cout, h − k + 1, w − k + 1]` followed by PReLU (or nothing).
@@ -77,32 +78,11 @@ impl DenseConv {
                 }
             }
             let first = rows.start * ow;
-            // SAFETY: the gemm writes `cout × n` values at `output[m·plane + first + j]`; tiles cover
-            // disjoint column ranges `first..first + n` of each channel plane, all inside `output`, and
-            // the weight and column buffers hold `cout × depth` and `depth × n` values as described.
-            unsafe {
-                gemm::gemm(
-                    self.cout,
-                    n,
-                    depth,
-                    out_ptr.get().add(first),
-                    1,
-                    plane as isize,
-                    false,
-                    self.weight.as_ptr(),
-                    1,
-                    depth as isize,
-                    columns.as_ptr(),
-                    1,
-                    n as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            let weights = Operand { data: &self.weight, row_stride: depth, col_stride: 1 };
+            let columns = Operand { data: &columns, row_stride: n, col_stride: 1 };
+            // SAFETY: the product writes `cout × n` values at `output[m·plane + first + j]`; tiles cover
+            // disjoint column ranges `first..first + n` of each channel plane, all inside `output`.
+            unsafe { matmul_into(out_ptr.get().add(first), plane, self.cout, n, false, weights, columns, depth) };
         });
         self.bias_and_activation(&mut output, plane);
         (output, oh, ow)
@@ -144,7 +124,7 @@ mod tests {
 
     #[test]
     fn equals_burn_conv_and_prelu() {
-        let device = crate::device::default_device();
+        let device = facenet_kernels::device::default_device();
         for (cin, cout, k, h, w) in [(3, 10, 3, 21, 17), (16, 32, 3, 9, 30), (32, 6, 1, 5, 4)] {
             let conv = Conv2dConfig::new([cin, cout], [k, k]).init(&device);
             let mut prelu = PReluConfig::new().with_num_parameters(cout).init(&device);

@@ -126,7 +126,7 @@ mod tests {
 
     #[test]
     fn kernels_equal_the_burn_forward() {
-        let device = crate::device::default_device();
+        let device = facenet_kernels::device::default_device();
         let pnet = PNet::new(&device);
         let (h, w) = (31, 24);
         let image = Tensor::<4>::random([1, 3, h, w], Distribution::Normal(0.0, 1.0), &device);

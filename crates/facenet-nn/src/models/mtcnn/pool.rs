@@ -56,7 +56,7 @@ mod tests {
 
     #[test]
     fn equals_burns_ceil_mode_pooling() {
-        let device = crate::device::default_device();
+        let device = facenet_kernels::device::default_device();
         let x = Tensor::<4>::random([2, 3, 11, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
         for (k, s) in [(2, 2), (3, 2)] {
             let ours: Vec<f32> = max_pool_ceil(x.clone(), k, s).into_data().try_into_vec().unwrap();

@@ -11,7 +11,7 @@
 //!
 //! The operation is a burn backend extension (`#[backend_extension(Flex, Autodiff)]`) with a handwritten
 //! autodiff node, so on the dispatch `Tensor` it is an ordinary differentiable operation; on Flex it serves
-//! inference too. The caller ([`crate::layers::ConvUnit`]) routes everything else (other backends, dilated or
+//! inference too. The caller (`facenet_nn::layers::ConvUnit`) routes everything else (other backends, dilated or
 //! grouped convolutions) to burn's `conv2d`.
 
 use burn::backend::tensor::FloatTensor;
@@ -22,10 +22,11 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use crate::layers::same_output;
+use crate::host::f32s;
+use crate::matmul::{Matrix, Operand, matmul};
+use crate::shape::{same_output, tap_outputs};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
-use std::borrow::Cow;
 use std::ops::Range;
 
 /// The convolution with the im2col backward, as a burn backend extension.
@@ -38,7 +39,7 @@ pub trait GemmConvBackend: Backend {
 
 /// A "same"-padded convolution without bias of `x` with `weight`, differentiable: the batched im2col
 /// forward and backward. Flex devices only (with or without autodiff): other backends do not implement the
-/// extension, so callers route them to burn's `conv2d` (see [`crate::layers::ConvUnit`]).
+/// extension, so callers route them to burn's `conv2d` (see `facenet_nn::layers::ConvUnit`).
 pub fn conv_same(x: Tensor<4>, weight: Tensor<4>, stride: usize) -> Tensor<4> {
     Tensor::from_dispatch(Dispatch::gemm_conv2d(x.into_dispatch(), weight.into_dispatch(), stride))
 }
@@ -189,20 +190,11 @@ fn conv_backward(
     (want_x.then(|| tensor(x_grad, x_shape)), tensor(weight_grad, w_shape))
 }
 
-/// A tensor's values in row-major order: borrowed when it lies contiguous in f32, else a copy.
-pub(crate) fn f32s(tensor: &FlexTensor) -> Cow<'_, [f32]> {
-    match tensor.as_slice::<f32>() {
-        Some(values) => Cow::Borrowed(values),
-        None => Cow::Owned(
-            tensor.clone().into_data().convert::<f32>().try_into_vec::<f32>().expect("a float tensor converts to f32"),
-        ),
-    }
-}
 
 /// Where a "same"-padded `kernel × kernel` convolution with `stride` reads a `[channels, height, width]`
 /// image: its patch matrix has a row per weight of an output channel, ordered (channel, ky, kx) as in a
 /// conv weight `[c_out, c_in, k, k]`, and a column per output position.
-pub(crate) struct PatchGeometry {
+pub struct PatchGeometry {
     channels: usize,
     height: usize,
     width: usize,
@@ -213,20 +205,20 @@ pub(crate) struct PatchGeometry {
 }
 
 impl PatchGeometry {
-    pub(crate) fn same(channels: usize, height: usize, width: usize, kernel: usize, stride: usize) -> Self {
+    pub fn same(channels: usize, height: usize, width: usize, kernel: usize, stride: usize) -> Self {
         let out = |n: usize| same_output(n, kernel, stride);
         Self { channels, height, width, kernel, stride, out_h: out(height), out_w: out(width) }
     }
 
-    pub(crate) fn rows(&self) -> usize {
+    pub fn rows(&self) -> usize {
         self.channels * self.kernel * self.kernel
     }
 
-    pub(crate) fn positions(&self) -> usize {
+    pub fn positions(&self) -> usize {
         self.out_h * self.out_w
     }
 
-    pub(crate) fn out_size(&self) -> (usize, usize) {
+    pub fn out_size(&self) -> (usize, usize) {
         (self.out_h, self.out_w)
     }
 
@@ -240,7 +232,7 @@ impl PatchGeometry {
     }
 
     /// The patch matrices `[batch, rows, positions]` of `batch` NCHW images, zeros outside the image.
-    pub(crate) fn patches(&self, pixels: &[f32], batch: usize) -> Vec<f32> {
+    pub fn patches(&self, pixels: &[f32], batch: usize) -> Vec<f32> {
         let patch_len = self.rows() * self.positions();
         let mut out = vec![0.0f32; batch * patch_len];
         out.par_chunks_mut(patch_len)
@@ -386,13 +378,6 @@ impl PatchGeometry {
     }
 }
 
-/// The outputs `o` (of `outputs`) whose window tap at offset `tap` reads inside `0..size`:
-/// `0 ≤ o·stride + tap − pad < size`.
-pub(crate) fn tap_outputs(tap: usize, pad: usize, stride: usize, size: usize, outputs: usize) -> Range<usize> {
-    let first = pad.saturating_sub(tap).div_ceil(stride);
-    let last = (size + pad).saturating_sub(tap).div_ceil(stride).min(outputs);
-    first.min(last)..last
-}
 
 /// In a [`PatchGeometry::for_each_span`] run of `len` entries over image rows of `width` pixels, of which
 /// `columns` are valid per row: the entries (relative to the run) between one row's valid columns and the
@@ -401,50 +386,8 @@ fn wrapped(len: usize, width: usize, columns: usize) -> impl Iterator<Item = Ran
     (0..len / width).map(move |row| row * width + columns..(row + 1) * width)
 }
 
-/// A row-major destination matrix.
-struct Matrix<'a> {
-    data: &'a mut [f32],
-    rows: usize,
-    cols: usize,
-}
 
-/// A matrix operand read through strides (so a transpose is free).
-struct Operand<'a> {
-    data: &'a [f32],
-    row_stride: usize,
-    col_stride: usize,
-}
 
-/// `dst = lhs · rhs` (or `dst += lhs · rhs` when `accumulate`), with `inner` the shared dimension; one thread.
-fn matmul(dst: Matrix, accumulate: bool, lhs: Operand, rhs: Operand, inner: usize) {
-    assert!(dst.data.len() >= dst.rows * dst.cols);
-    assert!(lhs.data.len() > (dst.rows - 1) * lhs.row_stride + (inner - 1) * lhs.col_stride);
-    assert!(rhs.data.len() > (inner - 1) * rhs.row_stride + (dst.cols - 1) * rhs.col_stride);
-    // SAFETY: the asserts above keep every index gemm reads or writes inside the slices.
-    unsafe {
-        gemm::gemm(
-            dst.rows,
-            dst.cols,
-            inner,
-            dst.data.as_mut_ptr(),
-            1,
-            dst.cols as isize,
-            accumulate,
-            lhs.data.as_ptr(),
-            lhs.col_stride as isize,
-            lhs.row_stride as isize,
-            rhs.data.as_ptr(),
-            rhs.col_stride as isize,
-            rhs.row_stride as isize,
-            1.0,
-            1.0,
-            false,
-            false,
-            false,
-            gemm::Parallelism::None,
-        );
-    }
-}
 
 #[cfg(test)]
 mod tests {

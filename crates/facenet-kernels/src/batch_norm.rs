@@ -1,5 +1,5 @@
 //! Batch normalisation with the batch's statistics, then ReLU — the training path of every
-//! [`crate::layers::ConvUnit`] with batch norm — as one Flex operation with a handwritten backward pass.
+//! `facenet_nn::layers::ConvUnit` with batch norm — as one Flex operation with a handwritten backward pass.
 //!
 //! burn computes a training batch norm from tensor operations that swap the batch and channel axes (a copy
 //! of the activation), and runs them on the calling thread: with the ReLU after it, ~12 % of an NN4
@@ -14,7 +14,7 @@
 //! the running statistics are updated as burn's [`BatchNorm`] does. Sums run in a fixed order, so training
 //! stays reproducible whatever the number of threads.
 
-use crate::gemm_conv::f32s;
+use crate::host::f32s;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{AutodiffBackend, Backend, Dispatch, Flex, backend_extension};
 use burn::nn::BatchNorm;

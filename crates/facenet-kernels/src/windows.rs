@@ -1,5 +1,5 @@
 //! Pooling over `k × k` windows with "same" padding, as plain loops on Flex: L2 pooling
-//! ([`crate::layers::L2Pool`]: `sqrt(Σ_window x² + ε)`, one operation) and max pooling.
+//! (`facenet_nn::layers::L2Pool`: `sqrt(Σ_window x² + ε)`, one operation) and max pooling.
 //!
 //! burn's routes — squares, an average pool times `k²`, `+ ε` and a square root; a max pool that records
 //! indices for its backward — run through Flex's general 3-D pooling kernels and serial element-wise
@@ -9,7 +9,7 @@
 //! (sum; `dx = x · windowsᵀ(dy / y)` for L2 pooling) or to the input that won it (max). Both are burn
 //! backend extensions for Flex with handwritten autodiff nodes, like [`crate::gemm_conv`].
 
-use crate::gemm_conv::f32s;
+use crate::host::f32s;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{Tensor, TensorData};
@@ -18,8 +18,8 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use crate::gemm_conv::tap_outputs;
-use crate::layers::same_output;
+use crate::shape::tap_outputs;
+use crate::shape::same_output;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 

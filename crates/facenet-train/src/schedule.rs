@@ -1,7 +1,7 @@
 //! Learning-rate schedules: the paper's AdaGrad runs at 0.05, "lowered to finalise". Either a step decay
 //! (× factor every N steps) or a table read from a `--lr-schedule` file of `step:lr` lines.
 
-use crate::{Error, Result};
+use facenet_nn::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 

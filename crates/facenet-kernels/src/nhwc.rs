@@ -10,6 +10,7 @@
 
 use burn::nn::conv::Conv2d;
 use burn::nn::PaddingConfig2d;
+use crate::matmul::{Matrix, Operand, matmul};
 use rayon::prelude::*;
 
 /// A batch of feature maps, `[n, h, w, c]` row-major.
@@ -111,31 +112,13 @@ impl FrozenConv {
             for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
                 self.gather_patch(x, first + i, oh, ow, row);
             }
-            // SAFETY: `cols` is count × patch, `weights` patch × c_out, `dst` count × c_out, all
-            // row-major and contiguous, as the strides passed say.
-            unsafe {
-                gemm::gemm(
-                    count,
-                    self.c_out,
-                    patch,
-                    dst.as_mut_ptr(),
-                    1,
-                    self.c_out as isize,
-                    false,
-                    cols.as_ptr(),
-                    1,
-                    patch as isize,
-                    self.weights.as_ptr(),
-                    1,
-                    self.c_out as isize,
-                    0.0,
-                    1.0,
-                    false,
-                    false,
-                    false,
-                    gemm::Parallelism::None,
-                );
-            }
+            matmul(
+                Matrix { data: dst, rows: count, cols: self.c_out },
+                false,
+                Operand { data: &cols, row_stride: patch, col_stride: 1 },
+                Operand { data: &self.weights, row_stride: self.c_out, col_stride: 1 },
+                patch,
+            );
             for row in dst.chunks_exact_mut(self.c_out) {
                 for (v, b) in row.iter_mut().zip(&self.bias) {
                     *v += b;
@@ -287,7 +270,10 @@ mod tests {
     #[test]
     fn padded_add_equals_the_burn_version_and_global_mean_averages() {
         let (a, b) = (random_nchw([2, 4, 3, 3]), random_nchw([2, 2, 4, 4]));
-        let expected = burn::tensor::activation::relu(crate::models::dlib_resnet::add_zero_padded(a.clone(), b.clone()));
+        // zero-padded at the end to [2, 4, 4, 4]: a gains a row and a column, b two channels
+        let padded_a = a.clone().pad([(0, 0), (0, 1), (0, 1)], burn::tensor::ops::PadMode::Constant(0.0));
+        let padded_b = b.clone().pad([(0, 2), (0, 0), (0, 0)], burn::tensor::ops::PadMode::Constant(0.0));
+        let expected = burn::tensor::activation::relu(padded_a + padded_b);
         assert_close(&add_zero_padded_relu(&to_nhwc(&a), &to_nhwc(&b)), &to_nhwc(&expected));
         let x = Nhwc { data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], n: 1, h: 2, w: 2, c: 2 };
         assert_eq!(global_mean(&x), vec![4.0, 5.0]);

@@ -2,9 +2,9 @@
 //! face_recognition 1.3.0's own test photos, with face_recognition's own expectations
 //! (tests/test_face_recognition.py: obama/obama2 and obama/obama3 within 0.6, obama/biden beyond).
 
-use facenet_assets::Cache;
-use facenet_core::distance::l2;
-use facenet_nn::pipeline::{build_pipeline, PipelineSpec};
+use facenet::assets::Cache;
+use facenet::core::distance::l2;
+use facenet::pipeline::{build_pipeline, PipelineSpec};
 
 #[test]
 fn face_recognitions_expectations_hold_with_the_default_detector() {

@@ -3,8 +3,8 @@
 //! and on the first step of a mining round `mining` (the round's [`MiningStats`]); validation lines carry
 //! `step` and `validation` ([`Validation`]).
 
-use super::embed::Validation;
-use crate::{Error, Result};
+use crate::embed::Validation;
+use facenet_nn::{Error, Result};
 use facenet_core::mining::MiningStats;
 use serde::{Deserialize, Serialize};
 use std::io::Write;

@@ -1,4 +1,4 @@
-//! Local response normalisation across channels ([`crate::layers::Lrn`]) as one Flex operation with a
+//! Local response normalisation across channels (`facenet_nn::layers::Lrn`) as one Flex operation with a
 //! handwritten backward pass.
 //!
 //! burn builds it from tensor operations — a channel concatenation, `size` shifted slices, `powf` and a
@@ -11,7 +11,7 @@
 //!
 //! For β = 3/4 (the paper's networks) `s^(−β)` is `1/(√s·√√s)`, two square roots instead of a `powf`.
 
-use crate::gemm_conv::f32s;
+use crate::host::f32s;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{Tensor, TensorData};

@@ -2,13 +2,13 @@
 //! model decides the alignment (dlib chips for the dlib ResNet, the checkpoint's own crop for FaceNet).
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
-use crate::device::default_device;
-use crate::dlib::DlibResNet;
-use crate::models::mtcnn::{Mtcnn, MtcnnConfig};
-use crate::Result;
 use facenet_assets::Cache;
-use crate::embedder::FaceNetEmbedder;
-use facenet_vision::{BoxToDlib, Detector, DlibChipAligner, Embedder, FaceAligner, FacePipeline, LoadOptions, ShapePredictor};
+use facenet_kernels::device::default_device;
+use facenet_nn::Result;
+use facenet_nn::dlib::{DlibResNet, dlib_stages};
+use facenet_nn::embedder::FaceNetEmbedder;
+use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet_vision::{BoxToDlib, Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -56,9 +56,6 @@ impl Default for PipelineSpec {
     }
 }
 
-/// The asset of dlib's 5-point landmark predictor (the dlib ResNet's aligner).
-pub const SHAPE_PREDICTOR_ASSET: &str = "shape_predictor_5_face_landmarks.dat";
-
 /// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
     match &spec.model {
@@ -89,13 +86,6 @@ pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, B
     let embedder = FaceNetEmbedder::load(path, &default_device())?;
     let aligner = embedder.aligner()?;
     Ok((Box::new(embedder), Box::new(aligner)))
-}
-
-/// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the
-/// network itself (raw descriptors, dlib scale).
-pub fn dlib_stages(cache: &Cache, boxes: BoxToDlib) -> Result<(DlibChipAligner, DlibResNet)> {
-    let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
-    Ok((DlibChipAligner::new(predictor, boxes), DlibResNet::load(cache)?))
 }
 
 /// How each detector's boxes map to the dlib HOG boxes dlib's predictor was trained on.

@@ -1,6 +1,6 @@
 //! Triplet training (FaceNet, Schroff et al. 2015, Sec. 3–4): identity-balanced batches, online
 //! semi-hard mining over every anchor-positive pair ([`facenet_core::mining`]), the triplet loss
-//! ([`crate::loss`]) and AdaGrad at 0.05 with a schedule; any [`crate::FaceNet`] architecture.
+//! ([`facenet_nn::loss`]) and AdaGrad at 0.05 with a schedule; any [`facenet_nn::FaceNet`] architecture.
 //!
 //! - [`TrainingConfig`]: every setting, saved as `RUN_DIR/config.json`.
 //! - [`train`]: the loop; checkpoints ([`state`]), `metrics.jsonl` ([`metrics`]), held-out validation

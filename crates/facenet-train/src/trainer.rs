@@ -5,13 +5,13 @@
 //! average of the weights when the run keeps one), checkpoints, the collapse guard and interruption (Ctrl-C)
 //! all happen between steps.
 
-use super::average::WeightAverage;
-use super::config::TrainingConfig;
-use super::embed::{embed_all, mean_pairwise_distance, validate, PhotoBatch, Validation};
-use super::metrics::{MetricsLine, MetricsLog};
-use super::state::{self, RunState};
-use crate::models::FaceNet;
-use crate::{triplet_loss, Error, Result};
+use crate::average::WeightAverage;
+use crate::config::TrainingConfig;
+use crate::embed::{embed_all, mean_pairwise_distance, validate, PhotoBatch, Validation};
+use crate::metrics::{MetricsLine, MetricsLog};
+use crate::state::{self, RunState};
+use facenet_nn::models::FaceNet;
+use facenet_nn::{triplet_loss, Error, Result};
 use burn::optim::{decay::WeightDecayConfig, AdaGradConfig, GradientsParams, ModuleOptimizer};
 use burn::tensor::{Device, Tensor};
 use facenet_core::mining::{mine_triplets, sample_batch, squared_distances, MiningStats, Sample, Triplet};
@@ -70,7 +70,7 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
     let (train_set, held_out) = if config.held_out > 0 { dataset.split_held_out(config.held_out).map(|(a, b)| (a, Some(b)))? } else { (dataset, None) };
     let validation_set = held_out.map(|h| load_validation_set(&h, loader, config.validation_photos)).transpose()?;
 
-    let device = crate::device::default_training_device();
+    let device = facenet_kernels::device::default_training_device();
     device.seed(config.seed);
     let mut model = config.model.init(&device);
     let mut optimizer = adagrad(config);

@@ -1,9 +1,9 @@
 //! [`TrainingConfig`]: everything a run depends on. It is written to `RUN_DIR/config.json`, so a run can
 //! be reproduced (or resumed) from its directory alone.
 
-use super::schedule::LrSchedule;
-use crate::models::FaceNetConfig;
-use crate::{Error, Result};
+use crate::schedule::LrSchedule;
+use facenet_nn::models::FaceNetConfig;
+use facenet_nn::{Error, Result};
 use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_vision::dataset::Augment;
 use serde::{Deserialize, Serialize};
@@ -38,7 +38,7 @@ pub struct TrainingConfig {
     /// L2 weight decay added to the gradients (0: none).
     pub weight_decay: f64,
     /// Decay of the moving average of the weights that validation and the inference checkpoint use
-    /// ([`super::average`]; davidsandberg/facenet's `--moving_average_decay`, 0.9999 there). 0: none, the
+    /// ([`crate::average`]; davidsandberg/facenet's `--moving_average_decay`, 0.9999 there). 0: none, the
     /// weights of the last step are used.
     #[serde(default)]
     pub average_decay: f64,
@@ -68,7 +68,7 @@ impl TrainingConfig {
             batch: BatchShape { people_per_batch: 45, images_per_person: 40, random_negatives: 0 },
             triplets_per_step: 30,
             max_steps_per_batch: 0,
-            alpha: crate::loss::DEFAULT_MARGIN as f32,
+            alpha: facenet_nn::loss::DEFAULT_MARGIN as f32,
             rule: NegativeRule::RandomSemiHard,
             lr: 0.05,
             schedule: LrSchedule::Constant,

@@ -1,9 +1,9 @@
 //! Embedding photos without gradients, in chunks (mining and validation), and validation on held-out
 //! identities: VAL @ FAR 1e-3 and 10-fold accuracy over every pair ([`facenet_core::holdout`]).
 
-use crate::models::FaceNet;
-use crate::Result;
-use crate::preprocess::{faces_to_tensor, Preprocessing};
+use facenet_nn::models::FaceNet;
+use facenet_nn::Result;
+use facenet_nn::preprocess::{faces_to_tensor, Preprocessing};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
 use facenet_vision::RgbImage;
@@ -38,7 +38,7 @@ pub fn embed_all(model: &FaceNet, photos: &PhotoBatch, chunk: usize, device: &De
     for start in (0..photos.count()).step_by(chunk.max(1)) {
         let indices: Vec<usize> = (start..(start + chunk).min(photos.count())).collect();
         let embeddings = model.forward(photos.gather(&indices, &device)); // [k, d]
-        out.extend(embeddings.into_data().try_to_vec::<f32>().map_err(|e| crate::Error::Invalid(format!("embedding readback: {e:?}")))?);
+        out.extend(embeddings.into_data().try_to_vec::<f32>().map_err(|e| facenet_nn::Error::Invalid(format!("embedding readback: {e:?}")))?);
     }
     Ok(out)
 }

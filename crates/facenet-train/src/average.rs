@@ -7,7 +7,7 @@
 //! statistics belong to the averaged weights. The averaged network is what validation and the inference
 //! checkpoint use: it swings far less from one validation to the next than the weights of the last step.
 
-use crate::models::FaceNet;
+use facenet_nn::models::FaceNet;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::Tensor;
 use std::collections::HashMap;
@@ -83,7 +83,7 @@ impl ModuleMapper for Substitute<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::{Arch, FaceNetConfig};
+    use facenet_nn::{Arch, FaceNetConfig};
     use burn::tensor::Device;
 
     /// Every averaged tensor's values, in the order of the parameter ids.

@@ -4,8 +4,8 @@
 
 use burn::tensor::{Device, Tensor};
 use facenet_core::mining::{BatchShape, NegativeRule};
-use facenet_nn::train::metrics::{read_metrics, METRICS_FILE};
-use facenet_nn::train::{train, StopReason, TrainingConfig};
+use facenet_train::metrics::{read_metrics, METRICS_FILE};
+use facenet_train::{train, StopReason, TrainingConfig};
 use facenet_nn::checkpoint::load_checkpoint;
 use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
 use facenet_vision::dataset::FaceLoader;

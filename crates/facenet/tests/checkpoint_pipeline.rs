@@ -1,12 +1,12 @@
 //! A FaceNet checkpoint as the model of the photo pipeline (`facenet embed --model CHECKPOINT`): MTCNN
 //! finds the faces, the checkpoint's own alignment crops them, its network embeds them.
 
-use facenet_assets::Cache;
-use facenet_nn::checkpoint::{save_checkpoint, CheckpointConfig};
-use facenet_nn::device::default_device;
-use facenet_nn::pipeline::{build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
-use facenet_nn::{Arch, FaceNetConfig};
-use facenet_vision::LoadOptions;
+use facenet::assets::Cache;
+use facenet::nn::checkpoint::{save_checkpoint, CheckpointConfig};
+use facenet::kernels::device::default_device;
+use facenet::pipeline::{build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
+use facenet::nn::{Arch, FaceNetConfig};
+use facenet::vision::LoadOptions;
 
 fn spec(model: ModelSpec) -> PipelineSpec {
     PipelineSpec { model, detector: DetectorSpec::Mtcnn, load: LoadOptions::default() }

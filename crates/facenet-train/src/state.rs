@@ -5,13 +5,13 @@
 //! triplets not yet trained on). Everything else (batches, augmentation, mining randomness) is derived
 //! from the seed and the round, so a resumed run continues exactly as an uninterrupted one.
 //!
-//! Beside it, every save also writes the inference form ([`crate::checkpoint`]: `RUN_DIR/model/` with
+//! Beside it, every save also writes the inference form ([`facenet_nn::checkpoint`]: `RUN_DIR/model/` with
 //! `config.json` and `model.safetensors`), which `facenet embed --model RUN_DIR/model` loads.
 
-use super::average::WeightAverage;
-use crate::checkpoint::{save_checkpoint, CheckpointConfig};
-use crate::models::{FaceNet, FaceNetConfig};
-use crate::{Error, Result};
+use crate::average::WeightAverage;
+use facenet_nn::checkpoint::{save_checkpoint, CheckpointConfig};
+use facenet_nn::models::{FaceNet, FaceNetConfig};
+use facenet_nn::{Error, Result};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use facenet_core::mining::Triplet;
@@ -36,7 +36,7 @@ pub fn checkpoint_dir(run_dir: &Path) -> PathBuf {
 
 /// The inference checkpoint of a run (what `--model` loads).
 pub fn inference_dir(run_dir: &Path) -> PathBuf {
-    run_dir.join(crate::checkpoint::RUN_MODEL_DIR)
+    run_dir.join(facenet_nn::checkpoint::RUN_MODEL_DIR)
 }
 
 const MODEL_FILE: &str = "model.bpk";

@@ -2,7 +2,7 @@
 //! `facenet bench embed` reports next to dlib's (`shared/peers/dlib_bench.py`, which times
 //! `compute_face_descriptor` on one chip repeated to batches of 1 and 64).
 
-use crate::{Error, Result};
+use facenet_nn::{Error, Result};
 use facenet_vision::{AlignedFace, Embedder};
 use serde::Serialize;
 use std::time::Instant;
