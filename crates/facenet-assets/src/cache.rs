@@ -1,6 +1,6 @@
 //! [`Cache`]: the folder holding fetched assets, their manifest, and files derived from them.
 
-use crate::{registry, AssetFile, Error, Fetcher, Manifest, Result};
+use crate::{AssetFile, Error, Fetcher, Manifest, Result, registry};
 use std::path::{Path, PathBuf};
 
 /// The asset cache: `ROOT/assets/NAME` for fetched files, `ROOT/manifest.json`, and `ROOT/derived/` for
@@ -21,7 +21,9 @@ impl Cache {
         if let Some(home) = std::env::var_os("FACENET_HOME").filter(|v| !v.is_empty()) {
             return Ok(Self::new(home));
         }
-        dirs::cache_dir().map(|d| Self::new(d.join("facenet"))).ok_or(Error::NoCacheDir)
+        dirs::cache_dir()
+            .map(|d| Self::new(d.join("facenet")))
+            .ok_or(Error::NoCacheDir)
     }
 
     pub fn root(&self) -> &Path {

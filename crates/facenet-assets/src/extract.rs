@@ -19,8 +19,16 @@ pub(crate) fn extract(package: &Package, archive: &Path, dest_dir: &Path) -> Res
     } else {
         extract_tar_gz(package, archive, &wanted, dest_dir, &mut staged)?;
     }
-    if let Some(missing) = package.files.iter().find(|f| !staged.iter().any(|(name, _)| *name == f.name)) {
-        return Err(Error::MissingInArchive { package: package.name.into(), archive: package.archive.into(), file: missing.archive_path.into() });
+    if let Some(missing) = package
+        .files
+        .iter()
+        .find(|f| !staged.iter().any(|(name, _)| *name == f.name))
+    {
+        return Err(Error::MissingInArchive {
+            package: package.name.into(),
+            archive: package.archive.into(),
+            file: missing.archive_path.into(),
+        });
     }
     // Every file is complete and checked: only now do they take their final names.
     for (name, tmp) in staged {
@@ -32,8 +40,18 @@ pub(crate) fn extract(package: &Package, archive: &Path, dest_dir: &Path) -> Res
 
 type Staged = Vec<(&'static str, tempfile::NamedTempFile)>;
 
-fn extract_tar_gz(package: &Package, archive: &Path, wanted: &HashMap<&str, &AssetFile>, dest_dir: &Path, staged: &mut Staged) -> Result<()> {
-    let bad = |detail: String| Error::BadArchive { package: package.name.into(), archive: package.archive.into(), detail };
+fn extract_tar_gz(
+    package: &Package,
+    archive: &Path,
+    wanted: &HashMap<&str, &AssetFile>,
+    dest_dir: &Path,
+    staged: &mut Staged,
+) -> Result<()> {
+    let bad = |detail: String| Error::BadArchive {
+        package: package.name.into(),
+        archive: package.archive.into(),
+        detail,
+    };
     let file = std::fs::File::open(archive).map_err(|e| Error::io(archive, e))?;
     let mut tar = tar::Archive::new(flate2::read::GzDecoder::new(file));
     for entry in tar.entries().map_err(|e| bad(e.to_string()))? {
@@ -47,8 +65,18 @@ fn extract_tar_gz(package: &Package, archive: &Path, wanted: &HashMap<&str, &Ass
     Ok(())
 }
 
-fn extract_zip(package: &Package, archive: &Path, wanted: &HashMap<&str, &AssetFile>, dest_dir: &Path, staged: &mut Staged) -> Result<()> {
-    let bad = |detail: String| Error::BadArchive { package: package.name.into(), archive: package.archive.into(), detail };
+fn extract_zip(
+    package: &Package,
+    archive: &Path,
+    wanted: &HashMap<&str, &AssetFile>,
+    dest_dir: &Path,
+    staged: &mut Staged,
+) -> Result<()> {
+    let bad = |detail: String| Error::BadArchive {
+        package: package.name.into(),
+        archive: package.archive.into(),
+        detail,
+    };
     let file = std::fs::File::open(archive).map_err(|e| Error::io(archive, e))?;
     let mut zip = zip::ZipArchive::new(file).map_err(|e| bad(e.to_string()))?;
     for file in package.files {
@@ -66,9 +94,17 @@ fn extract_zip(package: &Package, archive: &Path, wanted: &HashMap<&str, &AssetF
 }
 
 /// Copies `reader` into a temp file in `dest_dir`, hashing it, and checks size and sha256.
-fn stage(package: &Package, file: &AssetFile, reader: &mut dyn Read, dest_dir: &Path) -> Result<tempfile::NamedTempFile> {
+fn stage(
+    package: &Package,
+    file: &AssetFile,
+    reader: &mut dyn Read,
+    dest_dir: &Path,
+) -> Result<tempfile::NamedTempFile> {
     let final_path = dest_dir.join(file.name);
-    let mut tmp = tempfile::Builder::new().prefix(".partial-").tempfile_in(dest_dir).map_err(|e| Error::io(dest_dir, e))?;
+    let mut tmp = tempfile::Builder::new()
+        .prefix(".partial-")
+        .tempfile_in(dest_dir)
+        .map_err(|e| Error::io(dest_dir, e))?;
     let mut hasher = Sha256::new();
     let mut buf = vec![0u8; 1 << 16];
     loop {
@@ -86,7 +122,12 @@ fn stage(package: &Package, file: &AssetFile, reader: &mut dyn Read, dest_dir: &
     tmp.as_file().sync_all().map_err(|e| Error::io(&final_path, e))?;
     let actual = hex(&hasher.finalize());
     if actual != file.sha256 {
-        return Err(Error::FileChecksum { package: package.name.into(), file: file.name.into(), expected: file.sha256.into(), actual });
+        return Err(Error::FileChecksum {
+            package: package.name.into(),
+            file: file.name.into(),
+            expected: file.sha256.into(),
+            actual,
+        });
     }
     Ok(tmp)
 }

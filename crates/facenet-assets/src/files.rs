@@ -44,8 +44,15 @@ mod tests {
         write_atomically(&path, b"old contents").unwrap();
         write_atomically(&path, b"abc").unwrap();
         assert_eq!(std::fs::read(&path).unwrap(), b"abc");
-        assert_eq!(sha256_file(&path).unwrap(), "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad");
-        assert_eq!(std::fs::read_dir(path.parent().unwrap()).unwrap().count(), 1, "no temp file left behind");
+        assert_eq!(
+            sha256_file(&path).unwrap(),
+            "ba7816bf8f01cfea414140de5dae2223b00361a396177a9cb410ff61f20015ad"
+        );
+        assert_eq!(
+            std::fs::read_dir(path.parent().unwrap()).unwrap().count(),
+            1,
+            "no temp file left behind"
+        );
         assert!(sha256_file(&dir.path().join("missing")).is_err());
     }
 }

@@ -27,4 +27,4 @@ pub use client::{CommandClient, PackageClient};
 pub use error::{Error, Result};
 pub use fetch::{FetchOutcome, Fetcher};
 pub use manifest::{Manifest, ManifestEntry};
-pub use registry::{AssetFile, Client, Kind, Package, PACKAGES};
+pub use registry::{AssetFile, Client, Kind, PACKAGES, Package};

@@ -1,6 +1,6 @@
 //! The cache's manifest: one entry per installed file, with its provenance and licence.
 
-use crate::{registry::Kind, AssetFile, Error, Package, Result};
+use crate::{AssetFile, Error, Package, Result, registry::Kind};
 use serde::{Deserialize, Serialize};
 use std::path::Path;
 
@@ -45,8 +45,10 @@ impl Manifest {
     /// Reads `path`; a missing file is an empty manifest.
     pub fn load(path: &Path) -> Result<Self> {
         match std::fs::read(path) {
-            Ok(bytes) => serde_json::from_slice(&bytes)
-                .map_err(|e| Error::BadManifest { path: path.into(), detail: e.to_string() }),
+            Ok(bytes) => serde_json::from_slice(&bytes).map_err(|e| Error::BadManifest {
+                path: path.into(),
+                detail: e.to_string(),
+            }),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => Ok(Self::default()),
             Err(e) => Err(Error::io(path, e)),
         }

@@ -169,13 +169,48 @@ macro_rules! photo {
 }
 
 const FACE_RECOGNITION_PHOTOS: &[AssetFile] = &[
-    photo!("obama.jpg", 279_922, "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6", "Obama, photo 1"),
-    photo!("obama2.jpg", 184_455, "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6", "Obama, photo 2"),
-    photo!("obama3.jpg", 595_944, "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3", "Obama, photo 3"),
-    photo!("biden.jpg", 353_723, "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c", "Biden"),
-    photo!("obama_partial_face.jpg", 423_060, "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117", "Obama, face partly cut off"),
-    photo!("obama_partial_face2.jpg", 478_346, "9a812347f97633542b8cd9992de22def11b74f79d82056bc3ee830f13878e028", "Obama, face partly cut off"),
-    photo!("32bit.png", 887_446, "44dca895a7d635a4aedddd91a4f37af9a8a5b44e66154282a24645a757b5f627", "RGBA PNG"),
+    photo!(
+        "obama.jpg",
+        279_922,
+        "0930e3aa8cae5920329c0c8cbc6a2ab70f47b0e67b432875beaa95cbf7e741f6",
+        "Obama, photo 1"
+    ),
+    photo!(
+        "obama2.jpg",
+        184_455,
+        "a7efcc907375274796f39646510704aa86672d59f6d5469d69af3c85590976a6",
+        "Obama, photo 2"
+    ),
+    photo!(
+        "obama3.jpg",
+        595_944,
+        "76ac6bf97c36dc2da0ad16a537d6a5ac1b10f48d49aac29a0cca9a17cdbc3ca3",
+        "Obama, photo 3"
+    ),
+    photo!(
+        "biden.jpg",
+        353_723,
+        "3c17508bb91554c637a2eabddfae790e5bb1caba93130814fc2ac50be9760c4c",
+        "Biden"
+    ),
+    photo!(
+        "obama_partial_face.jpg",
+        423_060,
+        "c2d1f09e7ef3042352b41e41286e6eb0522f64f88308be13886991b95db52117",
+        "Obama, face partly cut off"
+    ),
+    photo!(
+        "obama_partial_face2.jpg",
+        478_346,
+        "9a812347f97633542b8cd9992de22def11b74f79d82056bc3ee830f13878e028",
+        "Obama, face partly cut off"
+    ),
+    photo!(
+        "32bit.png",
+        887_446,
+        "44dca895a7d635a4aedddd91a4f37af9a8a5b44e66154282a24645a757b5f627",
+        "RGBA PNG"
+    ),
 ];
 
 /// Every pinned package (../shared/assets.md in the steering repo lists the same figures).
@@ -229,7 +264,9 @@ pub const PACKAGES: &[Package] = &[
 
 /// The package and file entry of the asset called `name`, if it is pinned.
 pub fn find(name: &str) -> Option<(&'static Package, &'static AssetFile)> {
-    PACKAGES.iter().find_map(|p| p.files.iter().find(|f| f.name == name).map(|f| (p, f)))
+    PACKAGES
+        .iter()
+        .find_map(|p| p.files.iter().find(|f| f.name == name).map(|f| (p, f)))
 }
 
 #[cfg(test)]
@@ -245,7 +282,11 @@ mod tests {
             for f in p.files {
                 assert!(names.insert(f.name), "duplicate asset name {}", f.name);
                 assert_eq!(f.sha256.len(), 64, "{}", f.name);
-                assert!(f.sha256.chars().all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase()));
+                assert!(
+                    f.sha256
+                        .chars()
+                        .all(|c| c.is_ascii_hexdigit() && !c.is_ascii_uppercase())
+                );
             }
         }
         assert!(find("pnet.pt").is_some());

@@ -1,6 +1,8 @@
 //! Fetching through an injected client: checksums, atomic writes, the manifest, and "fetch once".
 
-use facenet_assets::{AssetFile, Cache, Client, Error, FetchOutcome, Fetcher, Kind, Manifest, Package, PackageClient, Result};
+use facenet_assets::{
+    AssetFile, Cache, Client, Error, FetchOutcome, Fetcher, Kind, Manifest, Package, PackageClient, Result,
+};
 use sha2::{Digest, Sha256};
 use std::cell::Cell;
 use std::path::{Path, PathBuf};
@@ -16,19 +18,31 @@ fn leak(s: String) -> &'static str {
 
 /// A gzipped tar with a top folder `pkg-1.0/` holding `files`.
 fn tar_gz(files: &[(&str, &[u8])]) -> Vec<u8> {
-    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(Vec::new(), flate2::Compression::default()));
+    let mut builder = tar::Builder::new(flate2::write::GzEncoder::new(
+        Vec::new(),
+        flate2::Compression::default(),
+    ));
     for (path, data) in files {
         let mut header = tar::Header::new_gnu();
         header.set_size(data.len() as u64);
         header.set_mode(0o644);
         header.set_cksum();
-        builder.append_data(&mut header, format!("pkg-1.0/{path}"), *data).unwrap();
+        builder
+            .append_data(&mut header, format!("pkg-1.0/{path}"), *data)
+            .unwrap();
     }
     builder.into_inner().unwrap().finish().unwrap()
 }
 
 fn asset(name: &str, path: &str, data: &[u8]) -> AssetFile {
-    AssetFile { name: leak(name.into()), archive_path: leak(path.into()), bytes: data.len() as u64, sha256: leak(sha(data)), kind: Kind::Model, description: "test" }
+    AssetFile {
+        name: leak(name.into()),
+        archive_path: leak(path.into()),
+        bytes: data.len() as u64,
+        sha256: leak(sha(data)),
+        kind: Kind::Model,
+        description: "test",
+    }
 }
 
 fn package(archive_name: &str, archive: &[u8], files: Vec<AssetFile>) -> Package {
@@ -60,19 +74,44 @@ impl PackageClient for FakeClient {
 
 fn fetcher(root: &Path, bytes: Vec<u8>) -> (Fetcher, Rc<Cell<usize>>) {
     let calls = Rc::new(Cell::new(0));
-    (Fetcher::with_client(Cache::new(root), Box::new(FakeClient { bytes, calls: calls.clone() })), calls)
+    (
+        Fetcher::with_client(
+            Cache::new(root),
+            Box::new(FakeClient {
+                bytes,
+                calls: calls.clone(),
+            }),
+        ),
+        calls,
+    )
 }
 
 fn files_in(dir: &Path) -> Vec<String> {
-    let mut names: Vec<String> = std::fs::read_dir(dir).map(|d| d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned()).collect()).unwrap_or_default();
+    let mut names: Vec<String> = std::fs::read_dir(dir)
+        .map(|d| {
+            d.map(|e| e.unwrap().file_name().to_string_lossy().into_owned())
+                .collect()
+        })
+        .unwrap_or_default();
     names.sort();
     names
 }
 
 #[test]
 fn installs_only_the_listed_files_and_records_them() {
-    let archive = tar_gz(&[("models/a.dat", b"weights-a"), ("models/skip.dat", b"not wanted"), ("b.txt", b"bee")]);
-    let pkg = package("pkg-1.0.tar.gz", &archive, vec![asset("a.dat", "models/a.dat", b"weights-a"), asset("b.txt", "b.txt", b"bee")]);
+    let archive = tar_gz(&[
+        ("models/a.dat", b"weights-a"),
+        ("models/skip.dat", b"not wanted"),
+        ("b.txt", b"bee"),
+    ]);
+    let pkg = package(
+        "pkg-1.0.tar.gz",
+        &archive,
+        vec![
+            asset("a.dat", "models/a.dat", b"weights-a"),
+            asset("b.txt", "b.txt", b"bee"),
+        ],
+    );
     let root = tempfile::tempdir().unwrap();
     let (fetcher, calls) = fetcher(root.path(), archive);
     assert_eq!(fetcher.fetch(&pkg).unwrap(), FetchOutcome::Fetched);
@@ -82,9 +121,15 @@ fn installs_only_the_listed_files_and_records_them() {
     assert_eq!(std::fs::read(cache.asset_path("a.dat")).unwrap(), b"weights-a");
     let manifest = cache.manifest().unwrap();
     let entry = manifest.get("a.dat").unwrap();
-    assert_eq!((entry.package.as_str(), entry.version.as_str(), entry.licence.as_str()), ("pkg", "1.0", "MIT"));
+    assert_eq!(
+        (entry.package.as_str(), entry.version.as_str(), entry.licence.as_str()),
+        ("pkg", "1.0", "MIT")
+    );
     assert_eq!(entry.sha256, sha(b"weights-a"));
-    assert!(files_in(&root.path().join("downloads")).is_empty(), "the download is removed after install");
+    assert!(
+        files_in(&root.path().join("downloads")).is_empty(),
+        "the download is removed after install"
+    );
 }
 
 #[test]
@@ -120,7 +165,10 @@ fn archive_checksum_mismatch_deletes_the_download_and_names_the_package() {
     let err = fetcher.fetch(&pkg).unwrap_err();
     assert!(matches!(err, Error::ArchiveChecksum { .. }), "{err}");
     assert!(err.to_string().contains("package pkg"), "{err}");
-    assert!(files_in(&root.path().join("downloads")).is_empty(), "the bad download must be deleted");
+    assert!(
+        files_in(&root.path().join("downloads")).is_empty(),
+        "the bad download must be deleted"
+    );
     assert!(files_in(&Cache::new(root.path()).asset_path("")).is_empty());
     assert!(Cache::new(root.path()).manifest().unwrap().entries.is_empty());
 }
@@ -128,13 +176,20 @@ fn archive_checksum_mismatch_deletes_the_download_and_names_the_package() {
 #[test]
 fn file_checksum_mismatch_writes_nothing() {
     let archive = tar_gz(&[("a.dat", b"good"), ("b.dat", b"evil")]);
-    let pkg = package("pkg-1.0.tar.gz", &archive, vec![asset("a.dat", "a.dat", b"good"), asset("b.dat", "b.dat", b"fine")]);
+    let pkg = package(
+        "pkg-1.0.tar.gz",
+        &archive,
+        vec![asset("a.dat", "a.dat", b"good"), asset("b.dat", "b.dat", b"fine")],
+    );
     let root = tempfile::tempdir().unwrap();
     let (fetcher, _) = fetcher(root.path(), archive);
     let err = fetcher.fetch(&pkg).unwrap_err();
     assert!(matches!(err, Error::FileChecksum { .. }), "{err}");
     assert!(err.to_string().contains("b.dat"), "{err}");
-    assert!(files_in(&Cache::new(root.path()).asset_path("")).is_empty(), "not even the good file may be installed");
+    assert!(
+        files_in(&Cache::new(root.path()).asset_path("")).is_empty(),
+        "not even the good file may be installed"
+    );
 }
 
 #[test]
@@ -143,7 +198,14 @@ fn failure_mid_extract_leaves_no_half_file() {
     let big: Vec<u8> = (0..200_000u32).map(|i| (i * 7 % 251) as u8).collect();
     let full = tar_gz(&[("first.dat", b"complete"), ("big.dat", &big)]);
     let truncated = full[..full.len() / 2].to_vec();
-    let pkg = package("pkg-1.0.tar.gz", &truncated, vec![asset("first.dat", "first.dat", b"complete"), asset("big.dat", "big.dat", &big)]);
+    let pkg = package(
+        "pkg-1.0.tar.gz",
+        &truncated,
+        vec![
+            asset("first.dat", "first.dat", b"complete"),
+            asset("big.dat", "big.dat", &big),
+        ],
+    );
     let root = tempfile::tempdir().unwrap();
     let (fetcher, _) = fetcher(root.path(), truncated);
     let err = fetcher.fetch(&pkg).unwrap_err();
@@ -155,25 +217,40 @@ fn failure_mid_extract_leaves_no_half_file() {
 #[test]
 fn wheels_are_read_as_zips() {
     let mut zip = zip::ZipWriter::new(std::io::Cursor::new(Vec::new()));
-    zip.start_file("pkg/data/w.pt", zip::write::SimpleFileOptions::default()).unwrap();
+    zip.start_file("pkg/data/w.pt", zip::write::SimpleFileOptions::default())
+        .unwrap();
     std::io::Write::write_all(&mut zip, b"torch").unwrap();
     let archive = zip.finish().unwrap().into_inner();
-    let mut pkg = package("pkg-1.0-py3-none-any.whl", &archive, vec![asset("w.pt", "pkg/data/w.pt", b"torch")]);
+    let mut pkg = package(
+        "pkg-1.0-py3-none-any.whl",
+        &archive,
+        vec![asset("w.pt", "pkg/data/w.pt", b"torch")],
+    );
     pkg.client = Client::PipWheel;
     let root = tempfile::tempdir().unwrap();
     let (fetcher, _) = fetcher(root.path(), archive);
     fetcher.fetch(&pkg).unwrap();
-    assert_eq!(std::fs::read(Cache::new(root.path()).asset_path("w.pt")).unwrap(), b"torch");
+    assert_eq!(
+        std::fs::read(Cache::new(root.path()).asset_path("w.pt")).unwrap(),
+        b"torch"
+    );
 }
 
 #[test]
 fn missing_file_in_archive_is_reported() {
     let archive = tar_gz(&[("a.dat", b"x")]);
-    let pkg = package("pkg-1.0.tar.gz", &archive, vec![asset("a.dat", "a.dat", b"x"), asset("gone.dat", "gone.dat", b"y")]);
+    let pkg = package(
+        "pkg-1.0.tar.gz",
+        &archive,
+        vec![asset("a.dat", "a.dat", b"x"), asset("gone.dat", "gone.dat", b"y")],
+    );
     let root = tempfile::tempdir().unwrap();
     let (fetcher, _) = fetcher(root.path(), archive);
     let err = fetcher.fetch(&pkg).unwrap_err();
-    assert!(matches!(err, Error::MissingInArchive { .. }) && err.to_string().contains("gone.dat"), "{err}");
+    assert!(
+        matches!(err, Error::MissingInArchive { .. }) && err.to_string().contains("gone.dat"),
+        "{err}"
+    );
 }
 
 #[test]
@@ -181,7 +258,10 @@ fn manifest_round_trips_and_corruption_is_reported() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("manifest.json");
     let mut manifest = Manifest::default();
-    for (package, file) in facenet_assets::PACKAGES.iter().flat_map(|p| p.files.iter().map(move |f| (p, f))) {
+    for (package, file) in facenet_assets::PACKAGES
+        .iter()
+        .flat_map(|p| p.files.iter().map(move |f| (p, f)))
+    {
         manifest.upsert(facenet_assets::ManifestEntry::new(package, file));
     }
     manifest.save(&path).unwrap();

@@ -18,7 +18,12 @@ fn version_and_help_exit_zero() {
     let out = facenet(home.path(), &["--version"]);
     assert_eq!(out.status.code(), Some(0));
     assert!(String::from_utf8_lossy(&out.stdout).starts_with("facenet "));
-    for args in [&["--help"][..], &["models", "--help"], &["models", "fetch", "--help"], &["demo", "--help"]] {
+    for args in [
+        &["--help"][..],
+        &["models", "--help"],
+        &["models", "fetch", "--help"],
+        &["demo", "--help"],
+    ] {
         let out = facenet(home.path(), args);
         assert_eq!(out.status.code(), Some(0), "{args:?}");
         assert!(String::from_utf8_lossy(&out.stdout).contains("Usage"), "{args:?}");
@@ -41,7 +46,10 @@ fn a_missing_client_is_one_error_line_and_exit_one() {
     let stderr = String::from_utf8_lossy(&out.stderr);
     let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
     assert_eq!(errors.len(), 1, "{stderr}");
-    assert!(errors[0].contains("facenet-test-no-such-pip is not installed"), "{stderr}");
+    assert!(
+        errors[0].contains("facenet-test-no-such-pip is not installed"),
+        "{stderr}"
+    );
 }
 
 #[test]
@@ -59,7 +67,15 @@ fn list_json_on_an_empty_cache() {
     assert_eq!(out.status.code(), Some(0));
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout should be JSON");
     let rows = rows.as_array().unwrap();
-    assert!(rows.iter().any(|r| r["name"] == "dlib_face_recognition_resnet_model_v1.dat" && r["installed"] == false && r["licence"] == "CC0-1.0"));
+    assert!(
+        rows.iter()
+            .any(|r| r["name"] == "dlib_face_recognition_resnet_model_v1.dat"
+                && r["installed"] == false
+                && r["licence"] == "CC0-1.0")
+    );
     let out = facenet(home.path(), &["models", "path", "obama.jpg"]);
-    assert_eq!(String::from_utf8_lossy(&out.stdout).trim(), home.path().join("assets/obama.jpg").display().to_string());
+    assert_eq!(
+        String::from_utf8_lossy(&out.stdout).trim(),
+        home.path().join("assets/obama.jpg").display().to_string()
+    );
 }

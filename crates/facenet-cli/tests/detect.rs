@@ -5,7 +5,10 @@ use std::path::{Path, PathBuf};
 use std::process::{Command, Output};
 
 fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet")).args(args).output().expect("the facenet binary should run")
+    Command::new(env!("CARGO_BIN_EXE_facenet"))
+        .args(args)
+        .output()
+        .expect("the facenet binary should run")
 }
 
 fn photo(name: &str) -> PathBuf {
@@ -56,11 +59,23 @@ fn crops_a_dataset_resumably_and_reports_the_bad_file() {
     let out_dir = root.path().join("crops");
     for (align, size) in [("similarity", "112"), ("tight", "160")] {
         let out_dir = out_dir.join(align);
-        let args = ["detect", text(&data), "--crop", text(&out_dir), "--size", size, "--align", align];
+        let args = [
+            "detect",
+            text(&data),
+            "--crop",
+            text(&out_dir),
+            "--size",
+            size,
+            "--align",
+            align,
+        ];
         let out = facenet(&args);
         assert_eq!(out.status.code(), Some(1), "the broken file makes the exit code 1");
         let stderr = String::from_utf8_lossy(&out.stderr);
-        assert!(stderr.contains("broken.jpg") && stderr.contains("1 written"), "{stderr}");
+        assert!(
+            stderr.contains("broken.jpg") && stderr.contains("1 written"),
+            "{stderr}"
+        );
         let crop = image::open(out_dir.join("obama").join("o2.png")).unwrap();
         assert_eq!(crop.width().to_string(), size);
         let again = String::from_utf8_lossy(&facenet(&args).stderr).to_string();

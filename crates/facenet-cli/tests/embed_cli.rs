@@ -6,11 +6,17 @@ use std::path::Path;
 use std::process::Command;
 
 fn facenet(args: &[&str]) -> std::process::Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet")).args(args).env_remove("FACENET_HOME").output().expect("facenet should run")
+    Command::new(env!("CARGO_BIN_EXE_facenet"))
+        .args(args)
+        .env_remove("FACENET_HOME")
+        .output()
+        .expect("facenet should run")
 }
 
 fn write_png(path: &Path, width: u32, height: u32) {
-    image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90])).save(path).unwrap();
+    image::RgbImage::from_fn(width, height, |x, y| image::Rgb([(x * 7) as u8, (y * 3) as u8, 90]))
+        .save(path)
+        .unwrap();
 }
 
 #[test]
@@ -22,25 +28,40 @@ fn aligned_chips_embed_and_bad_files_are_reported_per_file() {
     let text = dir.path().join("notes.txt");
     let cut = dir.path().join("cut.png");
     write_png(&chip, 150, 150);
-    image::GrayImage::from_pixel(150, 150, image::Luma([128])).save(&gray).unwrap();
+    image::GrayImage::from_pixel(150, 150, image::Luma([128]))
+        .save(&gray)
+        .unwrap();
     write_png(&tiny, 1, 1);
     std::fs::write(&text, "not an image").unwrap();
     let bytes = std::fs::read(&chip).unwrap();
     std::fs::write(&cut, &bytes[..bytes.len() / 2]).unwrap();
     let missing = dir.path().join("missing.jpg");
-    let paths: Vec<&str> = [&chip, &gray, &tiny, &text, &cut, &missing].iter().map(|p| p.to_str().unwrap()).collect();
+    let paths: Vec<&str> = [&chip, &gray, &tiny, &text, &cut, &missing]
+        .iter()
+        .map(|p| p.to_str().unwrap())
+        .collect();
 
     let out = facenet(&[&["--json", "embed", "--aligned"], paths.as_slice()].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
     let rows = rows.as_array().unwrap();
-    assert_eq!(rows.len(), 2, "the two 150×150 chips (RGB and grayscale) embed: {stderr}");
+    assert_eq!(
+        rows.len(),
+        2,
+        "the two 150×150 chips (RGB and grayscale) embed: {stderr}"
+    );
     assert_eq!(rows[0]["embedding"].as_array().unwrap().len(), 128);
     for bad in ["tiny.png", "notes.txt", "cut.png", "missing.jpg"] {
-        assert!(stderr.lines().any(|l| l.starts_with("error:") && l.contains(bad)), "no message for {bad}: {stderr}");
+        assert!(
+            stderr.lines().any(|l| l.starts_with("error:") && l.contains(bad)),
+            "no message for {bad}: {stderr}"
+        );
     }
-    assert!(stderr.contains("150×150"), "a wrong-size chip says what size is needed: {stderr}");
+    assert!(
+        stderr.contains("150×150"),
+        "a wrong-size chip says what size is needed: {stderr}"
+    );
 }
 
 #[test]
@@ -49,12 +70,26 @@ fn npy_output_holds_one_row_per_chip() {
     let chip = dir.path().join("chip.png");
     write_png(&chip, 150, 150);
     let npy = dir.path().join("out.npy");
-    let out = facenet(&["embed", "--aligned", "--normalize", "--npy", npy.to_str().unwrap(), chip.to_str().unwrap()]);
+    let out = facenet(&[
+        "embed",
+        "--aligned",
+        "--normalize",
+        "--npy",
+        npy.to_str().unwrap(),
+        chip.to_str().unwrap(),
+    ]);
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
     let bytes = std::fs::read(&npy).unwrap();
     let header_len = u16::from_le_bytes([bytes[8], bytes[9]]) as usize;
-    assert!(std::str::from_utf8(&bytes[10..10 + header_len]).unwrap().contains("(1, 128)"));
-    let values: Vec<f32> = bytes[10 + header_len..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+    assert!(
+        std::str::from_utf8(&bytes[10..10 + header_len])
+            .unwrap()
+            .contains("(1, 128)")
+    );
+    let values: Vec<f32> = bytes[10 + header_len..]
+        .chunks(4)
+        .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+        .collect();
     let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-4, "--normalize gives unit vectors, got {norm}");
 }
@@ -70,7 +105,9 @@ fn write_rotated_jpeg(path: &Path, width: u32, height: u32) {
     let mut file = std::fs::File::create(path).unwrap();
     let mut encoder = image::codecs::jpeg::JpegEncoder::new(&mut file);
     encoder.set_exif_metadata(exif.to_vec()).unwrap();
-    encoder.write_image(pixels.as_raw(), width, height, image::ExtendedColorType::Rgb8).unwrap();
+    encoder
+        .write_image(pixels.as_raw(), width, height, image::ExtendedColorType::Rgb8)
+        .unwrap();
 }
 
 #[test]
@@ -81,5 +118,8 @@ fn exif_rotation_is_applied_before_embedding() {
     let out = facenet(&["embed", "--aligned", rotated.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
-    assert!(stderr.contains("this one is 100×150"), "stored 150×100, shown upright as 100×150: {stderr}");
+    assert!(
+        stderr.contains("this one is 100×150"),
+        "stored 150×100, shown upright as 100×150: {stderr}"
+    );
 }

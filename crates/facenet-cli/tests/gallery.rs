@@ -16,16 +16,28 @@ fn facenet(home: &Path, args: &[&str]) -> Output {
 }
 
 fn json(out: &Output) -> serde_json::Value {
-    assert_eq!(out.status.code(), Some(0), "stderr: {}", String::from_utf8_lossy(&out.stderr));
+    assert_eq!(
+        out.status.code(),
+        Some(0),
+        "stderr: {}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     serde_json::from_slice(&out.stdout).expect("stdout should be JSON")
 }
 
 /// 3 identities × 4 synthetic faces, subjects alice, bob, carol.
 fn fill(db: &Path) {
-    let model = GalleryModel { id: "synthetic".into(), dim: 128, metric: Metric::SquaredL2, threshold: 1.0 };
+    let model = GalleryModel {
+        id: "synthetic".into(),
+        dim: 128,
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+    };
     let mut gallery = Gallery::open_for(db, &model).unwrap();
     for (identity, embedding) in SyntheticFaces::new(3, 4, 128, 0.4, 3).iter() {
-        gallery.enroll(["alice", "bob", "carol"][identity], &[NewFace::bare(embedding)]).unwrap();
+        gallery
+            .enroll(["alice", "bob", "carol"][identity], &[NewFace::bare(embedding)])
+            .unwrap();
     }
 }
 
@@ -36,7 +48,12 @@ fn list_show_rename_remove() {
     fill(&db);
     let db = db.to_str().unwrap();
     let list = json(&facenet(home.path(), &["--json", "gallery", "--db", db, "list"]));
-    let names: Vec<(&str, u64)> = list.as_array().unwrap().iter().map(|s| (s["name"].as_str().unwrap(), s["faces"].as_u64().unwrap())).collect();
+    let names: Vec<(&str, u64)> = list
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|s| (s["name"].as_str().unwrap(), s["faces"].as_u64().unwrap()))
+        .collect();
     assert_eq!(names, [("alice", 4), ("bob", 4), ("carol", 4)]);
 
     let show = json(&facenet(home.path(), &["--json", "gallery", "--db", db, "show", "bob"]));
@@ -45,21 +62,40 @@ fn list_show_rename_remove() {
     assert_eq!(faces[0]["embedding"].as_array().unwrap().len(), 128);
     let first_bob = faces[0]["id"].as_i64().unwrap().to_string();
 
-    assert_eq!(facenet(home.path(), &["gallery", "--db", db, "rename", "bob", "robert"]).status.code(), Some(0));
+    assert_eq!(
+        facenet(home.path(), &["gallery", "--db", db, "rename", "bob", "robert"])
+            .status
+            .code(),
+        Some(0)
+    );
     let out = facenet(home.path(), &["gallery", "--db", db, "rename", "alice", "robert"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("a subject named \"robert\" already exists"));
 
-    let removed = json(&facenet(home.path(), &["--json", "gallery", "--db", db, "remove", "robert", "--face", &first_bob]));
+    let removed = json(&facenet(
+        home.path(),
+        &[
+            "--json", "gallery", "--db", db, "remove", "robert", "--face", &first_bob,
+        ],
+    ));
     assert_eq!(removed["removed_faces"], 1);
-    let out = facenet(home.path(), &["gallery", "--db", db, "remove", "alice", "--face", &first_bob]);
+    let out = facenet(
+        home.path(),
+        &["gallery", "--db", db, "remove", "alice", "--face", &first_bob],
+    );
     assert_eq!(out.status.code(), Some(1), "a face of another subject is refused");
-    let removed = json(&facenet(home.path(), &["--json", "gallery", "--db", db, "remove", "carol"]));
+    let removed = json(&facenet(
+        home.path(),
+        &["--json", "gallery", "--db", db, "remove", "carol"],
+    ));
     assert_eq!(removed["removed_faces"], 4);
 
     let out = facenet(home.path(), &["gallery", "--db", db, "list"]);
     let text = String::from_utf8_lossy(&out.stdout);
-    assert!(text.contains("robert") && !text.contains("carol") && text.contains("2 subjects, 7 faces"), "{text}");
+    assert!(
+        text.contains("robert") && !text.contains("carol") && text.contains("2 subjects, 7 faces"),
+        "{text}"
+    );
     let out = facenet(home.path(), &["gallery", "--db", db, "show", "nobody"]);
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("no subject named \"nobody\""));
@@ -68,17 +104,59 @@ fn list_show_rename_remove() {
 #[test]
 fn export_and_import_move_a_gallery() {
     let home = tempfile::tempdir().unwrap();
-    let (a, b, file) = (home.path().join("a.db"), home.path().join("b.db"), home.path().join("backup.jsonl"));
+    let (a, b, file) = (
+        home.path().join("a.db"),
+        home.path().join("b.db"),
+        home.path().join("backup.jsonl"),
+    );
     fill(&a);
-    let out = facenet(home.path(), &["gallery", "--db", a.to_str().unwrap(), "export", "--out", file.to_str().unwrap()]);
+    let out = facenet(
+        home.path(),
+        &[
+            "gallery",
+            "--db",
+            a.to_str().unwrap(),
+            "export",
+            "--out",
+            file.to_str().unwrap(),
+        ],
+    );
     assert_eq!(out.status.code(), Some(0));
-    assert_eq!(std::fs::read_to_string(&file).unwrap().lines().count(), 13, "a header and 12 faces");
-    let imported = json(&facenet(home.path(), &["--json", "gallery", "--db", b.to_str().unwrap(), "import", file.to_str().unwrap()]));
+    assert_eq!(
+        std::fs::read_to_string(&file).unwrap().lines().count(),
+        13,
+        "a header and 12 faces"
+    );
+    let imported = json(&facenet(
+        home.path(),
+        &[
+            "--json",
+            "gallery",
+            "--db",
+            b.to_str().unwrap(),
+            "import",
+            file.to_str().unwrap(),
+        ],
+    ));
     assert_eq!(imported["faces"], 12);
-    let list = |db: &Path| json(&facenet(home.path(), &["--json", "gallery", "--db", db.to_str().unwrap(), "list"]));
-    let strip = |v: serde_json::Value| v.as_array().unwrap().iter().map(|s| (s["name"].clone(), s["faces"].clone())).collect::<Vec<_>>();
+    let list = |db: &Path| {
+        json(&facenet(
+            home.path(),
+            &["--json", "gallery", "--db", db.to_str().unwrap(), "list"],
+        ))
+    };
+    let strip = |v: serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|s| (s["name"].clone(), s["faces"].clone()))
+            .collect::<Vec<_>>()
+    };
     assert_eq!(strip(list(&a)), strip(list(&b)));
-    let stdout = facenet(home.path(), &["gallery", "--db", a.to_str().unwrap(), "export", "--out", "-"]);
+    let stdout = facenet(
+        home.path(),
+        &["gallery", "--db", a.to_str().unwrap(), "export", "--out", "-"],
+    );
     assert_eq!(stdout.stdout, std::fs::read(&file).unwrap());
 }
 
@@ -87,12 +165,31 @@ fn cluster_eval_scores_thresholds_against_the_gallery() {
     let home = tempfile::tempdir().unwrap();
     let db = home.path().join("g.db");
     fill(&db);
-    let rows = json(&facenet(home.path(), &["--json", "cluster-eval", "--db", db.to_str().unwrap(), "--threshold", "0.01,1.0"]));
+    let rows = json(&facenet(
+        home.path(),
+        &[
+            "--json",
+            "cluster-eval",
+            "--db",
+            db.to_str().unwrap(),
+            "--threshold",
+            "0.01,1.0",
+        ],
+    ));
     let rows = rows.as_array().unwrap();
     assert_eq!(rows[0]["clusters"], 12);
     assert_eq!(rows[1]["clusters"], 3);
     assert!(rows[1]["bcubed"]["f"].as_f64().unwrap() >= 0.99);
-    let out = facenet(home.path(), &["cluster-eval", "--db", db.to_str().unwrap(), "--method", "chinese-whispers"]);
+    let out = facenet(
+        home.path(),
+        &[
+            "cluster-eval",
+            "--db",
+            db.to_str().unwrap(),
+            "--method",
+            "chinese-whispers",
+        ],
+    );
     assert!(String::from_utf8_lossy(&out.stdout).contains("12 faces of 3 identities"));
 }
 
@@ -103,7 +200,11 @@ fn foreign_files_and_other_models_are_clear_errors() {
     std::fs::write(&junk, vec![b'x'; 5000]).unwrap();
     let out = facenet(home.path(), &["gallery", "--db", junk.to_str().unwrap(), "list"]);
     assert_eq!(out.status.code(), Some(1));
-    assert!(String::from_utf8_lossy(&out.stderr).contains("junk.db: not a facenet gallery"), "{}", String::from_utf8_lossy(&out.stderr));
+    assert!(
+        String::from_utf8_lossy(&out.stderr).contains("junk.db: not a facenet gallery"),
+        "{}",
+        String::from_utf8_lossy(&out.stderr)
+    );
     let empty = home.path().join("empty.db");
     let out = facenet(home.path(), &["cluster-eval", "--db", empty.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty, no model recorded"));

@@ -3,7 +3,10 @@
 use std::process::{Command, Output};
 
 fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet")).args(args).output().expect("the facenet binary should run")
+    Command::new(env!("CARGO_BIN_EXE_facenet"))
+        .args(args)
+        .output()
+        .expect("the facenet binary should run")
 }
 
 #[test]

@@ -3,8 +3,8 @@
 //!
 //! `cargo bench -p facenet-core --bench metrics`
 
-use criterion::{criterion_group, criterion_main, BenchmarkId, Criterion};
-use facenet_core::metrics::{evaluate, roc, Folds, PAPER_TARGET_FAR};
+use criterion::{BenchmarkId, Criterion, criterion_group, criterion_main};
+use facenet_core::metrics::{Folds, PAPER_TARGET_FAR, evaluate, roc};
 use std::hint::black_box;
 
 /// `n` pairs, half same: same distances spread over 0…2, different over 0.8…4, many ties (3 decimals).
@@ -17,7 +17,10 @@ fn pairs(n: usize) -> (Vec<f64>, Vec<bool>) {
         (state >> 11) as f64 / (1u64 << 53) as f64
     };
     let same: Vec<bool> = (0..n).map(|i| i % 2 == 0).collect();
-    let distances = same.iter().map(|&s| ((if s { 2.0 * uniform() } else { 0.8 + 3.2 * uniform() }) * 1000.0).round() / 1000.0).collect();
+    let distances = same
+        .iter()
+        .map(|&s| ((if s { 2.0 * uniform() } else { 0.8 + 3.2 * uniform() }) * 1000.0).round() / 1000.0)
+        .collect();
     (distances, same)
 }
 

@@ -15,8 +15,8 @@
 
 use crate::distance::Metric;
 use crate::{Error, Result};
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rayon::prelude::*;
 use serde::Serialize;
 use std::collections::HashMap;
@@ -39,7 +39,12 @@ pub enum Linkage {
 
 /// Groups `points` so that clusters closer than `threshold` (under `linkage`, in `metric`) are merged.
 /// Returns one label per point.
-pub fn agglomerative<V: AsRef<[f32]> + Sync>(points: &[V], metric: Metric, threshold: f32, linkage: Linkage) -> Result<Vec<usize>> {
+pub fn agglomerative<V: AsRef<[f32]> + Sync>(
+    points: &[V],
+    metric: Metric,
+    threshold: f32,
+    linkage: Linkage,
+) -> Result<Vec<usize>> {
     check_dims(points)?;
     if points.len() > MAX_AGGLOMERATIVE_POINTS {
         return Err(Error::Invalid(format!(
@@ -61,11 +66,21 @@ pub fn agglomerative<V: AsRef<[f32]> + Sync>(points: &[V], metric: Metric, thres
 /// dlib's Chinese whispers: every pair closer than `threshold` is an edge (each face also votes for
 /// itself); for `iterations` passes in a seeded random order, each face takes the label most common
 /// among its neighbours.
-pub fn chinese_whispers<V: AsRef<[f32]> + Sync>(points: &[V], metric: Metric, threshold: f32, iterations: usize, seed: u64) -> Result<Vec<usize>> {
+pub fn chinese_whispers<V: AsRef<[f32]> + Sync>(
+    points: &[V],
+    metric: Metric,
+    threshold: f32,
+    iterations: usize,
+    seed: u64,
+) -> Result<Vec<usize>> {
     check_dims(points)?;
     let neighbours: Vec<Vec<usize>> = (0..points.len())
         .into_par_iter()
-        .map(|i| (0..points.len()).filter(|&j| metric.distance(points[i].as_ref(), points[j].as_ref()) < threshold).collect())
+        .map(|i| {
+            (0..points.len())
+                .filter(|&j| metric.distance(points[i].as_ref(), points[j].as_ref()) < threshold)
+                .collect()
+        })
         .collect();
     let mut labels: Vec<usize> = (0..points.len()).collect();
     let mut order: Vec<usize> = (0..points.len()).collect();
@@ -97,7 +112,11 @@ pub struct Scores {
 
 impl Scores {
     fn new(precision: f64, recall: f64) -> Self {
-        let f = if precision + recall == 0.0 { 0.0 } else { 2.0 * precision * recall / (precision + recall) };
+        let f = if precision + recall == 0.0 {
+            0.0
+        } else {
+            2.0 * precision * recall / (precision + recall)
+        };
         Self { precision, recall, f }
     }
 }
@@ -111,7 +130,10 @@ pub fn pairwise_scores<L: Eq + Hash>(truth: &[L], predicted: &[usize]) -> Result
     let predicted_pairs: f64 = table.predicted_sizes.values().map(|&n| pairs(n)).sum();
     let true_pairs: f64 = table.true_sizes.values().map(|&n| pairs(n)).sum();
     let ratio = |num: f64, den: f64| if den == 0.0 { 1.0 } else { num / den };
-    Ok(Scores::new(ratio(together, predicted_pairs), ratio(together, true_pairs)))
+    Ok(Scores::new(
+        ratio(together, predicted_pairs),
+        ratio(together, true_pairs),
+    ))
 }
 
 /// BCubed: for each face, precision = share of its cluster with its identity, recall = share of its
@@ -141,10 +163,17 @@ struct Contingency {
 impl Contingency {
     fn new<L: Eq + Hash>(truth: &[L], predicted: &[usize]) -> Result<Self> {
         if truth.len() != predicted.len() {
-            return Err(Error::DimensionMismatch { expected: truth.len(), got: predicted.len() });
+            return Err(Error::DimensionMismatch {
+                expected: truth.len(),
+                got: predicted.len(),
+            });
         }
         let mut ids: HashMap<&L, usize> = HashMap::new();
-        let mut table = Self { cells: HashMap::new(), true_sizes: HashMap::new(), predicted_sizes: HashMap::new() };
+        let mut table = Self {
+            cells: HashMap::new(),
+            true_sizes: HashMap::new(),
+            predicted_sizes: HashMap::new(),
+        };
         for (t, &p) in truth.iter().zip(predicted) {
             let next = ids.len();
             let t = *ids.entry(t).or_insert(next);
@@ -160,7 +189,10 @@ fn check_dims<V: AsRef<[f32]>>(points: &[V]) -> Result<()> {
     let Some(first) = points.first() else { return Ok(()) };
     let dim = first.as_ref().len();
     match points.iter().find(|p| p.as_ref().len() != dim) {
-        Some(p) => Err(Error::DimensionMismatch { expected: dim, got: p.as_ref().len() }),
+        Some(p) => Err(Error::DimensionMismatch {
+            expected: dim,
+            got: p.as_ref().len(),
+        }),
         None => Ok(()),
     }
 }
@@ -186,9 +218,18 @@ struct CondensedMatrix {
 impl CondensedMatrix {
     fn new<V: AsRef<[f32]> + Sync>(points: &[V], metric: Metric) -> Self {
         let n = points.len();
-        let rows: Vec<Vec<f32>> =
-            (0..n).into_par_iter().map(|i| (i + 1..n).map(|j| metric.distance(points[i].as_ref(), points[j].as_ref())).collect()).collect();
-        Self { n, values: rows.concat() }
+        let rows: Vec<Vec<f32>> = (0..n)
+            .into_par_iter()
+            .map(|i| {
+                (i + 1..n)
+                    .map(|j| metric.distance(points[i].as_ref(), points[j].as_ref()))
+                    .collect()
+            })
+            .collect();
+        Self {
+            n,
+            values: rows.concat(),
+        }
     }
 
     fn index(&self, i: usize, j: usize) -> usize {
@@ -217,7 +258,12 @@ fn nn_chain(matrix: &mut CondensedMatrix, linkage: Linkage) -> Vec<(usize, usize
     let mut merges = Vec::with_capacity(n.saturating_sub(1));
     for _ in 1..n {
         if chain.is_empty() {
-            chain.push(active.iter().position(|&a| a).expect("an active cluster should remain before the last merge"));
+            chain.push(
+                active
+                    .iter()
+                    .position(|&a| a)
+                    .expect("an active cluster should remain before the last merge"),
+            );
         }
         let (a, b, distance) = loop {
             let a = *chain.last().expect("the chain should not be empty");
@@ -259,7 +305,9 @@ struct DisjointSets {
 
 impl DisjointSets {
     fn new(n: usize) -> Self {
-        Self { parent: (0..n).collect() }
+        Self {
+            parent: (0..n).collect(),
+        }
     }
 
     fn find(&mut self, mut x: usize) -> usize {
@@ -301,11 +349,17 @@ mod tests {
     fn linkages_differ_on_a_chain() {
         // Points 0.0, 0.9, 1.8, 2.7: single linkage chains them at threshold 1; complete does not.
         let points: Vec<Vec<f32>> = [0.0f32, 0.9, 1.8, 2.7].iter().map(|&x| vec![x]).collect();
-        assert_eq!(agglomerative(&points, Metric::L2, 1.0, Linkage::Single).unwrap(), vec![0, 0, 0, 0]);
+        assert_eq!(
+            agglomerative(&points, Metric::L2, 1.0, Linkage::Single).unwrap(),
+            vec![0, 0, 0, 0]
+        );
         let complete = agglomerative(&points, Metric::L2, 1.0, Linkage::Complete).unwrap();
         assert_eq!(complete.iter().max(), Some(&1), "{complete:?}");
         // Average at 1.4: {0,0.9} and {1.8,2.7} merge at (1.8+2.7+0.9+1.8)/4 = 1.8 > 1.4.
-        assert_eq!(agglomerative(&points, Metric::L2, 1.4, Linkage::Average).unwrap(), vec![0, 0, 1, 1]);
+        assert_eq!(
+            agglomerative(&points, Metric::L2, 1.4, Linkage::Average).unwrap(),
+            vec![0, 0, 1, 1]
+        );
     }
 
     #[test]
@@ -319,14 +373,24 @@ mod tests {
     #[test]
     fn empty_and_single_inputs() {
         let none: Vec<Vec<f32>> = vec![];
-        assert!(agglomerative(&none, Metric::L2, 1.0, Linkage::Average).unwrap().is_empty());
-        assert_eq!(chinese_whispers(&[vec![1.0f32]], Metric::L2, 1.0, 5, 0).unwrap(), vec![0]);
+        assert!(
+            agglomerative(&none, Metric::L2, 1.0, Linkage::Average)
+                .unwrap()
+                .is_empty()
+        );
+        assert_eq!(
+            chinese_whispers(&[vec![1.0f32]], Metric::L2, 1.0, 5, 0).unwrap(),
+            vec![0]
+        );
     }
 
     #[test]
     fn mixed_dimensions_are_an_error() {
         let points = vec![vec![0.0f32, 1.0], vec![0.0]];
-        assert!(matches!(agglomerative(&points, Metric::L2, 1.0, Linkage::Single), Err(Error::DimensionMismatch { .. })));
+        assert!(matches!(
+            agglomerative(&points, Metric::L2, 1.0, Linkage::Single),
+            Err(Error::DimensionMismatch { .. })
+        ));
     }
 
     #[test]

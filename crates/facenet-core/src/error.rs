@@ -15,7 +15,11 @@ pub enum Error {
     Parse { path: String, line: usize, message: String },
     /// A file that cannot be read or written.
     #[error("{path}: {source}")]
-    Io { path: String, #[source] source: std::io::Error },
+    Io {
+        path: String,
+        #[source]
+        source: std::io::Error,
+    },
 }
 
 /// Result with facenet-core's [`Error`].

@@ -2,8 +2,8 @@
 //! set, a pixel baseline): every pair of two samples is a "same" or "different" pair, its distance is the
 //! squared L2 D of the paper, and [`crate::metrics::evaluate`] reports k-fold accuracy and VAL @ FAR.
 
-use crate::metrics::{evaluate, Evaluation, Folds};
-use crate::{mining::squared_distances, Error, Result};
+use crate::metrics::{Evaluation, Folds, evaluate};
+use crate::{Error, Result, mining::squared_distances};
 
 /// Evaluates all pairs of the rows of `embeddings` (`labels.len() × dim`, row-major) in `k` contiguous
 /// folds of the pair list (pairs ordered by first then second index) at `target_far`.
@@ -15,10 +15,19 @@ use crate::{mining::squared_distances, Error, Result};
 /// assert_eq!((report.n_same, report.n_diff), (2, 4));
 /// assert_eq!(report.auc, 1.0);
 /// ```
-pub fn evaluate_labelled(embeddings: &[f32], dim: usize, labels: &[usize], k: usize, target_far: f64) -> Result<Evaluation> {
+pub fn evaluate_labelled(
+    embeddings: &[f32],
+    dim: usize,
+    labels: &[usize],
+    k: usize,
+    target_far: f64,
+) -> Result<Evaluation> {
     let n = labels.len();
     if embeddings.len() != n * dim {
-        return Err(Error::DimensionMismatch { expected: n * dim, got: embeddings.len() });
+        return Err(Error::DimensionMismatch {
+            expected: n * dim,
+            got: embeddings.len(),
+        });
     }
     let matrix = squared_distances(embeddings, dim)?;
     let pair_count = n * n.saturating_sub(1) / 2;

@@ -20,12 +20,12 @@
 
 pub mod cluster;
 pub mod distance;
+mod embedding;
+mod error;
 pub mod holdout;
 pub mod metrics;
 pub mod mining;
 pub mod protocols;
-mod embedding;
-mod error;
 pub mod quantize;
 
 pub use embedding::Embedding;

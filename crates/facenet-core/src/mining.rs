@@ -17,8 +17,8 @@
 //! f(x) = 0, so no rule picks them while a semi-hard or easier one exists.
 
 use crate::{Error, Result};
-use rand::seq::{IndexedRandom, SliceRandom};
 use rand::Rng;
+use rand::seq::{IndexedRandom, SliceRandom};
 use serde::{Deserialize, Serialize};
 
 /// How the negative of an anchor-positive pair is chosen (see the module table).
@@ -90,7 +90,11 @@ pub fn sample_batch(images_per_identity: &[usize], shape: &BatchShape, rng: &mut
     let other_photos: usize = others.iter().map(|&i| images_per_identity[i]).sum();
     let negatives = if other_photos == 0 { 0 } else { shape.random_negatives };
     for _ in 0..negatives {
-        samples.push(nth_photo(others, images_per_identity, rng.random_range(0..other_photos)));
+        samples.push(nth_photo(
+            others,
+            images_per_identity,
+            rng.random_range(0..other_photos),
+        ));
     }
     (samples, anchors)
 }
@@ -109,7 +113,10 @@ fn nth_photo(identities: &[usize], counts: &[usize], mut n: usize) -> Sample {
 /// The `n × n` matrix of squared L2 distances between the rows of `embeddings` (`n × dim`, row-major).
 pub fn squared_distances(embeddings: &[f32], dim: usize) -> Result<Vec<f32>> {
     if dim == 0 || embeddings.len() % dim != 0 {
-        return Err(Error::Invalid(format!("{} values are not rows of dimension {dim}", embeddings.len())));
+        return Err(Error::Invalid(format!(
+            "{} values are not rows of dimension {dim}",
+            embeddings.len()
+        )));
     }
     let rows: Vec<&[f32]> = embeddings.chunks_exact(dim).collect();
     let n = rows.len();
@@ -127,10 +134,20 @@ pub fn squared_distances(embeddings: &[f32], dim: usize) -> Result<Vec<f32>> {
 /// Mines triplets from the `n × n` squared distance matrix `distances` of a batch with `labels[i]` the
 /// identity of sample i; only the first `anchors` samples are anchors or positives, all are negatives.
 /// Every ordered anchor-positive pair (a ≠ p, same label) gets a negative by `rule` (see module docs).
-pub fn mine_triplets(distances: &[f32], labels: &[usize], anchors: usize, alpha: f32, rule: NegativeRule, rng: &mut impl Rng) -> Result<(Vec<Triplet>, MiningStats)> {
+pub fn mine_triplets(
+    distances: &[f32],
+    labels: &[usize],
+    anchors: usize,
+    alpha: f32,
+    rule: NegativeRule,
+    rng: &mut impl Rng,
+) -> Result<(Vec<Triplet>, MiningStats)> {
     let n = labels.len();
     if distances.len() != n * n || anchors > n {
-        return Err(Error::Invalid(format!("distance matrix of {} values for {n} labels and {anchors} anchors", distances.len())));
+        return Err(Error::Invalid(format!(
+            "distance matrix of {} values for {n} labels and {anchors} anchors",
+            distances.len()
+        )));
     }
     let mut triplets = Vec::new();
     let mut pairs = 0;
@@ -140,7 +157,11 @@ pub fn mine_triplets(distances: &[f32], labels: &[usize], anchors: usize, alpha:
             pairs += 1;
             let negatives = (0..n).filter(|&j| labels[j] != labels[a]);
             if let Some(negative) = choose_negative(row, row[p], negatives, alpha, rule, rng) {
-                triplets.push(Triplet { anchor: a, positive: p, negative });
+                triplets.push(Triplet {
+                    anchor: a,
+                    positive: p,
+                    negative,
+                });
             }
         }
     }
@@ -149,7 +170,14 @@ pub fn mine_triplets(distances: &[f32], labels: &[usize], anchors: usize, alpha:
 }
 
 /// The negative for one anchor-positive pair at distance `d_ap`; `row` holds the anchor's distances.
-fn choose_negative(row: &[f32], d_ap: f32, negatives: impl Iterator<Item = usize>, alpha: f32, rule: NegativeRule, rng: &mut impl Rng) -> Option<usize> {
+fn choose_negative(
+    row: &[f32],
+    d_ap: f32,
+    negatives: impl Iterator<Item = usize>,
+    alpha: f32,
+    rule: NegativeRule,
+    rng: &mut impl Rng,
+) -> Option<usize> {
     let semi_hard = |j: &usize| row[*j] > d_ap && row[*j] < d_ap + alpha;
     let closest = |best: Option<usize>, j: usize| match best {
         Some(b) if row[b] <= row[j] => Some(b),
@@ -161,27 +189,41 @@ fn choose_negative(row: &[f32], d_ap: f32, negatives: impl Iterator<Item = usize
         NegativeRule::Tf => {
             let all: Vec<usize> = negatives.collect();
             let outside = all.iter().copied().filter(|&j| row[j] > d_ap).fold(None, closest);
-            outside.or_else(|| all.iter().copied().fold(None, |best, j| match best {
-                Some(b) if row[b] >= row[j] => Some(b),
-                _ => Some(j),
-            }))
+            outside.or_else(|| {
+                all.iter().copied().fold(None, |best, j| match best {
+                    Some(b) if row[b] >= row[j] => Some(b),
+                    _ => Some(j),
+                })
+            })
         }
     }
 }
 
 fn stats_of(triplets: &[Triplet], distances: &[f32], n: usize, pairs: usize, alpha: f32) -> MiningStats {
     if triplets.is_empty() {
-        return MiningStats { pairs, ..MiningStats::default() };
+        return MiningStats {
+            pairs,
+            ..MiningStats::default()
+        };
     }
     let count = triplets.len() as f64;
     let (mut d_ap, mut d_an, mut active) = (0.0f64, 0.0f64, 0usize);
     for t in triplets {
-        let (ap, an) = (distances[t.anchor * n + t.positive], distances[t.anchor * n + t.negative]);
+        let (ap, an) = (
+            distances[t.anchor * n + t.positive],
+            distances[t.anchor * n + t.negative],
+        );
         d_ap += ap as f64;
         d_an += an as f64;
         active += usize::from(ap - an + alpha > 0.0);
     }
-    MiningStats { pairs, triplets: triplets.len(), fraction_active: active as f64 / count, mean_d_ap: d_ap / count, mean_d_an: d_an / count }
+    MiningStats {
+        pairs,
+        triplets: triplets.len(),
+        fraction_active: active as f64 / count,
+        mean_d_ap: d_ap / count,
+        mean_d_an: d_an / count,
+    }
 }
 
 #[cfg(test)]
@@ -217,7 +259,14 @@ mod tests {
     #[test]
     fn hardest_semi_hard_picks_the_closest_inside_the_margin_and_skips_pairs_without() {
         let (triplets, stats) = mine(NegativeRule::HardestSemiHard, 0);
-        assert_eq!(triplets, vec![Triplet { anchor: 0, positive: 1, negative: 4 }]);
+        assert_eq!(
+            triplets,
+            vec![Triplet {
+                anchor: 0,
+                positive: 1,
+                negative: 4
+            }]
+        );
         assert_eq!((stats.pairs, stats.triplets), (2, 1));
         assert!((stats.mean_d_ap - 0.5).abs() < 1e-6 && (stats.mean_d_an - 0.6).abs() < 1e-6);
         assert_eq!(stats.fraction_active, 1.0);
@@ -240,30 +289,76 @@ mod tests {
         let (triplets, stats) = mine(NegativeRule::Tf, 0);
         // Anchor 0: smallest d_an > 0.5 is 0.6 (sample 4). Anchor 1: all negatives are farther than 0.5,
         // smallest is 0.9 (sample 4).
-        assert_eq!(triplets, vec![Triplet { anchor: 0, positive: 1, negative: 4 }, Triplet { anchor: 1, positive: 0, negative: 4 }]);
+        assert_eq!(
+            triplets,
+            vec![
+                Triplet {
+                    anchor: 0,
+                    positive: 1,
+                    negative: 4
+                },
+                Triplet {
+                    anchor: 1,
+                    positive: 0,
+                    negative: 4
+                }
+            ]
+        );
         assert_eq!(stats.fraction_active, 0.5);
         // No negative farther than d_ap: the largest d_an is taken.
-        let d = vec![0.0, 2.0, 1.0, 0.5, 2.0, 0.0, 1.5, 1.5, 1.0, 1.5, 0.0, 9.0, 0.5, 1.5, 9.0, 0.0];
-        let (triplets, _) = mine_triplets(&d, &[0, 0, 1, 2], 2, 0.2, NegativeRule::Tf, &mut ChaCha8Rng::seed_from_u64(0)).unwrap();
-        assert_eq!(triplets[0], Triplet { anchor: 0, positive: 1, negative: 2 });
+        let d = vec![
+            0.0, 2.0, 1.0, 0.5, 2.0, 0.0, 1.5, 1.5, 1.0, 1.5, 0.0, 9.0, 0.5, 1.5, 9.0, 0.0,
+        ];
+        let (triplets, _) = mine_triplets(
+            &d,
+            &[0, 0, 1, 2],
+            2,
+            0.2,
+            NegativeRule::Tf,
+            &mut ChaCha8Rng::seed_from_u64(0),
+        )
+        .unwrap();
+        assert_eq!(
+            triplets[0],
+            Triplet {
+                anchor: 0,
+                positive: 1,
+                negative: 2
+            }
+        );
     }
 
     #[test]
     fn sampler_yields_the_requested_composition() {
         let counts = [50, 3, 45, 41, 60, 2, 40, 44];
-        let shape = BatchShape { people_per_batch: 5, images_per_person: 40, random_negatives: 7 };
+        let shape = BatchShape {
+            people_per_batch: 5,
+            images_per_person: 40,
+            random_negatives: 7,
+        };
         let (samples, anchors) = sample_batch(&counts, &shape, &mut ChaCha8Rng::seed_from_u64(3));
         let mut per_identity = std::collections::BTreeMap::new();
         for s in &samples[..anchors] {
             assert!(s.image < counts[s.identity]);
-            per_identity.entry(s.identity).or_insert_with(std::collections::BTreeSet::new).insert(s.image);
+            per_identity
+                .entry(s.identity)
+                .or_insert_with(std::collections::BTreeSet::new)
+                .insert(s.image);
         }
         assert_eq!(per_identity.len(), 5);
         for (identity, images) in &per_identity {
-            assert_eq!(images.len(), counts[*identity].min(40), "distinct photos of identity {identity}");
+            assert_eq!(
+                images.len(),
+                counts[*identity].min(40),
+                "distinct photos of identity {identity}"
+            );
         }
         assert_eq!(samples.len() - anchors, 7);
-        assert!(samples[anchors..].iter().all(|s| !per_identity.contains_key(&s.identity) && s.image < counts[s.identity]));
+        assert!(
+            samples[anchors..]
+                .iter()
+                .all(|s| !per_identity.contains_key(&s.identity) && s.image < counts[s.identity])
+        );
     }
 
     #[test]

@@ -18,10 +18,16 @@ impl Quantized {
     pub fn new(values: &[f32]) -> Self {
         let max_abs = values.iter().fold(0.0f32, |m, v| m.max(v.abs()));
         if max_abs == 0.0 || values.iter().any(|v| !v.is_finite()) {
-            return Self { codes: vec![0; values.len()], scale: 0.0 };
+            return Self {
+                codes: vec![0; values.len()],
+                scale: 0.0,
+            };
         }
         let scale = max_abs / 127.0;
-        let codes = values.iter().map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8).collect();
+        let codes = values
+            .iter()
+            .map(|v| (v / scale).round().clamp(-127.0, 127.0) as i8)
+            .collect();
         Self { codes, scale }
     }
 
@@ -67,7 +73,13 @@ mod tests {
 
     #[test]
     fn zero_and_non_finite_vectors_quantise_to_zero() {
-        assert_eq!(Quantized::new(&[0.0; 4]), Quantized { codes: vec![0; 4], scale: 0.0 });
+        assert_eq!(
+            Quantized::new(&[0.0; 4]),
+            Quantized {
+                codes: vec![0; 4],
+                scale: 0.0
+            }
+        );
         assert_eq!(Quantized::new(&[f32::NAN, 1.0]).scale, 0.0);
     }
 }

@@ -26,8 +26,13 @@ fn expected() -> Value {
 }
 
 fn close(what: &str, got: f64, want: &Value, tolerance: f64) {
-    let want = want.as_f64().unwrap_or_else(|| panic!("{what}: expected a number in the fixture"));
-    assert!((got - want).abs() <= tolerance, "{what}: got {got}, reference {want} (tolerance {tolerance})");
+    let want = want
+        .as_f64()
+        .unwrap_or_else(|| panic!("{what}: expected a number in the fixture"));
+    assert!(
+        (got - want).abs() <= tolerance,
+        "{what}: got {got}, reference {want} (tolerance {tolerance})"
+    );
 }
 
 fn check_set(name: &str) {
@@ -48,7 +53,12 @@ fn check_set(name: &str) {
         close(&format!("{name} {key}"), got, &want[key], EXACT);
     }
     close(&format!("{name} eer"), report.eer, &want["eer"], INTERPOLATED);
-    close(&format!("{name} eer_threshold"), report.eer_threshold, &want["eer_threshold"], INTERPOLATED);
+    close(
+        &format!("{name} eer_threshold"),
+        report.eer_threshold,
+        &want["eer_threshold"],
+        INTERPOLATED,
+    );
     let want_folds = want["folds"].as_array().unwrap();
     assert_eq!(cv.folds.len(), want_folds.len(), "{name}: fold count");
     for (got, want) in cv.folds.iter().zip(want_folds) {
@@ -56,7 +66,12 @@ fn check_set(name: &str) {
         assert_eq!(u64::from(got.fold), want["fold"].as_u64().unwrap(), "{fold}: label");
         close(&format!("{fold} threshold"), got.threshold, &want["threshold"], EXACT);
         close(&format!("{fold} accuracy"), got.accuracy, &want["accuracy"], EXACT);
-        close(&format!("{fold} val_threshold"), got.val_threshold, &want["val_threshold"], INTERPOLATED);
+        close(
+            &format!("{fold} val_threshold"),
+            got.val_threshold,
+            &want["val_threshold"],
+            INTERPOLATED,
+        );
         close(&format!("{fold} val"), got.val, &want["val"], EXACT);
         close(&format!("{fold} far"), got.far, &want["far"], EXACT);
     }
@@ -76,14 +91,25 @@ fn heavy_ties_match_the_reference() {
 fn perfect_separation_matches_the_reference() {
     check_set("perfect");
     let want = &expected()["perfect"];
-    assert_eq!((want["accuracy_mean"].as_f64(), want["auc"].as_f64(), want["eer"].as_f64()), (Some(1.0), Some(1.0), Some(0.0)));
+    assert_eq!(
+        (
+            want["accuracy_mean"].as_f64(),
+            want["auc"].as_f64(),
+            want["eer"].as_f64()
+        ),
+        (Some(1.0), Some(1.0), Some(0.0))
+    );
 }
 
 #[test]
 fn all_same_and_all_different_folds_match_the_reference() {
     check_set("all_same_fold");
     let fold3 = &expected()["all_same_fold"]["folds"][2];
-    assert_eq!(fold3["far"].as_f64(), Some(0.0), "a fold without different pairs has FAR 0 by convention");
+    assert_eq!(
+        fold3["far"].as_f64(),
+        Some(0.0),
+        "a fold without different pairs has FAR 0 by convention"
+    );
 }
 
 #[test]

@@ -53,13 +53,19 @@ fn env_usize(name: &str, default: usize) -> usize {
 fn main() {
     let n = env_usize("FACENET_BENCH_N", 1_000_000);
     let ann_n = env_usize("FACENET_BENCH_ANN_N", n).min(n);
-    let out = std::path::PathBuf::from(std::env::var("FACENET_BENCH_DIR").unwrap_or_else(|_| "/tmp/facenet-bench".into()));
+    let out =
+        std::path::PathBuf::from(std::env::var("FACENET_BENCH_DIR").unwrap_or_else(|_| "/tmp/facenet-bench".into()));
     std::fs::create_dir_all(&out).expect("the bench folder should be writable");
-    println!("gallery bench: {n} faces ({} identities × {FACES_PER_IDENTITY}), {DIM}-D, {} threads, {QUERIES} queries, k={K}", n / FACES_PER_IDENTITY, rayon::current_num_threads());
+    println!(
+        "gallery bench: {n} faces ({} identities × {FACES_PER_IDENTITY}), {DIM}-D, {} threads, {QUERIES} queries, k={K}",
+        n / FACES_PER_IDENTITY,
+        rayon::current_num_threads()
+    );
 
     let faces = SyntheticFaces::new(n / FACES_PER_IDENTITY, FACES_PER_IDENTITY, DIM, SPREAD, 1);
     let t = Instant::now();
-    let embeddings: Vec<(usize, facenet_core::Embedding)> = (0..faces.len()).into_par_iter().map(|i| faces.face(i)).collect();
+    let embeddings: Vec<(usize, facenet_core::Embedding)> =
+        (0..faces.len()).into_par_iter().map(|i| faces.face(i)).collect();
     println!("generated in {:.1} s", t.elapsed().as_secs_f64());
     let queries = faces.queries(QUERIES, 2);
     let query_refs: Vec<&[f32]> = queries.iter().map(|q| q.as_slice()).collect();
@@ -69,17 +75,39 @@ fn main() {
         let _ = std::fs::remove_file(format!("{}{suffix}", db.display()));
     }
     let _ = std::fs::remove_dir_all(AnnIndex::dir_for(&db));
-    let model = GalleryModel { id: "synthetic".into(), dim: DIM, metric: Metric::SquaredL2, threshold: 1.0 };
+    let model = GalleryModel {
+        id: "synthetic".into(),
+        dim: DIM,
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+    };
     let mut gallery = Gallery::open_for(&db, &model).expect("the bench gallery should open");
     enrol(&mut gallery, &embeddings);
 
     let rss_before = rss_mb();
     let t = Instant::now();
     let matrix = FaceMatrix::load(&gallery).expect("the gallery should load");
-    println!("load {} faces from SQLite: {:.1} s; RSS +{:.0} MB (f32 {:.0} MB + int8 {:.0} MB + ids/norms)", matrix.len(), t.elapsed().as_secs_f64(), rss_mb() - rss_before, (n * DIM * 4) as f64 / 1e6, (n * DIM) as f64 / 1e6);
+    println!(
+        "load {} faces from SQLite: {:.1} s; RSS +{:.0} MB (f32 {:.0} MB + int8 {:.0} MB + ids/norms)",
+        matrix.len(),
+        t.elapsed().as_secs_f64(),
+        rss_mb() - rss_before,
+        (n * DIM * 4) as f64 / 1e6,
+        (n * DIM) as f64 / 1e6
+    );
 
-    write_npy_f32(&out.join("base.npy"), embeddings.iter().flat_map(|(_, e)| e.as_slice().iter().copied()), n, DIM);
-    write_npy_f32(&out.join("queries.npy"), queries.iter().flat_map(|q| q.as_slice().iter().copied()), QUERIES, DIM);
+    write_npy_f32(
+        &out.join("base.npy"),
+        embeddings.iter().flat_map(|(_, e)| e.as_slice().iter().copied()),
+        n,
+        DIM,
+    );
+    write_npy_f32(
+        &out.join("queries.npy"),
+        queries.iter().flat_map(|q| q.as_slice().iter().copied()),
+        QUERIES,
+        DIM,
+    );
     drop(embeddings);
 
     let exact: Vec<Vec<(f32, usize)>> = matrix.scan(&query_refs, K, Precision::F32);
@@ -88,22 +116,45 @@ fn main() {
     let exact_f32 = |q: &[&[f32]]| matrix.scan(q, K, Precision::F32);
     let int8_scan = |q: &[&[f32]]| matrix.scan(q, K, Precision::Int8);
     let int8_rerank = |q: &[&[f32]]| rows(&matrix, matrix.search_batch(q, K, Precision::Int8));
-    let engines: [(&str, &SearchFn); 3] = [("exact f32 (scan)", &exact_f32), ("exact int8 (scan only)", &int8_scan), ("exact int8 + f32 re-rank", &int8_rerank)];
+    let engines: [(&str, &SearchFn); 3] = [
+        ("exact f32 (scan)", &exact_f32),
+        ("exact int8 (scan only)", &int8_scan),
+        ("exact int8 + f32 re-rank", &int8_rerank),
+    ];
     let qps = report(&engines, &query_refs, &exact);
-    println!("int8 + re-rank vs f32: {:.2}× single, {:.2}× batch", qps[2].0 / qps[0].0, qps[2].1 / qps[0].1);
+    println!(
+        "int8 + re-rank vs f32: {:.2}× single, {:.2}× batch",
+        qps[2].0 / qps[0].0,
+        qps[2].1 / qps[0].1
+    );
 
     if ann_n > 0 {
-        let ann_db = if ann_n == n { db.clone() } else { sub_gallery(&out, &model, &matrix, ann_n) };
+        let ann_db = if ann_n == n {
+            db.clone()
+        } else {
+            sub_gallery(&out, &model, &matrix, ann_n)
+        };
         let ann_gallery = Gallery::open(&ann_db).expect("the ANN gallery should open");
         let t = Instant::now();
         let index = SearchIndex::open(&ann_gallery, Engine::Hnsw).expect("the HNSW index should build");
-        println!("HNSW build over {ann_n} faces (M=16, efConstruction=100) and save: {:.1} s", t.elapsed().as_secs_f64());
+        println!(
+            "HNSW build over {ann_n} faces (M=16, efConstruction=100) and save: {:.1} s",
+            t.elapsed().as_secs_f64()
+        );
         let t = Instant::now();
         drop(SearchIndex::open(&ann_gallery, Engine::Hnsw).expect("the HNSW index should reload"));
         println!("HNSW reload: {:.1} s", t.elapsed().as_secs_f64());
-        let truth = if ann_n == n { exact.clone() } else { index.matrix().scan(&query_refs, K, Precision::F32) };
+        let truth = if ann_n == n {
+            exact.clone()
+        } else {
+            index.matrix().scan(&query_refs, K, Precision::F32)
+        };
         let hnsw = |q: &[&[f32]]| rows(index.matrix(), index.search_batch(q, K));
-        report(&[(&format!("HNSW over {ann_n} + f32 re-rank"), &hnsw)], &query_refs, &truth);
+        report(
+            &[(&format!("HNSW over {ann_n} + f32 re-rank"), &hnsw)],
+            &query_refs,
+            &truth,
+        );
     }
     println!("peak RSS {:.0} MB", peak_rss_mb());
 }
@@ -111,8 +162,13 @@ fn main() {
 /// Enrols per identity (10 faces per transaction, as `enroll` does per person) for the first 20,000
 /// faces, then in bulk transactions of 10,000 faces.
 fn enrol(gallery: &mut Gallery, embeddings: &[(usize, facenet_core::Embedding)]) {
-    let names: Vec<String> = (0..embeddings.len() / FACES_PER_IDENTITY + 1).map(|i| format!("person{i}")).collect();
-    let faces: Vec<(&str, NewFace)> = embeddings.iter().map(|(id, e)| (names[*id].as_str(), NewFace::bare(e.clone()))).collect();
+    let names: Vec<String> = (0..embeddings.len() / FACES_PER_IDENTITY + 1)
+        .map(|i| format!("person{i}"))
+        .collect();
+    let faces: Vec<(&str, NewFace)> = embeddings
+        .iter()
+        .map(|(id, e)| (names[*id].as_str(), NewFace::bare(e.clone())))
+        .collect();
     let small = faces.len().min(20_000);
     let t = Instant::now();
     for chunk in faces[..small].chunks(FACES_PER_IDENTITY) {
@@ -120,7 +176,10 @@ fn enrol(gallery: &mut Gallery, embeddings: &[(usize, facenet_core::Embedding)])
         gallery.enroll_batch(&items).expect("enrol should succeed");
     }
     let s = t.elapsed().as_secs_f64();
-    println!("enrol, one transaction per identity ({FACES_PER_IDENTITY} faces): {small} faces in {s:.1} s = {:.0} faces/s", small as f64 / s);
+    println!(
+        "enrol, one transaction per identity ({FACES_PER_IDENTITY} faces): {small} faces in {s:.1} s = {:.0} faces/s",
+        small as f64 / s
+    );
     let t = Instant::now();
     for chunk in faces[small..].chunks(10_000) {
         let items: Vec<(&str, &NewFace)> = chunk.iter().map(|(s, f)| (*s, f)).collect();
@@ -128,7 +187,11 @@ fn enrol(gallery: &mut Gallery, embeddings: &[(usize, facenet_core::Embedding)])
     }
     let s = t.elapsed().as_secs_f64();
     if faces.len() > small {
-        println!("enrol, bulk (10,000 faces per transaction): {} faces in {s:.1} s = {:.0} faces/s", faces.len() - small, (faces.len() - small) as f64 / s);
+        println!(
+            "enrol, bulk (10,000 faces per transaction): {} faces in {s:.1} s = {:.0} faces/s",
+            faces.len() - small,
+            (faces.len() - small) as f64 / s
+        );
     }
 }
 
@@ -140,7 +203,9 @@ fn sub_gallery(out: &Path, model: &GalleryModel, matrix: &FaceMatrix, n: usize) 
     }
     let _ = std::fs::remove_dir_all(AnnIndex::dir_for(&db));
     let mut gallery = Gallery::open_for(&db, model).expect("the ANN gallery should open");
-    let faces: Vec<NewFace> = (0..n).map(|r| NewFace::bare(matrix.vector(r).to_vec().into())).collect();
+    let faces: Vec<NewFace> = (0..n)
+        .map(|r| NewFace::bare(matrix.vector(r).to_vec().into()))
+        .collect();
     for chunk in faces.chunks(10_000) {
         let items: Vec<(&str, &NewFace)> = chunk.iter().map(|f| ("x", f)).collect();
         gallery.enroll_batch(&items).expect("enrol should succeed");
@@ -149,7 +214,18 @@ fn sub_gallery(out: &Path, model: &GalleryModel, matrix: &FaceMatrix, n: usize) 
 }
 
 fn rows(matrix: &FaceMatrix, hits: Vec<Vec<facenet_gallery::Neighbour>>) -> Vec<Vec<(f32, usize)>> {
-    hits.into_iter().map(|h| h.into_iter().map(|n| (n.squared_distance, matrix.row_of(n.face_id).expect("a hit should be a row"))).collect()).collect()
+    hits.into_iter()
+        .map(|h| {
+            h.into_iter()
+                .map(|n| {
+                    (
+                        n.squared_distance,
+                        matrix.row_of(n.face_id).expect("a hit should be a row"),
+                    )
+                })
+                .collect()
+        })
+        .collect()
 }
 
 /// A search engine under test: queries → the k best (squared distance, row) per query.
@@ -191,8 +267,14 @@ fn report(engines: &[(&str, &SearchFn)], queries: &[&[f32]], exact: &[Vec<(f32, 
         latencies.sort();
         let pct = |p: f64| latencies[((latencies.len() as f64 * p) as usize).min(latencies.len() - 1)];
         let answers = &answers[e];
-        let recall_at_1 = answers.iter().zip(exact).filter(|(a, e)| a[0].1 == e[0].1).count() as f64 / queries.len() as f64;
-        let recall_at_k = answers.iter().zip(exact).map(|(a, e)| e.iter().filter(|x| a.iter().any(|y| y.1 == x.1)).count()).sum::<usize>() as f64 / (queries.len() * K) as f64;
+        let recall_at_1 =
+            answers.iter().zip(exact).filter(|(a, e)| a[0].1 == e[0].1).count() as f64 / queries.len() as f64;
+        let recall_at_k = answers
+            .iter()
+            .zip(exact)
+            .map(|(a, e)| e.iter().filter(|x| a.iter().any(|y| y.1 == x.1)).count())
+            .sum::<usize>() as f64
+            / (queries.len() * K) as f64;
         println!(
             "{name:<34} p50 {:>8} p99 {:>8}  single {single_qps:>8.0} q/s  batch {batch_qps:>8.0} q/s ({batch_cpu_qps:>6.0} q/cpu-s)  recall@1 {recall_at_1:.4}  recall@{K} {recall_at_k:.4}",
             ms(pct(0.5)),
@@ -227,7 +309,12 @@ fn peak_rss_mb() -> f64 {
 fn proc_status_kb(key: &str) -> f64 {
     std::fs::read_to_string("/proc/self/status")
         .ok()
-        .and_then(|s| s.lines().find(|l| l.starts_with(key)).and_then(|l| l.split_whitespace().nth(1)).and_then(|v| v.parse().ok()))
+        .and_then(|s| {
+            s.lines()
+                .find(|l| l.starts_with(key))
+                .and_then(|l| l.split_whitespace().nth(1))
+                .and_then(|v| v.parse().ok())
+        })
         .unwrap_or(0.0)
 }
 

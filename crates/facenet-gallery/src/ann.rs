@@ -53,9 +53,21 @@ impl AnnIndex {
     pub fn open_and_update(gallery: &Gallery, matrix: &FaceMatrix) -> Result<Self> {
         let model = gallery.require_model()?;
         let dir = Self::dir_for(gallery.path());
-        let fresh = IndexState { gallery_id: gallery.id().to_string(), model_id: model.id.clone(), dim: model.dim, last_face_id: 0 };
+        let fresh = IndexState {
+            gallery_id: gallery.id().to_string(),
+            model_id: model.id.clone(),
+            dim: model.dim,
+            last_face_id: 0,
+        };
         let mut index = match Self::load(&dir) {
-            Some(index) if IndexState { last_face_id: 0, ..index.state.clone() } == fresh => index,
+            Some(index)
+                if IndexState {
+                    last_face_id: 0,
+                    ..index.state.clone()
+                } == fresh =>
+            {
+                index
+            }
             _ => Self::empty(dir, fresh, matrix.len()),
         };
         if index.insert_newer(matrix) > 0 {
@@ -66,7 +78,11 @@ impl AnnIndex {
 
     /// The ids of about `k` faces nearest to `query` (L2), nearest first; may include removed faces.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<i64> {
-        self.hnsw.search(query, k, EF_SEARCH.max(2 * k)).into_iter().map(|n| n.d_id as i64).collect()
+        self.hnsw
+            .search(query, k, EF_SEARCH.max(2 * k))
+            .into_iter()
+            .map(|n| n.d_id as i64)
+            .collect()
     }
 
     /// The number of faces in the graph.
@@ -79,7 +95,13 @@ impl AnnIndex {
     }
 
     fn empty(dir: PathBuf, state: IndexState, capacity: usize) -> Self {
-        let hnsw = Hnsw::new(MAX_CONNECTIONS, capacity.max(1_000), MAX_LAYERS, EF_CONSTRUCTION, DistL2 {});
+        let hnsw = Hnsw::new(
+            MAX_CONNECTIONS,
+            capacity.max(1_000),
+            MAX_LAYERS,
+            EF_CONSTRUCTION,
+            DistL2 {},
+        );
         Self { hnsw, state, dir }
     }
 
@@ -90,7 +112,11 @@ impl AnnIndex {
         // is leaked (a few hundred bytes per load) so the graph can live as long as the index.
         let reader: &'static mut HnswIo = Box::leak(Box::new(HnswIo::new(dir, DUMP_NAME)));
         let hnsw = reader.load_hnsw::<f32, DistL2>().ok()?;
-        Some(Self { hnsw, state, dir: dir.to_path_buf() })
+        Some(Self {
+            hnsw,
+            state,
+            dir: dir.to_path_buf(),
+        })
     }
 
     /// Inserts the faces of `matrix` newer than the graph (ids only grow); returns how many.
@@ -111,7 +137,10 @@ impl AnnIndex {
 
     /// Writes the graph and its state to a fresh folder, then swaps it in.
     fn save(&self) -> Result<()> {
-        let index_error = |message: String| Error::Index { path: self.dir.clone(), message };
+        let index_error = |message: String| Error::Index {
+            path: self.dir.clone(),
+            message,
+        };
         let mut tmp = self.dir.as_os_str().to_owned();
         tmp.push(".tmp");
         let tmp = PathBuf::from(tmp);
@@ -123,7 +152,9 @@ impl AnnIndex {
             std::fs::remove_dir_all(&tmp).map_err(io(&tmp))?;
         }
         std::fs::create_dir_all(&tmp).map_err(io(&tmp))?;
-        self.hnsw.file_dump(&tmp, DUMP_NAME).map_err(|e| index_error(format!("{e:#}")))?;
+        self.hnsw
+            .file_dump(&tmp, DUMP_NAME)
+            .map_err(|e| index_error(format!("{e:#}")))?;
         let state = serde_json::to_vec(&self.state).expect("the index state should serialise to JSON");
         std::fs::write(tmp.join("state.json"), state).map_err(io(&tmp))?;
         if self.dir.exists() {

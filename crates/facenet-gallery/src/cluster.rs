@@ -6,9 +6,9 @@
 //! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings.
 
 use crate::{Error, Result};
-use facenet_core::cluster::{agglomerative, bcubed_scores, chinese_whispers, pairwise_scores, Linkage, Scores};
+use facenet_core::cluster::{Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores};
 use facenet_core::distance::Metric;
-use facenet_vision::{load_rgb, BBox, FaceRecord, LoadOptions, RgbImage};
+use facenet_vision::{BBox, FaceRecord, LoadOptions, RgbImage, load_rgb};
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
 use std::collections::BTreeMap;
@@ -38,7 +38,13 @@ pub struct ClusterOptions {
 
 impl ClusterOptions {
     pub fn new(method: ClusterMethod, threshold: f32, metric: Metric) -> Self {
-        Self { method, threshold, metric, iterations: 100, seed: 0 }
+        Self {
+            method,
+            threshold,
+            metric,
+            iterations: 100,
+            seed: 0,
+        }
     }
 }
 
@@ -46,7 +52,13 @@ impl ClusterOptions {
 pub fn cluster_labels<V: AsRef<[f32]> + Sync>(embeddings: &[V], options: &ClusterOptions) -> Result<Vec<usize>> {
     Ok(match options.method {
         ClusterMethod::Agglomerative => agglomerative(embeddings, options.metric, options.threshold, Linkage::Average)?,
-        ClusterMethod::ChineseWhispers => chinese_whispers(embeddings, options.metric, options.threshold, options.iterations, options.seed)?,
+        ClusterMethod::ChineseWhispers => chinese_whispers(
+            embeddings,
+            options.metric,
+            options.threshold,
+            options.iterations,
+            options.seed,
+        )?,
     })
 }
 
@@ -70,13 +82,24 @@ pub struct Cluster {
 
 /// Groups the faces of `records` by person; clusters come largest first (ties: first seen first).
 pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Result<Vec<Cluster>> {
-    let labels = cluster_labels(&records.iter().map(|r| r.embedding.as_slice()).collect::<Vec<_>>(), options)?;
+    let labels = cluster_labels(
+        &records.iter().map(|r| r.embedding.as_slice()).collect::<Vec<_>>(),
+        options,
+    )?;
     let mut groups: Vec<Vec<ClusterFace>> = vec![Vec::new(); labels.iter().max().map_or(0, |m| m + 1)];
     for (record, label) in records.iter().zip(labels) {
-        groups[label].push(ClusterFace { path: record.path.clone(), face: record.face, bbox: record.detection.bbox });
+        groups[label].push(ClusterFace {
+            path: record.path.clone(),
+            face: record.face,
+            bbox: record.detection.bbox,
+        });
     }
     groups.sort_by_key(|faces| std::cmp::Reverse(faces.len()));
-    Ok(groups.into_iter().enumerate().map(|(id, faces)| Cluster { id, faces }).collect())
+    Ok(groups
+        .into_iter()
+        .enumerate()
+        .map(|(id, faces)| Cluster { id, faces })
+        .collect())
 }
 
 /// Side of a face tile in a contact sheet, in pixels.
@@ -110,14 +133,20 @@ pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbIma
 
 /// Writes `cluster_NNN.png`, the contact sheet of each cluster, into `dir`; returns their paths.
 pub fn write_contact_sheets(clusters: &[Cluster], dir: &Path, load: &LoadOptions) -> Result<Vec<PathBuf>> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.into(),
+        source,
+    })?;
     clusters
         .iter()
         .map(|cluster| {
             let path = dir.join(format!("cluster_{:03}.png", cluster.id));
             contact_sheet(&cluster.faces, load)?
                 .save(&path)
-                .map_err(|e| Error::Io { path: path.clone(), source: std::io::Error::other(e) })?;
+                .map_err(|e| Error::Io {
+                    path: path.clone(),
+                    source: std::io::Error::other(e),
+                })?;
             Ok(path)
         })
         .collect()
@@ -128,8 +157,14 @@ fn face_tile(photo: &RgbImage, bbox: &BBox) -> RgbImage {
     let centre = bbox.center();
     let side = bbox.width().max(bbox.height()) * 1.2;
     let clamp = |v: f32, max: u32| (v.max(0.0) as u32).min(max.saturating_sub(1));
-    let (x1, y1) = (clamp(centre.x - side / 2.0, photo.width()), clamp(centre.y - side / 2.0, photo.height()));
-    let (x2, y2) = (clamp(centre.x + side / 2.0, photo.width()), clamp(centre.y + side / 2.0, photo.height()));
+    let (x1, y1) = (
+        clamp(centre.x - side / 2.0, photo.width()),
+        clamp(centre.y - side / 2.0, photo.height()),
+    );
+    let (x2, y2) = (
+        clamp(centre.x + side / 2.0, photo.width()),
+        clamp(centre.y + side / 2.0, photo.height()),
+    );
     let crop = imageops::crop_imm(photo, x1, y1, (x2 - x1).max(1), (y2 - y1).max(1)).to_image();
     imageops::resize(&crop, TILE, TILE, FilterType::Triangle)
 }
@@ -139,14 +174,26 @@ fn face_tile(photo: &RgbImage, bbox: &BBox) -> RgbImage {
 pub fn link_clusters(clusters: &[Cluster], out_dir: &Path) -> Result<()> {
     for cluster in clusters {
         let dir = out_dir.join(format!("cluster_{:03}", cluster.id));
-        std::fs::create_dir_all(&dir).map_err(|source| Error::Io { path: dir.clone(), source })?;
+        std::fs::create_dir_all(&dir).map_err(|source| Error::Io {
+            path: dir.clone(),
+            source,
+        })?;
         let mut photos: Vec<&Path> = cluster.faces.iter().map(|f| f.path.as_path()).collect();
         photos.dedup();
         for (i, photo) in photos.into_iter().enumerate() {
-            let name = photo.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+            let name = photo
+                .file_name()
+                .map(|n| n.to_string_lossy().into_owned())
+                .unwrap_or_default();
             let link = dir.join(format!("{i:04}_{name}"));
-            let target = std::path::absolute(photo).map_err(|source| Error::Io { path: photo.into(), source })?;
-            make_link(&target, &link).map_err(|source| Error::Io { path: link.clone(), source })?;
+            let target = std::path::absolute(photo).map_err(|source| Error::Io {
+                path: photo.into(),
+                source,
+            })?;
+            make_link(&target, &link).map_err(|source| Error::Io {
+                path: link.clone(),
+                source,
+            })?;
         }
     }
     Ok(())
@@ -175,7 +222,12 @@ pub struct Evaluation {
 }
 
 /// Clusters labelled embeddings at each threshold and scores the result against the labels.
-pub fn evaluate<V: AsRef<[f32]> + Sync, L: Eq + std::hash::Hash>(embeddings: &[V], labels: &[L], thresholds: &[f32], options: &ClusterOptions) -> Result<Vec<Evaluation>> {
+pub fn evaluate<V: AsRef<[f32]> + Sync, L: Eq + std::hash::Hash>(
+    embeddings: &[V],
+    labels: &[L],
+    thresholds: &[f32],
+    options: &ClusterOptions,
+) -> Result<Vec<Evaluation>> {
     thresholds
         .iter()
         .map(|&threshold| {
@@ -233,12 +285,20 @@ mod tests {
             .map(|(i, (_, embedding))| FaceRecord {
                 path: format!("p{i}.jpg").into(),
                 face: 0,
-                detection: Detection { bbox: BBox::new(0.0, 0.0, 10.0, 10.0), score: 1.0, landmarks: None },
+                detection: Detection {
+                    bbox: BBox::new(0.0, 0.0, 10.0, 10.0),
+                    score: 1.0,
+                    landmarks: None,
+                },
                 embedding,
             })
             .collect();
         records.truncate(10); // identity 2 keeps 2 faces
-        let clusters = cluster_records(&records, &ClusterOptions::new(ClusterMethod::ChineseWhispers, 1.0, Metric::SquaredL2)).unwrap();
+        let clusters = cluster_records(
+            &records,
+            &ClusterOptions::new(ClusterMethod::ChineseWhispers, 1.0, Metric::SquaredL2),
+        )
+        .unwrap();
         assert_eq!(clusters.iter().map(|c| c.faces.len()).collect::<Vec<_>>(), [4, 4, 2]);
         assert_eq!(clusters[2].faces[0].path, PathBuf::from("p8.jpg"));
     }
@@ -247,19 +307,45 @@ mod tests {
     fn contact_sheets_tile_face_crops_and_links_point_at_photos() {
         let dir = tempfile::tempdir().unwrap();
         let photo = dir.path().join("a.png");
-        RgbImage::from_fn(200, 100, |x, _| if x < 100 { image::Rgb([255, 0, 0]) } else { image::Rgb([0, 0, 255]) }).save(&photo).unwrap();
-        let face = |x1: f32| ClusterFace { path: photo.clone(), face: 0, bbox: BBox::new(x1 + 30.0, 30.0, x1 + 70.0, 70.0) };
+        RgbImage::from_fn(200, 100, |x, _| {
+            if x < 100 {
+                image::Rgb([255, 0, 0])
+            } else {
+                image::Rgb([0, 0, 255])
+            }
+        })
+        .save(&photo)
+        .unwrap();
+        let face = |x1: f32| ClusterFace {
+            path: photo.clone(),
+            face: 0,
+            bbox: BBox::new(x1 + 30.0, 30.0, x1 + 70.0, 70.0),
+        };
         let sheet = contact_sheet(&[face(0.0), face(100.0)], &LoadOptions::default()).unwrap();
         assert_eq!(sheet.dimensions(), (2 * TILE, TILE));
         assert_eq!(sheet.get_pixel(TILE / 2, TILE / 2).0, [255, 0, 0]);
         assert_eq!(sheet.get_pixel(TILE + TILE / 2, TILE / 2).0, [0, 0, 255]);
-        let missing = ClusterFace { path: dir.path().join("gone.jpg"), ..face(0.0) };
-        assert!(contact_sheet(&[missing], &LoadOptions::default()).unwrap_err().to_string().contains("gone.jpg"));
+        let missing = ClusterFace {
+            path: dir.path().join("gone.jpg"),
+            ..face(0.0)
+        };
+        assert!(
+            contact_sheet(&[missing], &LoadOptions::default())
+                .unwrap_err()
+                .to_string()
+                .contains("gone.jpg")
+        );
 
-        let clusters = [Cluster { id: 0, faces: vec![face(0.0), face(100.0)] }];
+        let clusters = [Cluster {
+            id: 0,
+            faces: vec![face(0.0), face(100.0)],
+        }];
         link_clusters(&clusters, &dir.path().join("out")).unwrap();
         let linked = dir.path().join("out/cluster_000/0000_a.png");
         assert_eq!(std::fs::read(&linked).unwrap(), std::fs::read(&photo).unwrap());
-        assert_eq!(std::fs::read_dir(dir.path().join("out/cluster_000")).unwrap().count(), 1);
+        assert_eq!(
+            std::fs::read_dir(dir.path().join("out/cluster_000")).unwrap().count(),
+            1
+        );
     }
 }

@@ -20,13 +20,23 @@ pub enum Error {
         "gallery {path} holds embeddings of model {stored:?} ({stored_dim}-D), not {requested:?} ({requested_dim}-D); \
          use the same --model, or another --db"
     )]
-    ModelMismatch { path: PathBuf, stored: String, stored_dim: usize, requested: String, requested_dim: usize },
+    ModelMismatch {
+        path: PathBuf,
+        stored: String,
+        stored_dim: usize,
+        requested: String,
+        requested_dim: usize,
+    },
     /// An operation that needs a model on a gallery that has none yet (nothing enrolled).
     #[error("gallery {path}: empty, no model recorded yet (enroll faces first)")]
     NoModel { path: PathBuf },
     /// A row whose stored embedding does not match the gallery's model or dimension.
     #[error("gallery {path}: face {face_id}: {problem}")]
-    BadRow { path: PathBuf, face_id: i64, problem: String },
+    BadRow {
+        path: PathBuf,
+        face_id: i64,
+        problem: String,
+    },
     /// An embedding or argument the gallery cannot take (names it and why).
     #[error("{0}")]
     Invalid(String),
@@ -38,16 +48,28 @@ pub enum Error {
     SubjectExists { path: PathBuf, name: String },
     /// A line of a JSONL import that cannot be read.
     #[error("{path}:{line}: {message}")]
-    Import { path: PathBuf, line: usize, message: String },
+    Import {
+        path: PathBuf,
+        line: usize,
+        message: String,
+    },
     /// A file that cannot be read or written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// The ANN index beside the gallery cannot be read or written.
     #[error("ann index {path}: {message}")]
     Index { path: PathBuf, message: String },
     /// Any other SQLite failure, with the gallery it happened on.
     #[error("gallery {path}: {source}")]
-    Sqlite { path: PathBuf, #[source] source: rusqlite::Error },
+    Sqlite {
+        path: PathBuf,
+        #[source]
+        source: rusqlite::Error,
+    },
     /// A photo that cannot be read or processed (names the file).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

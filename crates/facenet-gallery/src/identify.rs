@@ -5,9 +5,9 @@
 //! model's threshold, otherwise the face is [`UNKNOWN`]. How a subject's distance is taken from its
 //! faces is the [`Aggregation`].
 
+use crate::GalleryModel;
 use crate::index::SearchIndex;
 use crate::search::Neighbour;
-use crate::GalleryModel;
 use facenet_core::distance::Metric;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
@@ -42,7 +42,12 @@ pub struct IdentifyOptions {
 impl IdentifyOptions {
     /// The model's metric and threshold, nearest-face aggregation.
     pub fn for_model(model: &GalleryModel) -> Self {
-        Self { threshold: model.threshold, metric: model.metric, aggregation: Aggregation::Min, k: 5 }
+        Self {
+            threshold: model.threshold,
+            metric: model.metric,
+            aggregation: Aggregation::Min,
+            k: 5,
+        }
     }
 }
 
@@ -84,7 +89,9 @@ pub fn identify_batch(index: &SearchIndex, queries: &[&[f32]], options: &Identif
         .zip(hits)
         .map(|(query, hits)| {
             let best = match options.aggregation {
-                Aggregation::Min => hits.first().map(|n| (n.subject_id, to_metric(options.metric, n.squared_distance))),
+                Aggregation::Min => hits
+                    .first()
+                    .map(|n| (n.subject_id, to_metric(options.metric, n.squared_distance))),
                 Aggregation::Mean => best_mean(index, query, &hits, &subject_rows, options.metric),
                 Aggregation::Vote => best_vote(&hits, options),
             };
@@ -95,24 +102,40 @@ pub fn identify_batch(index: &SearchIndex, queries: &[&[f32]], options: &Identif
 
 /// Identifies one query.
 pub fn identify(index: &SearchIndex, query: &[f32], options: &IdentifyOptions) -> Identification {
-    identify_batch(index, &[query], options).pop().expect("one query should give one answer")
+    identify_batch(index, &[query], options)
+        .pop()
+        .expect("one query should give one answer")
 }
 
 fn name_within_threshold(index: &SearchIndex, best: Option<(i64, f32)>, threshold: f32) -> Identification {
     match best {
-        None => Identification { name: UNKNOWN.into(), distance: None, subject_id: None },
+        None => Identification {
+            name: UNKNOWN.into(),
+            distance: None,
+            subject_id: None,
+        },
         Some((subject, distance)) => {
             let name = match index.matrix().subject_name(subject) {
                 Some(name) if distance <= threshold => name.to_string(),
                 _ => UNKNOWN.into(),
             };
-            Identification { name, distance: Some(distance), subject_id: Some(subject) }
+            Identification {
+                name,
+                distance: Some(distance),
+                subject_id: Some(subject),
+            }
         }
     }
 }
 
 /// The subject among `hits` with the smallest mean distance over all its faces.
-fn best_mean(index: &SearchIndex, query: &[f32], hits: &[Neighbour], subject_rows: &HashMap<i64, Vec<usize>>, metric: Metric) -> Option<(i64, f32)> {
+fn best_mean(
+    index: &SearchIndex,
+    query: &[f32],
+    hits: &[Neighbour],
+    subject_rows: &HashMap<i64, Vec<usize>>,
+    metric: Metric,
+) -> Option<(i64, f32)> {
     let mut subjects: Vec<i64> = hits.iter().map(|n| n.subject_id).collect();
     subjects.sort_unstable();
     subjects.dedup();
@@ -120,7 +143,10 @@ fn best_mean(index: &SearchIndex, query: &[f32], hits: &[Neighbour], subject_row
         .into_iter()
         .filter_map(|subject| {
             let rows = subject_rows.get(&subject)?;
-            let sum: f32 = rows.iter().map(|&r| metric.distance(query, index.matrix().vector(r))).sum();
+            let sum: f32 = rows
+                .iter()
+                .map(|&r| metric.distance(query, index.matrix().vector(r)))
+                .sum();
             Some((subject, sum / rows.len() as f32))
         })
         .min_by(|a, b| a.1.total_cmp(&b.1))
@@ -129,7 +155,9 @@ fn best_mean(index: &SearchIndex, query: &[f32], hits: &[Neighbour], subject_row
 /// The subject with most of the k nearest faces within the threshold; ties go to the nearer subject.
 /// With none within the threshold, the nearest face's subject (reported as unknown).
 fn best_vote(hits: &[Neighbour], options: &IdentifyOptions) -> Option<(i64, f32)> {
-    let nearest = hits.first().map(|n| (n.subject_id, to_metric(options.metric, n.squared_distance)))?;
+    let nearest = hits
+        .first()
+        .map(|n| (n.subject_id, to_metric(options.metric, n.squared_distance)))?;
     let mut votes: HashMap<i64, (usize, f32)> = HashMap::new();
     for n in hits {
         let distance = to_metric(options.metric, n.squared_distance);
@@ -139,8 +167,14 @@ fn best_vote(hits: &[Neighbour], options: &IdentifyOptions) -> Option<(i64, f32)
             entry.1 = entry.1.min(distance);
         }
     }
-    let winner = votes.into_iter().max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.total_cmp(&a.1.1)));
-    Some(winner.map(|(subject, (_, distance))| (subject, distance)).unwrap_or(nearest))
+    let winner = votes
+        .into_iter()
+        .max_by(|a, b| a.1.0.cmp(&b.1.0).then(b.1.1.total_cmp(&a.1.1)));
+    Some(
+        winner
+            .map(|(subject, (_, distance))| (subject, distance))
+            .unwrap_or(nearest),
+    )
 }
 
 /// A squared L2 distance in `metric`.

@@ -68,7 +68,15 @@ impl SearchIndex {
             (Engine::ExactInt8, _) => self.matrix.search_batch(queries, k, Precision::Int8),
             (Engine::Hnsw, Some(ann)) => queries
                 .par_iter()
-                .map(|q| self.matrix.rerank(q, ann.search(q, candidates).into_iter().filter_map(|id| self.matrix.row_of(id)), k))
+                .map(|q| {
+                    self.matrix.rerank(
+                        q,
+                        ann.search(q, candidates)
+                            .into_iter()
+                            .filter_map(|id| self.matrix.row_of(id)),
+                        k,
+                    )
+                })
                 .collect(),
             _ => self.matrix.search_batch(queries, k, Precision::F32),
         }
@@ -76,6 +84,8 @@ impl SearchIndex {
 
     /// The `k` nearest faces to `query`.
     pub fn search(&self, query: &[f32], k: usize) -> Vec<Neighbour> {
-        self.search_batch(&[query], k).pop().expect("one query should give one result")
+        self.search_batch(&[query], k)
+            .pop()
+            .expect("one query should give one result")
     }
 }

@@ -29,13 +29,30 @@ pub struct ImportReport {
 
 /// Writes `gallery` to `out` (to file `out_name`, for messages); returns the number of faces written.
 pub fn export(gallery: &Gallery, out: &mut impl Write, out_name: &Path) -> Result<usize> {
-    let io = |source| Error::Io { path: out_name.into(), source };
-    let header = Header { format: FORMAT.into(), version: VERSION, model: gallery.require_model()?.clone() };
-    writeln!(out, "{}", serde_json::to_string(&header).expect("the header should serialise")).map_err(io)?;
+    let io = |source| Error::Io {
+        path: out_name.into(),
+        source,
+    };
+    let header = Header {
+        format: FORMAT.into(),
+        version: VERSION,
+        model: gallery.require_model()?.clone(),
+    };
+    writeln!(
+        out,
+        "{}",
+        serde_json::to_string(&header).expect("the header should serialise")
+    )
+    .map_err(io)?;
     let mut count = 0;
     gallery.for_each_face(1_000, |face| {
         count += 1;
-        writeln!(out, "{}", serde_json::to_string(&face).expect("a face should serialise")).map_err(io)
+        writeln!(
+            out,
+            "{}",
+            serde_json::to_string(&face).expect("a face should serialise")
+        )
+        .map_err(io)
     })?;
     out.flush().map_err(io)?;
     Ok(count)
@@ -44,25 +61,50 @@ pub fn export(gallery: &Gallery, out: &mut impl Write, out_name: &Path) -> Resul
 /// Reads an export from `input` (file `input_name`) into `gallery`, which must be empty or of the same
 /// model. A bad line stops the import with its line number; faces before it stay imported.
 pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> Result<ImportReport> {
-    let bad = |line: usize, message: String| Error::Import { path: input_name.into(), line, message };
+    let bad = |line: usize, message: String| Error::Import {
+        path: input_name.into(),
+        line,
+        message,
+    };
     let mut lines = input.lines().enumerate().map(|(i, line)| (i + 1, line));
-    let (_, first) = lines.next().ok_or_else(|| bad(1, "empty file, expected a facenet-gallery header".into()))?;
-    let first = first.map_err(|source| Error::Io { path: input_name.into(), source })?;
-    let header: Header = serde_json::from_str(&first).map_err(|e| bad(1, format!("not a facenet-gallery header: {e}")))?;
+    let (_, first) = lines
+        .next()
+        .ok_or_else(|| bad(1, "empty file, expected a facenet-gallery header".into()))?;
+    let first = first.map_err(|source| Error::Io {
+        path: input_name.into(),
+        source,
+    })?;
+    let header: Header =
+        serde_json::from_str(&first).map_err(|e| bad(1, format!("not a facenet-gallery header: {e}")))?;
     if header.format != FORMAT || header.version != VERSION {
-        return Err(bad(1, format!("format {:?} version {}, expected {FORMAT:?} version {VERSION}", header.format, header.version)));
+        return Err(bad(
+            1,
+            format!(
+                "format {:?} version {}, expected {FORMAT:?} version {VERSION}",
+                header.format, header.version
+            ),
+        ));
     }
     gallery.bind_model(&header.model)?;
     let mut report = ImportReport { faces: 0 };
     let mut batch: Vec<(String, NewFace)> = Vec::with_capacity(IMPORT_BATCH);
     for (number, line) in lines {
-        let line = line.map_err(|source| Error::Io { path: input_name.into(), source })?;
+        let line = line.map_err(|source| Error::Io {
+            path: input_name.into(),
+            source,
+        })?;
         if line.trim().is_empty() {
             continue;
         }
         let face: StoredFace = serde_json::from_str(&line).map_err(|e| bad(number, e.to_string()))?;
         if face.model_id != header.model.id {
-            return Err(bad(number, format!("face of model {:?} in an export of {:?}", face.model_id, header.model.id)));
+            return Err(bad(
+                number,
+                format!(
+                    "face of model {:?} in an export of {:?}",
+                    face.model_id, header.model.id
+                ),
+            ));
         }
         batch.push((face.subject, face.face));
         if batch.len() == IMPORT_BATCH {

@@ -118,12 +118,22 @@ impl QueryPanels {
                 values[base + d * PANEL_QUERIES] = v;
             }
         }
-        Self { dim, count: queries.len(), values, offset_codes: Vec::new(), weights: Vec::new() }
+        Self {
+            dim,
+            count: queries.len(),
+            values,
+            offset_codes: Vec::new(),
+            weights: Vec::new(),
+        }
     }
 
     /// int8 panels of queries given as (codes, scale); `dim` must be a multiple of 4.
     pub fn i8(queries: &[(&[i8], f32)], dim: usize) -> Self {
-        assert_eq!(dim % I8_GROUP, 0, "int8 panels need a dimension divisible by {I8_GROUP}");
+        assert_eq!(
+            dim % I8_GROUP,
+            0,
+            "int8 panels need a dimension divisible by {I8_GROUP}"
+        );
         let panels = queries.len().div_ceil(PANEL_QUERIES);
         let mut offset_codes = vec![I8_OFFSET as u8; panels * dim * PANEL_QUERIES];
         let mut weights = vec![0.0; panels * PANEL_QUERIES];
@@ -135,7 +145,13 @@ impl QueryPanels {
             }
             weights[q] = 2.0 * scale;
         }
-        Self { dim, count: queries.len(), values: Vec::new(), offset_codes, weights }
+        Self {
+            dim,
+            count: queries.len(),
+            values: Vec::new(),
+            offset_codes,
+            weights,
+        }
     }
 
     /// Whether int8 panels can hold `dim`-D queries.
@@ -153,8 +169,16 @@ impl QueryPanels {
 /// `bounds[query]` (`bounds` has one value per panel lane; lanes past the batch should be −∞).
 pub fn batch_candidates_f32(queries: &QueryPanels, bounds: &[f32], rows: F32Rows, out: &mut Vec<Candidate>) {
     check_batch(queries, bounds, rows.norms.len());
-    assert_eq!(rows.vectors.len(), rows.norms.len() * queries.dim, "rows should have the queries' dimension");
-    assert_eq!(queries.values.len(), queries.panels() * queries.dim * PANEL_QUERIES, "f32 panels expected");
+    assert_eq!(
+        rows.vectors.len(),
+        rows.norms.len() * queries.dim,
+        "rows should have the queries' dimension"
+    );
+    assert_eq!(
+        queries.values.len(),
+        queries.panels() * queries.dim * PANEL_QUERIES,
+        "f32 panels expected"
+    );
     #[cfg(target_arch = "x86_64")]
     if avx512::has_f32() {
         // SAFETY: the CPU has the features the kernel is compiled for; sizes were checked above.
@@ -167,9 +191,20 @@ pub fn batch_candidates_f32(queries: &QueryPanels, bounds: &[f32], rows: F32Rows
 pub fn batch_candidates_i8(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, out: &mut Vec<Candidate>) {
     let n = rows.norms.len();
     check_batch(queries, bounds, n);
-    assert!(rows.code_sums.len() == n && rows.scales.len() == n, "one code sum and scale per row");
-    assert_eq!(rows.codes.len(), n * queries.dim, "rows should have the queries' dimension");
-    assert_eq!(queries.offset_codes.len(), queries.panels() * queries.dim * PANEL_QUERIES, "int8 panels expected");
+    assert!(
+        rows.code_sums.len() == n && rows.scales.len() == n,
+        "one code sum and scale per row"
+    );
+    assert_eq!(
+        rows.codes.len(),
+        n * queries.dim,
+        "rows should have the queries' dimension"
+    );
+    assert_eq!(
+        queries.offset_codes.len(),
+        queries.panels() * queries.dim * PANEL_QUERIES,
+        "int8 panels expected"
+    );
     #[cfg(target_arch = "x86_64")]
     if avx512::has_vnni() {
         // SAFETY: the CPU has the features the kernel is compiled for; sizes were checked above.
@@ -179,7 +214,11 @@ pub fn batch_candidates_i8(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, 
 }
 
 fn check_batch(queries: &QueryPanels, bounds: &[f32], rows: usize) {
-    assert_eq!(bounds.len(), queries.panels() * PANEL_QUERIES, "one bound per panel lane");
+    assert_eq!(
+        bounds.len(),
+        queries.panels() * PANEL_QUERIES,
+        "one bound per panel lane"
+    );
     assert!(rows <= u32::MAX as usize, "a block should have fewer than 2³² rows");
 }
 
@@ -195,7 +234,12 @@ multiversion! {
 #[inline(always)]
 fn candidates_f32_generic(queries: &QueryPanels, bounds: &[f32], rows: F32Rows, out: &mut Vec<Candidate>) {
     let dim = queries.dim;
-    for (p, (panel, bound)) in queries.values.chunks_exact(dim * PANEL_QUERIES).zip(bounds.chunks_exact(PANEL_QUERIES)).enumerate() {
+    for (p, (panel, bound)) in queries
+        .values
+        .chunks_exact(dim * PANEL_QUERIES)
+        .zip(bounds.chunks_exact(PANEL_QUERIES))
+        .enumerate()
+    {
         for (r, (row, &norm)) in rows.vectors.chunks_exact(dim).zip(rows.norms).enumerate() {
             let mut acc = [0.0f32; PANEL_QUERIES];
             for (lanes, &x) in panel.chunks_exact(PANEL_QUERIES).zip(row) {
@@ -213,10 +257,17 @@ fn candidates_f32_generic(queries: &QueryPanels, bounds: &[f32], rows: F32Rows, 
 fn candidates_i8_generic(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, out: &mut Vec<Candidate>) {
     let dim = queries.dim;
     let panels = queries.offset_codes.chunks_exact(dim * PANEL_QUERIES);
-    for (p, ((panel, bound), weights)) in panels.zip(bounds.chunks_exact(PANEL_QUERIES)).zip(queries.weights.chunks_exact(PANEL_QUERIES)).enumerate() {
+    for (p, ((panel, bound), weights)) in panels
+        .zip(bounds.chunks_exact(PANEL_QUERIES))
+        .zip(queries.weights.chunks_exact(PANEL_QUERIES))
+        .enumerate()
+    {
         for (r, row) in rows.codes.chunks_exact(dim).enumerate() {
             let mut acc = [0i32; PANEL_QUERIES];
-            for (group, x) in panel.chunks_exact(PANEL_QUERIES * I8_GROUP).zip(row.chunks_exact(I8_GROUP)) {
+            for (group, x) in panel
+                .chunks_exact(PANEL_QUERIES * I8_GROUP)
+                .zip(row.chunks_exact(I8_GROUP))
+            {
                 for (a, q) in acc.iter_mut().zip(group.chunks_exact(I8_GROUP)) {
                     *a += (0..I8_GROUP).map(|i| q[i] as i32 * x[i] as i32).sum::<i32>();
                 }
@@ -232,7 +283,11 @@ fn candidates_i8_generic(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, ou
 fn push_below(panel: usize, row: usize, scores: [f32; PANEL_QUERIES], bound: &[f32], out: &mut Vec<Candidate>) {
     for (lane, (&score, &b)) in scores.iter().zip(bound).enumerate() {
         if score < b {
-            out.push(Candidate { query: (panel * PANEL_QUERIES + lane) as u32, row: row as u32, score });
+            out.push(Candidate {
+                query: (panel * PANEL_QUERIES + lane) as u32,
+                row: row as u32,
+                score,
+            });
         }
     }
 }
@@ -285,8 +340,15 @@ mod tests {
     use facenet_core::{distance, quantize};
     use proptest::prelude::*;
 
-    fn rows_and_query<T: Arbitrary + Clone>(value: impl Strategy<Value = T> + Clone) -> impl Strategy<Value = (Vec<T>, Vec<T>)> {
-        (1usize..200, 0usize..9).prop_flat_map(move |(dim, n)| (prop::collection::vec(value.clone(), dim), prop::collection::vec(value.clone(), dim * n)))
+    fn rows_and_query<T: Arbitrary + Clone>(
+        value: impl Strategy<Value = T> + Clone,
+    ) -> impl Strategy<Value = (Vec<T>, Vec<T>)> {
+        (1usize..200, 0usize..9).prop_flat_map(move |(dim, n)| {
+            (
+                prop::collection::vec(value.clone(), dim),
+                prop::collection::vec(value.clone(), dim * n),
+            )
+        })
     }
 
     /// (dim, queries, rows, bound per query).
@@ -298,13 +360,21 @@ mod tests {
         (1usize..40, 0usize..70, 0usize..20).prop_flat_map(move |(groups, nq, nr)| {
             let dim = groups * I8_GROUP;
             let vector = prop::collection::vec(value.clone(), dim);
-            (Just(dim), prop::collection::vec(vector.clone(), nq), prop::collection::vec(vector, nr), prop::collection::vec(-1.0f32..3.0, nq))
+            (
+                Just(dim),
+                prop::collection::vec(vector.clone(), nq),
+                prop::collection::vec(vector, nr),
+                prop::collection::vec(-1.0f32..3.0, nq),
+            )
         })
     }
 
     /// Bounds for a batch: the given ones, or +∞ (every pair), then −∞ for the lanes past the batch.
     fn lane_bounds(bounds: &[f32], panels: &QueryPanels, every_pair: bool) -> Vec<f32> {
-        let mut lanes: Vec<f32> = bounds.iter().map(|&b| if every_pair { f32::INFINITY } else { b }).collect();
+        let mut lanes: Vec<f32> = bounds
+            .iter()
+            .map(|&b| if every_pair { f32::INFINITY } else { b })
+            .collect();
         lanes.resize(panels.panels() * PANEL_QUERIES, f32::NEG_INFINITY);
         lanes
     }
@@ -316,7 +386,13 @@ mod tests {
 
     /// The expected candidates, by naive loops, given each pair's score; pairs within `slack` of the
     /// bound may go either way (rounding), so they are returned apart.
-    fn naive_candidates(nq: usize, nr: usize, bounds: &[f32], slack: f32, score: impl Fn(usize, usize) -> f32) -> (Vec<Candidate>, Vec<(u32, u32)>) {
+    fn naive_candidates(
+        nq: usize,
+        nr: usize,
+        bounds: &[f32],
+        slack: f32,
+        score: impl Fn(usize, usize) -> f32,
+    ) -> (Vec<Candidate>, Vec<(u32, u32)>) {
         let (mut sure, mut either) = (Vec::new(), Vec::new());
         for (q, &bound) in bounds.iter().enumerate().take(nq) {
             for r in 0..nr {
@@ -324,36 +400,77 @@ mod tests {
                 if (s - bound).abs() <= slack {
                     either.push((q as u32, r as u32));
                 } else if s < bound {
-                    sure.push(Candidate { query: q as u32, row: r as u32, score: s });
+                    sure.push(Candidate {
+                        query: q as u32,
+                        row: r as u32,
+                        score: s,
+                    });
                 }
             }
         }
         (sure, either)
     }
 
-    fn assert_candidates(got: Vec<Candidate>, sure: &[Candidate], either: &[(u32, u32)], tolerance: f32) -> Result<(), TestCaseError> {
-        let got: Vec<Candidate> = sorted(got).into_iter().filter(|c| !either.contains(&(c.query, c.row))).collect();
+    fn assert_candidates(
+        got: Vec<Candidate>,
+        sure: &[Candidate],
+        either: &[(u32, u32)],
+        tolerance: f32,
+    ) -> Result<(), TestCaseError> {
+        let got: Vec<Candidate> = sorted(got)
+            .into_iter()
+            .filter(|c| !either.contains(&(c.query, c.row)))
+            .collect();
         prop_assert_eq!(got.len(), sure.len());
         for (g, w) in got.iter().zip(sure) {
             prop_assert_eq!((g.query, g.row), (w.query, w.row));
-            prop_assert!((g.score - w.score).abs() <= tolerance * (1.0 + w.score.abs()), "{} vs {}", g.score, w.score);
+            prop_assert!(
+                (g.score - w.score).abs() <= tolerance * (1.0 + w.score.abs()),
+                "{} vs {}",
+                g.score,
+                w.score
+            );
         }
         Ok(())
     }
 
-    fn f32_case(dim: usize, queries: &[Vec<f32>], rows: &[Vec<f32>], bounds: &[f32], every_pair: bool, kernel: fn(&QueryPanels, &[f32], F32Rows, &mut Vec<Candidate>)) -> Result<(), TestCaseError> {
+    fn f32_case(
+        dim: usize,
+        queries: &[Vec<f32>],
+        rows: &[Vec<f32>],
+        bounds: &[f32],
+        every_pair: bool,
+        kernel: fn(&QueryPanels, &[f32], F32Rows, &mut Vec<Candidate>),
+    ) -> Result<(), TestCaseError> {
         let refs: Vec<&[f32]> = queries.iter().map(Vec::as_slice).collect();
         let panels = QueryPanels::f32(&refs, dim);
         let lanes = lane_bounds(bounds, &panels, every_pair);
         let vectors: Vec<f32> = rows.concat();
         let norms: Vec<f32> = rows.iter().map(|r| distance::dot(r, r)).collect();
         let mut got = Vec::new();
-        kernel(&panels, &lanes, F32Rows { vectors: &vectors, norms: &norms }, &mut got);
-        let (sure, either) = naive_candidates(queries.len(), rows.len(), &lanes, 1e-3, |q, r| norms[r] - 2.0 * distance::dot(&queries[q], &rows[r]));
+        kernel(
+            &panels,
+            &lanes,
+            F32Rows {
+                vectors: &vectors,
+                norms: &norms,
+            },
+            &mut got,
+        );
+        let (sure, either) = naive_candidates(queries.len(), rows.len(), &lanes, 1e-3, |q, r| {
+            norms[r] - 2.0 * distance::dot(&queries[q], &rows[r])
+        });
         assert_candidates(got, &sure, &either, 1e-4)
     }
 
-    fn i8_case(dim: usize, queries: &[Vec<f32>], rows: &[Vec<f32>], bounds: &[f32], every_pair: bool, kernel: fn(&QueryPanels, &[f32], I8Rows, &mut Vec<Candidate>)) -> Result<(), TestCaseError> {
+    fn i8_case(
+        dim: usize,
+        queries: &[Vec<f32>],
+        rows: &[Vec<f32>],
+        bounds: &[f32],
+        every_pair: bool,
+        kernel: fn(&QueryPanels, &[f32], I8Rows, &mut Vec<Candidate>),
+    ) -> Result<(), TestCaseError> {
         let q8: Vec<quantize::Quantized> = queries.iter().map(|q| quantize::Quantized::new(q)).collect();
         let r8: Vec<quantize::Quantized> = rows.iter().map(|r| quantize::Quantized::new(r)).collect();
         let refs: Vec<(&[i8], f32)> = q8.iter().map(|q| (q.codes.as_slice(), q.scale)).collect();
@@ -364,8 +481,20 @@ mod tests {
         let scales: Vec<f32> = r8.iter().map(|r| r.scale).collect();
         let norms: Vec<f32> = rows.iter().map(|r| distance::dot(r, r)).collect();
         let mut got = Vec::new();
-        kernel(&panels, &lanes, I8Rows { codes: &codes, code_sums: &code_sums, scales: &scales, norms: &norms }, &mut got);
-        let score = |q: usize, r: usize| norms[r] - 2.0 * q8[q].scale * r8[r].scale * quantize::dot_i8(&q8[q].codes, &r8[r].codes) as f32;
+        kernel(
+            &panels,
+            &lanes,
+            I8Rows {
+                codes: &codes,
+                code_sums: &code_sums,
+                scales: &scales,
+                norms: &norms,
+            },
+            &mut got,
+        );
+        let score = |q: usize, r: usize| {
+            norms[r] - 2.0 * q8[q].scale * r8[r].scale * quantize::dot_i8(&q8[q].codes, &r8[r].codes) as f32
+        };
         let (sure, either) = naive_candidates(queries.len(), rows.len(), &lanes, 1e-3, score);
         assert_candidates(got, &sure, &either, 1e-5)
     }
@@ -423,7 +552,17 @@ mod tests {
         let rows: Vec<i8> = codes.concat();
         let sums: Vec<i32> = codes.iter().map(|c| c.iter().map(|&x| x as i32).sum()).collect();
         let mut got = Vec::new();
-        batch_candidates_i8(&panels, &bounds, I8Rows { codes: &rows, code_sums: &sums, scales: &[1.0, 1.0], norms: &[0.0, 0.0] }, &mut got);
+        batch_candidates_i8(
+            &panels,
+            &bounds,
+            I8Rows {
+                codes: &rows,
+                code_sums: &sums,
+                scales: &[1.0, 1.0],
+                norms: &[0.0, 0.0],
+            },
+            &mut got,
+        );
         let extreme = (127 * 127 * dim) as f32 * 2.0;
         let want = [-extreme, extreme, extreme, -extreme];
         assert_eq!(sorted(got).iter().map(|c| c.score).collect::<Vec<_>>(), want);

@@ -42,7 +42,8 @@ pub const MIGRATIONS: &[&str] = &[
 pub const VERSION: i64 = MIGRATIONS.len() as i64;
 
 pub const GET_META: &str = "SELECT value FROM meta WHERE key = ?1";
-pub const SET_META: &str = "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
+pub const SET_META: &str =
+    "INSERT INTO meta (key, value) VALUES (?1, ?2) ON CONFLICT(key) DO UPDATE SET value = excluded.value";
 
 pub const SUBJECT_ID: &str = "SELECT id FROM subjects WHERE name = ?1";
 pub const INSERT_SUBJECT: &str = "INSERT INTO subjects (name, created_at) VALUES (?1, ?2)";

@@ -8,7 +8,10 @@
 //! the dot product, ‖q − x‖² = ‖q‖² + ‖x‖² − 2 q·x, and each query's top-k ranks rows by the score
 //! ‖x‖² − 2 q·x; with int8 codes q·x ≈ s_q s_x Σ q̂ᵢ x̂ᵢ (see `facenet_core::quantize`).
 
-use crate::kernels::{batch_candidates_f32, batch_candidates_i8, dot_rows_f32, dot_rows_i8, Candidate, F32Rows, I8Rows, QueryPanels, PANEL_QUERIES};
+use crate::kernels::{
+    Candidate, F32Rows, I8Rows, PANEL_QUERIES, QueryPanels, batch_candidates_f32, batch_candidates_i8, dot_rows_f32,
+    dot_rows_i8,
+};
 use crate::schema;
 use crate::{Gallery, Result};
 use facenet_core::distance::squared_l2;
@@ -107,11 +110,22 @@ impl FaceMatrix {
                 )?;
                 let codes = read(5)?.as_blob().map_err(|e| gallery.sqlite(e.into()))?;
                 if codes.len() != self.dim {
-                    return Err(gallery.bad_row(face_id, format!("int8 codes of {} bytes, expected {}", codes.len(), self.dim)));
+                    return Err(gallery.bad_row(
+                        face_id,
+                        format!("int8 codes of {} bytes, expected {}", codes.len(), self.dim),
+                    ));
                 }
                 let scale = read(6)?.as_f64().map_err(|e| gallery.sqlite(e.into()))? as f32;
-                let quantized = Quantized { codes: codes.iter().map(|&b| b as i8).collect(), scale };
-                self.push(face_id, row.get(1).map_err(|e| gallery.sqlite(e))?, embedding.as_slice(), &quantized);
+                let quantized = Quantized {
+                    codes: codes.iter().map(|&b| b as i8).collect(),
+                    scale,
+                };
+                self.push(
+                    face_id,
+                    row.get(1).map_err(|e| gallery.sqlite(e))?,
+                    embedding.as_slice(),
+                    &quantized,
+                );
                 last = face_id;
                 page += 1;
             }
@@ -121,8 +135,11 @@ impl FaceMatrix {
         }
         drop(stmt);
         let mut names = tx.prepare(schema::SUBJECT_NAMES).map_err(|e| gallery.sqlite(e))?;
-        self.subject_names =
-            names.query_map([], |r| Ok((r.get(0)?, r.get(1)?))).map_err(|e| gallery.sqlite(e))?.collect::<Result<_, _>>().map_err(|e| gallery.sqlite(e))?;
+        self.subject_names = names
+            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
+            .map_err(|e| gallery.sqlite(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| gallery.sqlite(e))?;
         Ok(self.len() - before)
     }
 
@@ -181,29 +198,49 @@ impl FaceMatrix {
 
     /// The hit for row `row` at `squared_distance`.
     pub fn neighbour(&self, row: usize, squared_distance: f32) -> Neighbour {
-        Neighbour { face_id: self.face_ids[row], subject_id: self.subject_ids[row], squared_distance }
+        Neighbour {
+            face_id: self.face_ids[row],
+            subject_id: self.subject_ids[row],
+            squared_distance,
+        }
     }
 
     /// The `k` nearest faces to `query`, nearest first.
     pub fn search(&self, query: &[f32], k: usize, precision: Precision) -> Vec<Neighbour> {
-        self.search_batch(&[query], k, precision).pop().expect("one query should give one result")
+        self.search_batch(&[query], k, precision)
+            .pop()
+            .expect("one query should give one result")
     }
 
     /// The `k` nearest faces to each query, nearest first. Each query must have `dim` values.
     pub fn search_batch(&self, queries: &[&[f32]], k: usize, precision: Precision) -> Vec<Vec<Neighbour>> {
         match precision {
-            Precision::F32 => self.scan(queries, k, precision).into_iter().map(|hits| hits.into_iter().map(|(d, row)| self.neighbour(row, d)).collect()).collect(),
+            Precision::F32 => self
+                .scan(queries, k, precision)
+                .into_iter()
+                .map(|hits| hits.into_iter().map(|(d, row)| self.neighbour(row, d)).collect())
+                .collect(),
             Precision::Int8 => {
                 let candidates = self.scan(queries, (k * RERANK_FACTOR).max(RERANK_MIN), precision);
-                queries.par_iter().zip(candidates).map(|(q, c)| self.rerank(q, c.into_iter().map(|(_, row)| row), k)).collect()
+                queries
+                    .par_iter()
+                    .zip(candidates)
+                    .map(|(q, c)| self.rerank(q, c.into_iter().map(|(_, row)| row), k))
+                    .collect()
             }
         }
     }
 
     /// The `k` of `rows` nearest to `query` by exact f32 distance.
     pub fn rerank(&self, query: &[f32], rows: impl Iterator<Item = usize>, k: usize) -> Vec<Neighbour> {
-        let mut hits: Vec<Neighbour> = rows.map(|r| self.neighbour(r, squared_l2(query, self.vector(r)))).collect();
-        hits.sort_by(|a, b| a.squared_distance.total_cmp(&b.squared_distance).then(a.face_id.cmp(&b.face_id)));
+        let mut hits: Vec<Neighbour> = rows
+            .map(|r| self.neighbour(r, squared_l2(query, self.vector(r))))
+            .collect();
+        hits.sort_by(|a, b| {
+            a.squared_distance
+                .total_cmp(&b.squared_distance)
+                .then(a.face_id.cmp(&b.face_id))
+        });
         hits.truncate(k);
         hits
     }
@@ -211,7 +248,10 @@ impl FaceMatrix {
     /// The scan alone, without re-ranking: the `k` best (squared distance, row) pairs per query, by
     /// f32 or int8 distance (the benchmark measures int8 recall with it).
     pub fn scan(&self, queries: &[&[f32]], k: usize, precision: Precision) -> Vec<Vec<(f32, usize)>> {
-        assert!(queries.iter().all(|q| q.len() == self.dim), "queries should have the matrix's dimension");
+        assert!(
+            queries.iter().all(|q| q.len() == self.dim),
+            "queries should have the matrix's dimension"
+        );
         let batch = QueryBatch::new(queries, precision, self.dim);
         let blocks = self.len().div_ceil(BLOCK_ROWS);
         let tasks = (rayon::current_num_threads() * TASKS_PER_THREAD).min(blocks).max(1);
@@ -231,7 +271,10 @@ impl FaceMatrix {
             .zip(queries)
             .map(|(top, q)| {
                 let query_norm = facenet_core::distance::dot(q, q);
-                top.into_sorted().into_iter().map(|(score, row)| ((query_norm + score).max(0.0), row)).collect()
+                top.into_sorted()
+                    .into_iter()
+                    .map(|(score, row)| ((query_norm + score).max(0.0), row))
+                    .collect()
             })
             .collect()
     }
@@ -256,9 +299,22 @@ impl FaceMatrix {
             QueryBatch::Panels(panels, precision) => {
                 scan.candidates.clear();
                 match precision {
-                    Precision::F32 => batch_candidates_f32(panels, &scan.bounds, F32Rows { vectors: &self.vectors[start * dim..end * dim], norms }, &mut scan.candidates),
+                    Precision::F32 => batch_candidates_f32(
+                        panels,
+                        &scan.bounds,
+                        F32Rows {
+                            vectors: &self.vectors[start * dim..end * dim],
+                            norms,
+                        },
+                        &mut scan.candidates,
+                    ),
                     Precision::Int8 => {
-                        let rows = I8Rows { codes: &self.codes[start * dim..end * dim], code_sums: &self.code_sums[start..end], scales: &self.scales[start..end], norms };
+                        let rows = I8Rows {
+                            codes: &self.codes[start * dim..end * dim],
+                            code_sums: &self.code_sums[start..end],
+                            scales: &self.scales[start..end],
+                            norms,
+                        };
                         batch_candidates_i8(panels, &scan.bounds, rows, &mut scan.candidates)
                     }
                 }
@@ -301,7 +357,9 @@ enum QueryBatch<'q> {
 impl<'q> QueryBatch<'q> {
     fn new(queries: &'q [&'q [f32]], precision: Precision, dim: usize) -> Self {
         match precision {
-            Precision::F32 if queries.len() >= MIN_BATCH_QUERIES_F32 => Self::Panels(QueryPanels::f32(queries, dim), precision),
+            Precision::F32 if queries.len() >= MIN_BATCH_QUERIES_F32 => {
+                Self::Panels(QueryPanels::f32(queries, dim), precision)
+            }
             Precision::F32 => Self::F32(queries),
             Precision::Int8 => {
                 let quantized: Vec<Quantized> = queries.iter().map(|q| Quantized::new(q)).collect();
@@ -334,7 +392,11 @@ impl BlockScan {
         let tops: Vec<TopK> = bounds.iter().map(|&b| TopK::with_bound(k, b)).collect();
         let mut lanes: Vec<f32> = tops.iter().map(TopK::bound).collect();
         lanes.resize(queries.div_ceil(PANEL_QUERIES) * PANEL_QUERIES, f32::NEG_INFINITY);
-        Self { tops, bounds: lanes, candidates: Vec::new() }
+        Self {
+            tops,
+            bounds: lanes,
+            candidates: Vec::new(),
+        }
     }
 
     /// Offers the kernel's candidates (rows counted from `start`) and tightens the bounds.
@@ -372,7 +434,11 @@ impl TopK {
     /// An empty top-k that takes only scores below `bound`.
     fn with_bound(k: usize, bound: f32) -> Self {
         let bound = if k == 0 { f32::NEG_INFINITY } else { bound };
-        Self { k, items: Vec::with_capacity(k * TOP_K_SLACK), bound }
+        Self {
+            k,
+            items: Vec::with_capacity(k * TOP_K_SLACK),
+            bound,
+        }
     }
 
     /// The score a row must be below to enter: the given bound until k rows are in, −∞ when k is 0.
@@ -406,7 +472,11 @@ impl TopK {
     /// The k-th best score held, +∞ with fewer than k (−∞ when k is 0).
     fn kth_score(mut self) -> f32 {
         self.keep_best();
-        if self.items.len() == self.k { self.bound } else { f32::INFINITY }
+        if self.items.len() == self.k {
+            self.bound
+        } else {
+            f32::INFINITY
+        }
     }
 
     fn merge(&mut self, other: TopK) {
@@ -430,14 +500,21 @@ mod tests {
     fn matrix(faces: &SyntheticFaces) -> FaceMatrix {
         let mut m = FaceMatrix::new(faces.dim());
         for (i, (subject, v)) in faces.iter().enumerate() {
-            m.push(i as i64 + 1, subject as i64, v.as_slice(), &Quantized::new(v.as_slice()));
+            m.push(
+                i as i64 + 1,
+                subject as i64,
+                v.as_slice(),
+                &Quantized::new(v.as_slice()),
+            );
         }
         m
     }
 
     /// Sorts every row by exact distance: the naive reference.
     fn naive(m: &FaceMatrix, query: &[f32], k: usize) -> Vec<(f32, i64)> {
-        let mut all: Vec<(f32, i64)> = (0..m.len()).map(|r| (squared_l2(query, m.vector(r)), m.face_ids[r])).collect();
+        let mut all: Vec<(f32, i64)> = (0..m.len())
+            .map(|r| (squared_l2(query, m.vector(r)), m.face_ids[r]))
+            .collect();
         all.sort_by(|a, b| a.0.total_cmp(&b.0));
         all.truncate(k);
         all
@@ -455,7 +532,10 @@ mod tests {
         for (query, batched) in refs.iter().zip(batch) {
             let want = naive(&m, query, 5);
             for got in [m.search(query, 5, Precision::F32), batched] {
-                assert_eq!(got.iter().map(|n| n.face_id).collect::<Vec<_>>(), want.iter().map(|w| w.1).collect::<Vec<_>>());
+                assert_eq!(
+                    got.iter().map(|n| n.face_id).collect::<Vec<_>>(),
+                    want.iter().map(|w| w.1).collect::<Vec<_>>()
+                );
                 for (g, w) in got.iter().zip(&want) {
                     assert!((g.squared_distance - w.0).abs() < 1e-4);
                 }
@@ -472,12 +552,23 @@ mod tests {
         let refs: Vec<&[f32]> = queries.iter().map(|q| q.1.as_slice()).collect();
         let exact = m.search_batch(&refs, 1, Precision::F32);
         let int8 = m.search_batch(&refs, 1, Precision::Int8);
-        let agree = exact.iter().zip(&int8).filter(|(a, b)| a[0].face_id == b[0].face_id).count();
+        let agree = exact
+            .iter()
+            .zip(&int8)
+            .filter(|(a, b)| a[0].face_id == b[0].face_id)
+            .count();
         assert!(agree as f64 / queries.len() as f64 >= 0.99, "recall@1 {agree}/500");
         // The scan alone, before re-ranking, already finds the right identity.
         let scanned = m.scan(&refs, 1, Precision::Int8);
-        let right = queries.iter().zip(&scanned).filter(|(q, s)| m.subject_ids[s[0].1] == q.0 as i64).count();
-        assert!(right as f64 / queries.len() as f64 >= 0.99, "identity recall@1 {right}/500");
+        let right = queries
+            .iter()
+            .zip(&scanned)
+            .filter(|(q, s)| m.subject_ids[s[0].1] == q.0 as i64)
+            .count();
+        assert!(
+            right as f64 / queries.len() as f64 >= 0.99,
+            "identity recall@1 {right}/500"
+        );
     }
 
     #[test]
@@ -493,7 +584,11 @@ mod tests {
         }
         assert!(FaceMatrix::new(16).search(refs[0], 3, Precision::F32).is_empty());
         for precision in [Precision::F32, Precision::Int8] {
-            assert!(m.search_batch(&[refs[0]; MIN_BATCH_QUERIES_F32], 0, precision).iter().all(Vec::is_empty));
+            assert!(
+                m.search_batch(&[refs[0]; MIN_BATCH_QUERIES_F32], 0, precision)
+                    .iter()
+                    .all(Vec::is_empty)
+            );
         }
     }
 }

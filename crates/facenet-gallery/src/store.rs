@@ -3,11 +3,11 @@
 
 use crate::schema;
 use crate::{Error, Result};
+use facenet_core::Embedding;
 use facenet_core::distance::Metric;
 use facenet_core::quantize::Quantized;
-use facenet_core::Embedding;
 use facenet_vision::{BBox, Detection, FaceLandmarks, FaceRecord, ModelInfo};
-use rusqlite::{params, Connection, OpenFlags, OptionalExtension, Row};
+use rusqlite::{Connection, OpenFlags, OptionalExtension, Row, params};
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 use std::path::{Path, PathBuf};
@@ -28,7 +28,12 @@ pub struct GalleryModel {
 
 impl From<&ModelInfo> for GalleryModel {
     fn from(info: &ModelInfo) -> Self {
-        Self { id: info.id.clone(), dim: info.dim, metric: info.metric, threshold: info.threshold }
+        Self {
+            id: info.id.clone(),
+            dim: info.dim,
+            metric: info.metric,
+            threshold: info.threshold,
+        }
     }
 }
 
@@ -55,13 +60,25 @@ pub struct NewFace {
 impl NewFace {
     /// A face with no source or detection (synthetic or imported embeddings).
     pub fn bare(embedding: Embedding) -> Self {
-        Self { embedding, source: None, detection: None }
+        Self {
+            embedding,
+            source: None,
+            detection: None,
+        }
     }
 
     /// A face the pipeline found in a photo whose file hashes to `sha256`.
     pub fn from_record(record: FaceRecord, sha256: String) -> Self {
-        let source = FaceSource { path: record.path.display().to_string(), sha256, face_index: record.face };
-        Self { embedding: record.embedding, source: Some(source), detection: Some(record.detection) }
+        let source = FaceSource {
+            path: record.path.display().to_string(),
+            sha256,
+            face_index: record.face,
+        };
+        Self {
+            embedding: record.embedding,
+            source: Some(source),
+            detection: Some(record.detection),
+        }
     }
 }
 
@@ -103,15 +120,34 @@ impl Gallery {
     /// facenet galleries, and galleries written by a newer schema.
     pub fn open(path: &Path) -> Result<Self> {
         if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+                path: dir.into(),
+                source,
+            })?;
         }
         let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| corrupt(path, e))?;
-        let mut gallery = Self { conn, path: path.into(), id: String::new(), model: None };
+        let mut gallery = Self {
+            conn,
+            path: path.into(),
+            id: String::new(),
+            model: None,
+        };
         gallery.configure()?;
         gallery.migrate()?;
-        gallery.id = gallery.read_meta("gallery_id")?.ok_or_else(|| Error::Corrupt { path: path.into(), reason: "no gallery id".into() })?;
-        gallery.model = gallery.read_meta("model")?.map(|json| serde_json::from_str(&json).map_err(|e| Error::Corrupt { path: path.into(), reason: format!("model record: {e}") })).transpose()?;
+        gallery.id = gallery.read_meta("gallery_id")?.ok_or_else(|| Error::Corrupt {
+            path: path.into(),
+            reason: "no gallery id".into(),
+        })?;
+        gallery.model = gallery
+            .read_meta("model")?
+            .map(|json| {
+                serde_json::from_str(&json).map_err(|e| Error::Corrupt {
+                    path: path.into(),
+                    reason: format!("model record: {e}"),
+                })
+            })
+            .transpose()?;
         Ok(gallery)
     }
 
@@ -139,7 +175,9 @@ impl Gallery {
 
     /// The model, or [`Error::NoModel`] for a gallery nothing was enrolled in.
     pub fn require_model(&self) -> Result<&GalleryModel> {
-        self.model.as_ref().ok_or_else(|| Error::NoModel { path: self.path.clone() })
+        self.model.as_ref().ok_or_else(|| Error::NoModel {
+            path: self.path.clone(),
+        })
     }
 
     /// Records `model` as the gallery's model, or checks it is the one recorded.
@@ -155,7 +193,9 @@ impl Gallery {
             Some(_) => Ok(()),
             None => {
                 let json = serde_json::to_string(model).expect("a model should serialise to JSON");
-                self.conn.execute(schema::SET_META, params!["model", json]).map_err(|e| self.sqlite(e))?;
+                self.conn
+                    .execute(schema::SET_META, params!["model", json])
+                    .map_err(|e| self.sqlite(e))?;
                 self.model = Some(model.clone());
                 Ok(())
             }
@@ -180,7 +220,10 @@ impl Gallery {
             check_embedding(&model, &face.embedding)?;
         }
         let path = self.path.clone();
-        let sql = |e| Error::Sqlite { path: path.clone(), source: e };
+        let sql = |e| Error::Sqlite {
+            path: path.clone(),
+            source: e,
+        };
         let tx = self.conn.transaction().map_err(sql)?;
         let mut ids = Vec::with_capacity(items.len());
         {
@@ -192,7 +235,11 @@ impl Gallery {
                 let subject_id = match subject_ids.get(subject) {
                     Some(&id) => id,
                     None => {
-                        let id = match find_subject.query_row([subject], |r| r.get::<_, i64>(0)).optional().map_err(sql)? {
+                        let id = match find_subject
+                            .query_row([subject], |r| r.get::<_, i64>(0))
+                            .optional()
+                            .map_err(sql)?
+                        {
                             Some(id) => id,
                             None => insert_subject.insert(params![subject, unix_now()]).map_err(sql)?,
                         };
@@ -210,14 +257,23 @@ impl Gallery {
 
     /// Whether a face from a photo with this sha256 is enrolled.
     pub fn contains_sha256(&self, sha256: &str) -> Result<bool> {
-        self.conn.query_row(schema::HAS_SHA256, [sha256], |r| r.get(0)).map_err(|e| self.sqlite(e))
+        self.conn
+            .query_row(schema::HAS_SHA256, [sha256], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))
     }
 
     /// Every subject, by name, with its face count.
     pub fn subjects(&self) -> Result<Vec<SubjectSummary>> {
         let mut stmt = self.conn.prepare(schema::LIST_SUBJECTS).map_err(|e| self.sqlite(e))?;
         let rows = stmt
-            .query_map([], |r| Ok(SubjectSummary { id: r.get(0)?, name: r.get(1)?, created_at: r.get(2)?, faces: r.get::<_, i64>(3)? as usize }))
+            .query_map([], |r| {
+                Ok(SubjectSummary {
+                    id: r.get(0)?,
+                    name: r.get(1)?,
+                    created_at: r.get(2)?,
+                    faces: r.get::<_, i64>(3)? as usize,
+                })
+            })
             .map_err(|e| self.sqlite(e))?;
         rows.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))
     }
@@ -225,9 +281,13 @@ impl Gallery {
     /// The faces of subject `name`, oldest first.
     pub fn faces_of(&self, name: &str) -> Result<Vec<StoredFace>> {
         self.subject_id(name)?;
-        let mut stmt = self.conn.prepare(&schema::faces_of_subject()).map_err(|e| self.sqlite(e))?;
+        let mut stmt = self
+            .conn
+            .prepare(&schema::faces_of_subject())
+            .map_err(|e| self.sqlite(e))?;
         let rows = stmt.query_map([name], read_face_row).map_err(|e| self.sqlite(e))?;
-        rows.map(|row| row.map_err(|e| self.sqlite(e)).and_then(|raw| self.check_row(raw))).collect()
+        rows.map(|row| row.map_err(|e| self.sqlite(e)).and_then(|raw| self.check_row(raw)))
+            .collect()
     }
 
     /// Calls `visit` on every face in id order, reading `page` rows at a time inside one read
@@ -237,8 +297,11 @@ impl Gallery {
         let mut stmt = tx.prepare(&schema::faces_after()).map_err(|e| self.sqlite(e))?;
         let mut after = 0i64;
         loop {
-            let rows: Vec<RawFace> =
-                stmt.query_map(params![after, page as i64], read_face_row).map_err(|e| self.sqlite(e))?.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))?;
+            let rows: Vec<RawFace> = stmt
+                .query_map(params![after, page as i64], read_face_row)
+                .map_err(|e| self.sqlite(e))?
+                .collect::<Result<_, _>>()
+                .map_err(|e| self.sqlite(e))?;
             let Some(last) = rows.last() else { return Ok(()) };
             after = last.id;
             for raw in rows {
@@ -250,13 +313,19 @@ impl Gallery {
     /// Removes subject `name` and all its faces; returns how many faces went.
     pub fn remove_subject(&mut self, name: &str) -> Result<usize> {
         let faces = self.faces_of(name)?.len();
-        self.conn.execute(schema::DELETE_SUBJECT, [name]).map_err(|e| self.sqlite(e))?;
+        self.conn
+            .execute(schema::DELETE_SUBJECT, [name])
+            .map_err(|e| self.sqlite(e))?;
         Ok(faces)
     }
 
     /// Removes one face by id; `false` when there is no such face.
     pub fn remove_face(&mut self, id: i64) -> Result<bool> {
-        Ok(self.conn.execute(schema::DELETE_FACE, [id]).map_err(|e| self.sqlite(e))? > 0)
+        Ok(self
+            .conn
+            .execute(schema::DELETE_FACE, [id])
+            .map_err(|e| self.sqlite(e))?
+            > 0)
     }
 
     /// Renames subject `from` to `to` (refused if `to` exists).
@@ -266,22 +335,44 @@ impl Gallery {
             return Err(Error::Invalid("subject name: empty".into()));
         }
         if self.subject_id(to).is_ok() {
-            return Err(Error::SubjectExists { path: self.path.clone(), name: to.into() });
+            return Err(Error::SubjectExists {
+                path: self.path.clone(),
+                name: to.into(),
+            });
         }
-        self.conn.execute(schema::RENAME_SUBJECT, [from, to]).map_err(|e| self.sqlite(e))?;
+        self.conn
+            .execute(schema::RENAME_SUBJECT, [from, to])
+            .map_err(|e| self.sqlite(e))?;
         Ok(())
     }
 
     /// The number of enrolled faces.
     pub fn face_count(&self) -> Result<usize> {
-        self.conn.query_row(schema::COUNT_FACES, [], |r| r.get::<_, i64>(0)).map(|n| n as usize).map_err(|e| self.sqlite(e))
+        self.conn
+            .query_row(schema::COUNT_FACES, [], |r| r.get::<_, i64>(0))
+            .map(|n| n as usize)
+            .map_err(|e| self.sqlite(e))
     }
 
     /// `PRAGMA integrity_check`: `Ok` when SQLite finds the file sound, else the problems it lists.
     pub fn integrity_check(&self) -> Result<()> {
-        let mut stmt = self.conn.prepare("PRAGMA integrity_check").map_err(|e| self.sqlite(e))?;
-        let lines: Vec<String> = stmt.query_map([], |r| r.get(0)).map_err(|e| self.sqlite(e))?.collect::<Result<_, _>>().map_err(|e| self.sqlite(e))?;
-        if lines == ["ok"] { Ok(()) } else { Err(Error::Corrupt { path: self.path.clone(), reason: lines.join("; ") }) }
+        let mut stmt = self
+            .conn
+            .prepare("PRAGMA integrity_check")
+            .map_err(|e| self.sqlite(e))?;
+        let lines: Vec<String> = stmt
+            .query_map([], |r| r.get(0))
+            .map_err(|e| self.sqlite(e))?
+            .collect::<Result<_, _>>()
+            .map_err(|e| self.sqlite(e))?;
+        if lines == ["ok"] {
+            Ok(())
+        } else {
+            Err(Error::Corrupt {
+                path: self.path.clone(),
+                reason: lines.join("; "),
+            })
+        }
     }
 
     /// The connection, for the crate's readers of vectors (search).
@@ -291,12 +382,19 @@ impl Gallery {
 
     /// Wraps a SQLite error with this gallery's path.
     pub(crate) fn sqlite(&self, source: rusqlite::Error) -> Error {
-        Error::Sqlite { path: self.path.clone(), source }
+        Error::Sqlite {
+            path: self.path.clone(),
+            source,
+        }
     }
 
     /// An error for face `face_id` that does not match the gallery.
     pub(crate) fn bad_row(&self, face_id: i64, problem: String) -> Error {
-        Error::BadRow { path: self.path.clone(), face_id, problem }
+        Error::BadRow {
+            path: self.path.clone(),
+            face_id,
+            problem,
+        }
     }
 
     fn subject_id(&self, name: &str) -> Result<i64> {
@@ -304,34 +402,63 @@ impl Gallery {
             .query_row(schema::SUBJECT_ID, [name], |r| r.get(0))
             .optional()
             .map_err(|e| self.sqlite(e))?
-            .ok_or_else(|| Error::UnknownSubject { path: self.path.clone(), name: name.into() })
+            .ok_or_else(|| Error::UnknownSubject {
+                path: self.path.clone(),
+                name: name.into(),
+            })
     }
 
     fn configure(&self) -> Result<()> {
         self.conn.busy_timeout(BUSY_TIMEOUT).map_err(|e| self.sqlite(e))?;
         // The first read of the file: a file that is not SQLite fails here.
-        let application_id: i32 = self.conn.query_row("PRAGMA application_id", [], |r| r.get(0)).map_err(|e| corrupt(&self.path, e))?;
-        let tables: i64 = self.conn.query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0)).map_err(|e| corrupt(&self.path, e))?;
+        let application_id: i32 = self
+            .conn
+            .query_row("PRAGMA application_id", [], |r| r.get(0))
+            .map_err(|e| corrupt(&self.path, e))?;
+        let tables: i64 = self
+            .conn
+            .query_row("SELECT COUNT(*) FROM sqlite_master", [], |r| r.get(0))
+            .map_err(|e| corrupt(&self.path, e))?;
         if application_id != schema::APPLICATION_ID && !(application_id == 0 && tables == 0) {
-            return Err(Error::Foreign { path: self.path.clone(), application_id });
+            return Err(Error::Foreign {
+                path: self.path.clone(),
+                application_id,
+            });
         }
-        self.conn.pragma_update(None, "journal_mode", "WAL").map_err(|e| corrupt(&self.path, e))?;
-        self.conn.pragma_update(None, "synchronous", "FULL").map_err(|e| self.sqlite(e))?;
-        self.conn.pragma_update(None, "foreign_keys", "ON").map_err(|e| self.sqlite(e))?;
+        self.conn
+            .pragma_update(None, "journal_mode", "WAL")
+            .map_err(|e| corrupt(&self.path, e))?;
+        self.conn
+            .pragma_update(None, "synchronous", "FULL")
+            .map_err(|e| self.sqlite(e))?;
+        self.conn
+            .pragma_update(None, "foreign_keys", "ON")
+            .map_err(|e| self.sqlite(e))?;
         Ok(())
     }
 
     /// Applies the migrations this file lacks, in one write transaction.
     fn migrate(&mut self) -> Result<()> {
         let path = self.path.clone();
-        let sql = |e| Error::Sqlite { path: path.clone(), source: e };
-        let tx = self.conn.transaction_with_behavior(rusqlite::TransactionBehavior::Immediate).map_err(sql)?;
+        let sql = |e| Error::Sqlite {
+            path: path.clone(),
+            source: e,
+        };
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         let found: i64 = tx.query_row("PRAGMA user_version", [], |r| r.get(0)).map_err(sql)?;
         if found > schema::VERSION {
-            return Err(Error::TooNew { path: path.clone(), found, supported: schema::VERSION });
+            return Err(Error::TooNew {
+                path: path.clone(),
+                found,
+                supported: schema::VERSION,
+            });
         }
         if found < schema::VERSION {
-            tx.pragma_update(None, "application_id", schema::APPLICATION_ID).map_err(sql)?;
+            tx.pragma_update(None, "application_id", schema::APPLICATION_ID)
+                .map_err(sql)?;
             for migration in &schema::MIGRATIONS[found as usize..] {
                 tx.execute_batch(migration).map_err(sql)?;
             }
@@ -345,7 +472,10 @@ impl Gallery {
     }
 
     fn read_meta(&self, key: &str) -> Result<Option<String>> {
-        self.conn.query_row(schema::GET_META, [key], |r| r.get(0)).optional().map_err(|e| self.sqlite(e))
+        self.conn
+            .query_row(schema::GET_META, [key], |r| r.get(0))
+            .optional()
+            .map_err(|e| self.sqlite(e))
     }
 
     /// Checks a row against the gallery's model and decodes it.
@@ -353,25 +483,50 @@ impl Gallery {
         let model = self.require_model()?;
         let embedding = self.check_vector(raw.id, &raw.model_id, raw.dim, &raw.embedding)?;
         let landmarks: Option<FaceLandmarks> = match raw.landmarks {
-            Some(json) => Some(serde_json::from_str(&json).map_err(|e| self.bad_row(raw.id, format!("landmarks: {e}")))?),
+            Some(json) => {
+                Some(serde_json::from_str(&json).map_err(|e| self.bad_row(raw.id, format!("landmarks: {e}")))?)
+            }
             None => None,
         };
         let detection = match (raw.bbox, raw.score) {
-            (Some([x1, y1, x2, y2]), Some(score)) => Some(Detection { bbox: BBox::new(x1, y1, x2, y2), score, landmarks }),
+            (Some([x1, y1, x2, y2]), Some(score)) => Some(Detection {
+                bbox: BBox::new(x1, y1, x2, y2),
+                score,
+                landmarks,
+            }),
             _ => None,
         };
         debug_assert_eq!(model.dim, embedding.dim());
-        Ok(StoredFace { id: raw.id, subject: raw.subject, model_id: raw.model_id, face: NewFace { embedding, source: raw.source, detection }, created_at: raw.created_at })
+        Ok(StoredFace {
+            id: raw.id,
+            subject: raw.subject,
+            model_id: raw.model_id,
+            face: NewFace {
+                embedding,
+                source: raw.source,
+                detection,
+            },
+            created_at: raw.created_at,
+        })
     }
 
     /// The embedding of face `id` from its BLOB, refused unless its model and size are the gallery's.
     pub(crate) fn check_vector(&self, id: i64, model_id: &str, dim: i64, blob: &[u8]) -> Result<Embedding> {
         let model = self.require_model()?;
         if model_id != model.id || dim != model.dim as i64 {
-            return Err(self.bad_row(id, format!("embedding of model {model_id:?} ({dim}-D), gallery is {:?} ({}-D)", model.id, model.dim)));
+            return Err(self.bad_row(
+                id,
+                format!(
+                    "embedding of model {model_id:?} ({dim}-D), gallery is {:?} ({}-D)",
+                    model.id, model.dim
+                ),
+            ));
         }
         if blob.len() != model.dim * 4 {
-            return Err(self.bad_row(id, format!("embedding of {} bytes, expected {}", blob.len(), model.dim * 4)));
+            return Err(self.bad_row(
+                id,
+                format!("embedding of {} bytes, expected {}", blob.len(), model.dim * 4),
+            ));
         }
         Ok(Embedding::new(decode_f32(blob)))
     }
@@ -392,8 +547,16 @@ struct RawFace {
 }
 
 fn read_face_row(r: &Row) -> rusqlite::Result<RawFace> {
-    let source = match (r.get::<_, Option<String>>(7)?, r.get::<_, Option<String>>(8)?, r.get::<_, Option<i64>>(9)?) {
-        (Some(path), Some(sha256), Some(index)) => Some(FaceSource { path, sha256, face_index: index as usize }),
+    let source = match (
+        r.get::<_, Option<String>>(7)?,
+        r.get::<_, Option<String>>(8)?,
+        r.get::<_, Option<i64>>(9)?,
+    ) {
+        (Some(path), Some(sha256), Some(index)) => Some(FaceSource {
+            path,
+            sha256,
+            face_index: index as usize,
+        }),
         _ => None,
     };
     let bbox = match (r.get(10)?, r.get(11)?, r.get(12)?, r.get(13)?) {
@@ -456,7 +619,9 @@ fn face_params(subject_id: i64, model: &GalleryModel, face: &NewFace) -> FacePar
     let values = face.embedding.as_slice();
     let quantized = Quantized::new(values);
     let detection = face.detection.as_ref();
-    let bbox = detection.map(|d| d.bbox.to_array().map(|v| Some(v as f64))).unwrap_or([None; 4]);
+    let bbox = detection
+        .map(|d| d.bbox.to_array().map(|v| Some(v as f64)))
+        .unwrap_or([None; 4]);
     FaceParams {
         subject_id,
         model_id: model.id.clone(),
@@ -469,7 +634,9 @@ fn face_params(subject_id: i64, model: &GalleryModel, face: &NewFace) -> FacePar
             None => (None, None, None),
         },
         bbox,
-        landmarks: detection.and_then(|d| d.landmarks.as_ref()).map(|l| serde_json::to_string(l).expect("landmarks should serialise to JSON")),
+        landmarks: detection
+            .and_then(|d| d.landmarks.as_ref())
+            .map(|l| serde_json::to_string(l).expect("landmarks should serialise to JSON")),
         score: detection.map(|d| d.score as f64),
         created_at: unix_now(),
     }
@@ -477,7 +644,12 @@ fn face_params(subject_id: i64, model: &GalleryModel, face: &NewFace) -> FacePar
 
 fn check_embedding(model: &GalleryModel, embedding: &Embedding) -> Result<()> {
     if embedding.dim() != model.dim {
-        return Err(Error::Invalid(format!("embedding of {} values, the gallery's model {:?} makes {}", embedding.dim(), model.id, model.dim)));
+        return Err(Error::Invalid(format!(
+            "embedding of {} values, the gallery's model {:?} makes {}",
+            embedding.dim(),
+            model.id,
+            model.dim
+        )));
     }
     if embedding.as_slice().iter().any(|v| !v.is_finite()) {
         return Err(Error::Invalid("embedding with a non-finite value".into()));
@@ -492,13 +664,22 @@ pub(crate) fn encode_f32(values: &[f32]) -> Vec<u8> {
 
 /// The inverse of [`encode_f32`] (the length is checked by the caller).
 pub(crate) fn decode_f32(bytes: &[u8]) -> Vec<f32> {
-    bytes.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()
+    bytes
+        .chunks_exact(4)
+        .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+        .collect()
 }
 
 fn corrupt(path: &Path, source: rusqlite::Error) -> Error {
-    Error::Corrupt { path: path.into(), reason: source.to_string() }
+    Error::Corrupt {
+        path: path.into(),
+        reason: source.to_string(),
+    }
 }
 
 fn unix_now() -> i64 {
-    std::time::SystemTime::now().duration_since(std::time::UNIX_EPOCH).map(|d| d.as_secs() as i64).unwrap_or(0)
+    std::time::SystemTime::now()
+        .duration_since(std::time::UNIX_EPOCH)
+        .map(|d| d.as_secs() as i64)
+        .unwrap_or(0)
 }

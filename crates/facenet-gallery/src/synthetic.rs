@@ -21,8 +21,16 @@ pub struct SyntheticFaces {
 impl SyntheticFaces {
     pub fn new(identities: usize, faces_per_identity: usize, dim: usize, spread: f32, seed: u64) -> Self {
         let mut rng = StdRng::seed_from_u64(seed);
-        let centres = (0..identities).map(|_| unit(gaussian_vector(&mut rng, dim, 1.0))).collect();
-        Self { dim, spread, faces_per_identity, seed, centres }
+        let centres = (0..identities)
+            .map(|_| unit(gaussian_vector(&mut rng, dim, 1.0)))
+            .collect();
+        Self {
+            dim,
+            spread,
+            faces_per_identity,
+            seed,
+            centres,
+        }
     }
 
     pub fn dim(&self) -> usize {
@@ -45,7 +53,13 @@ impl SyntheticFaces {
     /// Face `index`: (its identity, its embedding); the same on every call.
     pub fn face(&self, index: usize) -> (usize, Embedding) {
         let identity = index / self.faces_per_identity.max(1);
-        (identity, self.sample(identity, self.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1)))
+        (
+            identity,
+            self.sample(
+                identity,
+                self.seed ^ (index as u64).wrapping_mul(0x9E37_79B9_7F4A_7C15).wrapping_add(1),
+            ),
+        )
     }
 
     /// Every face in order: (identity, embedding).
@@ -72,13 +86,17 @@ impl SyntheticFaces {
     /// `n` faces of people not in the gallery (fresh random centres).
     pub fn strangers(&self, n: usize, seed: u64) -> Vec<Embedding> {
         let mut rng = StdRng::seed_from_u64(seed);
-        (0..n).map(|_| Embedding::new(unit(gaussian_vector(&mut rng, self.dim, 1.0)))).collect()
+        (0..n)
+            .map(|_| Embedding::new(unit(gaussian_vector(&mut rng, self.dim, 1.0))))
+            .collect()
     }
 
     fn sample(&self, identity: usize, seed: u64) -> Embedding {
         let mut rng = StdRng::seed_from_u64(seed);
         let noise = gaussian_vector(&mut rng, self.dim, self.spread / (self.dim as f32).sqrt());
-        Embedding::new(unit(self.centres[identity].iter().zip(noise).map(|(c, n)| c + n).collect()))
+        Embedding::new(unit(
+            self.centres[identity].iter().zip(noise).map(|(c, n)| c + n).collect(),
+        ))
     }
 }
 
@@ -112,6 +130,9 @@ mod tests {
         let same = squared_l2(a.as_slice(), b.as_slice());
         let different = squared_l2(a.as_slice(), other.as_slice());
         let expected_same = 2.0 * 0.25 / 1.25;
-        assert!((same - expected_same).abs() < 0.15 && different > 1.5, "same {same}, different {different}");
+        assert!(
+            (same - expected_same).abs() < 0.15 && different > 1.5,
+            "same {same}, different {different}"
+        );
     }
 }

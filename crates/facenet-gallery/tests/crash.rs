@@ -13,18 +13,27 @@ use std::io::{BufRead, BufReader, Write};
 use std::process::{Command, Stdio};
 
 fn model() -> GalleryModel {
-    GalleryModel { id: "synthetic".into(), dim: 128, metric: Metric::SquaredL2, threshold: 1.0 }
+    GalleryModel {
+        id: "synthetic".into(),
+        dim: 128,
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+    }
 }
 
 #[test]
 #[ignore = "the child half of sigkill_mid_enrol_loses_no_returned_face"]
 fn child_enrols_forever() {
-    let Ok(db) = std::env::var("FACENET_CRASH_DB") else { return };
+    let Ok(db) = std::env::var("FACENET_CRASH_DB") else {
+        return;
+    };
     let mut gallery = Gallery::open_for(db.as_ref(), &model()).unwrap();
     let faces = SyntheticFaces::new(50, 100_000, 128, 0.3, 5);
     let stdout = std::io::stdout();
     for (i, (_, embedding)) in faces.iter().enumerate() {
-        let ids = gallery.enroll(&format!("person{}", i % 7), &[NewFace::bare(embedding)]).unwrap();
+        let ids = gallery
+            .enroll(&format!("person{}", i % 7), &[NewFace::bare(embedding)])
+            .unwrap();
         let mut out = stdout.lock();
         writeln!(out, "{}", ids[0]).unwrap();
         out.flush().unwrap();
@@ -36,7 +45,13 @@ fn sigkill_mid_enrol_loses_no_returned_face() {
     let dir = tempfile::tempdir().unwrap();
     let db = dir.path().join("g.db");
     let mut child = Command::new(std::env::current_exe().unwrap())
-        .args(["--exact", "child_enrols_forever", "--ignored", "--nocapture", "--test-threads=1"])
+        .args([
+            "--exact",
+            "child_enrols_forever",
+            "--ignored",
+            "--nocapture",
+            "--test-threads=1",
+        ])
         .env("FACENET_CRASH_DB", &db)
         .stdout(Stdio::piped())
         .spawn()
@@ -57,12 +72,18 @@ fn sigkill_mid_enrol_loses_no_returned_face() {
     let gallery = Gallery::open(&db).expect("the gallery should open after a kill");
     gallery.integrity_check().expect("integrity_check should pass");
     let mut stored = BTreeSet::new();
-    gallery.for_each_face(500, |face| {
-        stored.insert(face.id);
-        Ok(())
-    })
-    .unwrap();
+    gallery
+        .for_each_face(500, |face| {
+            stored.insert(face.id);
+            Ok(())
+        })
+        .unwrap();
     let lost: Vec<_> = returned.difference(&stored).collect();
-    assert!(lost.is_empty(), "{} returned faces lost, e.g. {:?}", lost.len(), &lost[..lost.len().min(5)]);
+    assert!(
+        lost.is_empty(),
+        "{} returned faces lost, e.g. {:?}",
+        lost.len(),
+        &lost[..lost.len().min(5)]
+    );
     assert!(stored.len() >= returned.len());
 }

@@ -1,18 +1,26 @@
 //! Open-set identification over every engine, the aggregations, and the HNSW index kept beside the
 //! database.
 
-use facenet_core::distance::Metric;
 use facenet_core::Embedding;
+use facenet_core::distance::Metric;
 use facenet_gallery::ann::AnnIndex;
 use facenet_gallery::synthetic::SyntheticFaces;
-use facenet_gallery::{identify, identify_batch, Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, NewFace, SearchIndex, UNKNOWN};
+use facenet_gallery::{
+    Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, NewFace, SearchIndex, UNKNOWN, identify,
+    identify_batch,
+};
 use std::path::Path;
 
 const DIM: usize = 64;
 
 fn model() -> GalleryModel {
     // Same-identity faces at spread 0.4 are ≈ 0.28 apart (squared L2), strangers ≈ 2.
-    GalleryModel { id: "synthetic".into(), dim: DIM, metric: Metric::SquaredL2, threshold: 1.0 }
+    GalleryModel {
+        id: "synthetic".into(),
+        dim: DIM,
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+    }
 }
 
 fn enrol_all(path: &Path, faces: &SyntheticFaces) -> Gallery {
@@ -29,7 +37,11 @@ fn accuracy(index: &SearchIndex, faces: &SyntheticFaces, options: &IdentifyOptio
     let queries = faces.labelled_queries(200, 77);
     let refs: Vec<&[f32]> = queries.iter().map(|q| q.1.as_slice()).collect();
     let answers = identify_batch(index, &refs, options);
-    let right = queries.iter().zip(&answers).filter(|(q, a)| a.name == format!("person{}", q.0)).count();
+    let right = queries
+        .iter()
+        .zip(&answers)
+        .filter(|(q, a)| a.name == format!("person{}", q.0))
+        .count();
     right as f64 / queries.len() as f64
 }
 
@@ -41,7 +53,10 @@ fn every_engine_and_aggregation_names_known_faces_and_rejects_strangers() {
     for engine in [Engine::Auto, Engine::ExactF32, Engine::ExactInt8, Engine::Hnsw] {
         let index = SearchIndex::open(&gallery, engine).unwrap();
         for aggregation in [Aggregation::Min, Aggregation::Mean, Aggregation::Vote] {
-            let options = IdentifyOptions { aggregation, ..IdentifyOptions::for_model(&model()) };
+            let options = IdentifyOptions {
+                aggregation,
+                ..IdentifyOptions::for_model(&model())
+            };
             assert!(accuracy(&index, &faces, &options) >= 0.99, "{engine:?} {aggregation:?}");
             for stranger in faces.strangers(20, 5) {
                 let answer = identify(&index, stranger.as_slice(), &options);
@@ -55,7 +70,14 @@ fn every_engine_and_aggregation_names_known_faces_and_rejects_strangers() {
 #[test]
 fn the_threshold_decides_unknown_and_distances_follow_the_metric() {
     let dir = tempfile::tempdir().unwrap();
-    let mut gallery = Gallery::open_for(&dir.path().join("g.db"), &GalleryModel { metric: Metric::L2, ..model() }).unwrap();
+    let mut gallery = Gallery::open_for(
+        &dir.path().join("g.db"),
+        &GalleryModel {
+            metric: Metric::L2,
+            ..model()
+        },
+    )
+    .unwrap();
     let mut a = vec![0.0f32; DIM];
     a[0] = 1.0;
     gallery.enroll("a", &[NewFace::bare(Embedding::new(a))]).unwrap();
@@ -63,11 +85,17 @@ fn the_threshold_decides_unknown_and_distances_follow_the_metric() {
     let mut query = vec![0.0f32; DIM];
     query[0] = 0.6;
     query[1] = 0.8; // ‖query − a‖² = 0.16 + 0.64 = 0.8, L2 ≈ 0.894
-    let options = IdentifyOptions { threshold: 0.9, ..IdentifyOptions::for_model(gallery.model().unwrap()) };
+    let options = IdentifyOptions {
+        threshold: 0.9,
+        ..IdentifyOptions::for_model(gallery.model().unwrap())
+    };
     let answer = identify(&index, &query, &options);
     assert_eq!(answer.name, "a");
     assert!((answer.distance.unwrap() - 0.8f32.sqrt()).abs() < 1e-5);
-    let strict = IdentifyOptions { threshold: 0.89, ..options };
+    let strict = IdentifyOptions {
+        threshold: 0.89,
+        ..options
+    };
     assert_eq!(identify(&index, &query, &strict).name, UNKNOWN);
 }
 
@@ -80,15 +108,40 @@ fn mean_aggregation_outvotes_one_mislabelled_face() {
     let (a, b): (Vec<_>, Vec<_>) = faces.iter().partition(|(identity, _)| *identity == 0);
     let query = faces.labelled_queries(1, 3).remove(0).1;
     let mislabelled = Embedding::new(query.as_slice().iter().map(|v| v * 0.999).collect()).normalized();
-    gallery.enroll("a", &a.into_iter().map(|(_, e)| NewFace::bare(e)).collect::<Vec<_>>()).unwrap();
+    gallery
+        .enroll("a", &a.into_iter().map(|(_, e)| NewFace::bare(e)).collect::<Vec<_>>())
+        .unwrap();
     let mut b: Vec<NewFace> = b.into_iter().map(|(_, e)| NewFace::bare(e)).collect();
     b.push(NewFace::bare(mislabelled));
     gallery.enroll("b", &b).unwrap();
     let index = SearchIndex::open(&gallery, Engine::ExactF32).unwrap();
     let base = IdentifyOptions::for_model(&model());
     assert_eq!(identify(&index, query.as_slice(), &base).name, "b");
-    assert_eq!(identify(&index, query.as_slice(), &IdentifyOptions { aggregation: Aggregation::Mean, ..base }).name, "a");
-    assert_eq!(identify(&index, query.as_slice(), &IdentifyOptions { aggregation: Aggregation::Vote, k: 5, ..base }).name, "a");
+    assert_eq!(
+        identify(
+            &index,
+            query.as_slice(),
+            &IdentifyOptions {
+                aggregation: Aggregation::Mean,
+                ..base
+            }
+        )
+        .name,
+        "a"
+    );
+    assert_eq!(
+        identify(
+            &index,
+            query.as_slice(),
+            &IdentifyOptions {
+                aggregation: Aggregation::Vote,
+                k: 5,
+                ..base
+            }
+        )
+        .name,
+        "a"
+    );
 }
 
 #[test]
@@ -110,22 +163,39 @@ fn the_hnsw_index_is_saved_beside_the_database_and_updated_incrementally() {
     assert_eq!(first.engine(), Engine::Hnsw);
     let saved = AnnIndex::dir_for(&path);
     assert!(saved.join("state.json").is_file() && saved.join("faces.hnsw.graph").is_file());
-    let graph_time = std::fs::metadata(saved.join("faces.hnsw.graph")).unwrap().modified().unwrap();
+    let graph_time = std::fs::metadata(saved.join("faces.hnsw.graph"))
+        .unwrap()
+        .modified()
+        .unwrap();
 
     // Reopening without changes reuses the saved graph as it is.
     drop(first);
     SearchIndex::open(&gallery, Engine::Hnsw).unwrap();
-    assert_eq!(std::fs::metadata(saved.join("faces.hnsw.graph")).unwrap().modified().unwrap(), graph_time);
+    assert_eq!(
+        std::fs::metadata(saved.join("faces.hnsw.graph"))
+            .unwrap()
+            .modified()
+            .unwrap(),
+        graph_time
+    );
 
     // A new subject is inserted into the saved graph; a removed one is never returned.
     let newcomer = SyntheticFaces::new(1, 3, DIM, 0.4, 99);
-    gallery.enroll("newcomer", &newcomer.iter().map(|(_, e)| NewFace::bare(e)).collect::<Vec<_>>()).unwrap();
+    gallery
+        .enroll(
+            "newcomer",
+            &newcomer.iter().map(|(_, e)| NewFace::bare(e)).collect::<Vec<_>>(),
+        )
+        .unwrap();
     gallery.remove_subject("person7").unwrap();
     let index = SearchIndex::open(&gallery, Engine::Hnsw).unwrap();
     let ann = AnnIndex::open_and_update(&gallery, index.matrix()).unwrap();
     assert_eq!(ann.len(), 303, "300 old faces (removed ones stay in the graph) + 3 new");
     let options = IdentifyOptions::for_model(&model());
-    assert_eq!(identify(&index, newcomer.queries(1, 1)[0].as_slice(), &options).name, "newcomer");
+    assert_eq!(
+        identify(&index, newcomer.queries(1, 1)[0].as_slice(), &options).name,
+        "newcomer"
+    );
     let person7 = faces.labelled_queries(8, 2).remove(7);
     assert_eq!(person7.0, 7);
     assert_eq!(identify(&index, person7.1.as_slice(), &options).name, UNKNOWN);

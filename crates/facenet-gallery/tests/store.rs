@@ -1,15 +1,20 @@
 //! The gallery file: model binding, row checks, subjects, export/import, foreign and damaged files,
 //! concurrent readers.
 
-use facenet_core::distance::Metric;
 use facenet_core::Embedding;
+use facenet_core::distance::Metric;
 use facenet_gallery::synthetic::SyntheticFaces;
-use facenet_gallery::{jsonl, Error, FaceSource, Gallery, GalleryModel, NewFace};
+use facenet_gallery::{Error, FaceSource, Gallery, GalleryModel, NewFace, jsonl};
 use facenet_vision::{BBox, Detection, FaceLandmarks, LandmarkScheme, Point};
 use std::path::Path;
 
 fn model(id: &str, dim: usize) -> GalleryModel {
-    GalleryModel { id: id.into(), dim, metric: Metric::SquaredL2, threshold: 1.0 }
+    GalleryModel {
+        id: id.into(),
+        dim,
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+    }
 }
 
 /// A gallery of `identities` × `per` synthetic faces, subjects "id0", "id1", ….
@@ -17,7 +22,9 @@ fn filled(path: &Path, identities: usize, per: usize) -> Gallery {
     let mut gallery = Gallery::open_for(path, &model("synthetic", 32)).unwrap();
     let faces = SyntheticFaces::new(identities, per, 32, 0.3, 11);
     for (identity, embedding) in faces.iter() {
-        gallery.enroll(&format!("id{identity}"), &[NewFace::bare(embedding)]).unwrap();
+        gallery
+            .enroll(&format!("id{identity}"), &[NewFace::bare(embedding)])
+            .unwrap();
     }
     gallery
 }
@@ -25,11 +32,18 @@ fn filled(path: &Path, identities: usize, per: usize) -> Gallery {
 fn photo_face() -> NewFace {
     NewFace {
         embedding: Embedding::new((0..32).map(|i| i as f32 / 100.0).collect()),
-        source: Some(FaceSource { path: "photos/a.jpg".into(), sha256: "ab".repeat(32), face_index: 1 }),
+        source: Some(FaceSource {
+            path: "photos/a.jpg".into(),
+            sha256: "ab".repeat(32),
+            face_index: 1,
+        }),
         detection: Some(Detection {
             bbox: BBox::new(1.0, 2.0, 30.0, 40.0),
             score: 0.98,
-            landmarks: Some(FaceLandmarks { scheme: LandmarkScheme::Mtcnn5, points: vec![Point::new(5.0, 6.0); 5] }),
+            landmarks: Some(FaceLandmarks {
+                scheme: LandmarkScheme::Mtcnn5,
+                points: vec![Point::new(5.0, 6.0); 5],
+            }),
         }),
     }
 }
@@ -60,7 +74,10 @@ fn reopening_keeps_the_model_and_refuses_another() {
     let err = Gallery::open_for(&path, &model("dlib_resnet_v1", 128)).err().unwrap();
     assert!(matches!(err, Error::ModelMismatch { .. }), "{err}");
     let message = err.to_string();
-    assert!(message.contains("\"synthetic\"") && message.contains("dlib_resnet_v1") && message.contains("g.db"), "{message}");
+    assert!(
+        message.contains("\"synthetic\"") && message.contains("dlib_resnet_v1") && message.contains("g.db"),
+        "{message}"
+    );
 }
 
 #[test]
@@ -70,7 +87,13 @@ fn enrolling_needs_a_model_and_the_right_dimension() {
     assert!(matches!(empty.enroll("a", &[photo_face()]), Err(Error::NoModel { .. })));
     let mut gallery = filled(&dir.path().join("g.db"), 1, 1);
     let short = NewFace::bare(Embedding::new(vec![0.5; 31]));
-    assert!(gallery.enroll("a", &[short]).unwrap_err().to_string().contains("31 values"));
+    assert!(
+        gallery
+            .enroll("a", &[short])
+            .unwrap_err()
+            .to_string()
+            .contains("31 values")
+    );
     let nan = NewFace::bare(Embedding::new(vec![f32::NAN; 32]));
     assert!(matches!(gallery.enroll("a", &[nan]), Err(Error::Invalid(_))));
     assert!(gallery.faces_of("a").is_err(), "nothing of a failed enrol is kept");
@@ -82,7 +105,8 @@ fn a_row_of_another_model_is_refused_on_read() {
     let path = dir.path().join("g.db");
     drop(filled(&path, 1, 2));
     let conn = rusqlite::Connection::open(&path).unwrap();
-    conn.execute("UPDATE faces SET model_id = 'other' WHERE id = 2", []).unwrap();
+    conn.execute("UPDATE faces SET model_id = 'other' WHERE id = 2", [])
+        .unwrap();
     drop(conn);
     let gallery = Gallery::open(&path).unwrap();
     let err = gallery.faces_of("id0").unwrap_err().to_string();
@@ -94,17 +118,33 @@ fn a_row_of_another_model_is_refused_on_read() {
 fn subjects_rename_and_remove() {
     let dir = tempfile::tempdir().unwrap();
     let mut gallery = filled(&dir.path().join("g.db"), 3, 2);
-    let names: Vec<_> = gallery.subjects().unwrap().into_iter().map(|s| (s.name, s.faces)).collect();
+    let names: Vec<_> = gallery
+        .subjects()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.faces))
+        .collect();
     assert_eq!(names, [("id0".into(), 2), ("id1".into(), 2), ("id2".into(), 2)]);
     gallery.rename_subject("id1", "bob").unwrap();
-    assert!(matches!(gallery.rename_subject("id0", "bob"), Err(Error::SubjectExists { .. })));
-    assert!(matches!(gallery.rename_subject("nobody", "x"), Err(Error::UnknownSubject { .. })));
+    assert!(matches!(
+        gallery.rename_subject("id0", "bob"),
+        Err(Error::SubjectExists { .. })
+    ));
+    assert!(matches!(
+        gallery.rename_subject("nobody", "x"),
+        Err(Error::UnknownSubject { .. })
+    ));
     assert_eq!(gallery.remove_subject("id0").unwrap(), 2);
     assert_eq!(gallery.face_count().unwrap(), 4);
     let first_bob = gallery.faces_of("bob").unwrap()[0].id;
     assert!(gallery.remove_face(first_bob).unwrap());
     assert!(!gallery.remove_face(first_bob).unwrap());
-    let names: Vec<_> = gallery.subjects().unwrap().into_iter().map(|s| (s.name, s.faces)).collect();
+    let names: Vec<_> = gallery
+        .subjects()
+        .unwrap()
+        .into_iter()
+        .map(|s| (s.name, s.faces))
+        .collect();
     assert_eq!(names, [("bob".into(), 1), ("id2".into(), 2)]);
 }
 
@@ -120,8 +160,18 @@ fn export_then_import_reproduces_the_gallery() {
     assert_eq!(report.faces, 13);
     assert_eq!(copy.model(), source.model());
     for subject in source.subjects().unwrap() {
-        let a: Vec<_> = source.faces_of(&subject.name).unwrap().into_iter().map(|f| f.face).collect();
-        let b: Vec<_> = copy.faces_of(&subject.name).unwrap().into_iter().map(|f| f.face).collect();
+        let a: Vec<_> = source
+            .faces_of(&subject.name)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.face)
+            .collect();
+        let b: Vec<_> = copy
+            .faces_of(&subject.name)
+            .unwrap()
+            .into_iter()
+            .map(|f| f.face)
+            .collect();
         assert_eq!(a, b, "{}", subject.name);
     }
 }
@@ -130,12 +180,21 @@ fn export_then_import_reproduces_the_gallery() {
 fn import_errors_name_the_line() {
     let dir = tempfile::tempdir().unwrap();
     let mut gallery = Gallery::open(&dir.path().join("g.db")).unwrap();
-    let err = jsonl::import(&mut gallery, "{\"hello\":1}\n".as_bytes(), Path::new("x.jsonl")).unwrap_err().to_string();
+    let err = jsonl::import(&mut gallery, "{\"hello\":1}\n".as_bytes(), Path::new("x.jsonl"))
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("x.jsonl:1: not a facenet-gallery header"), "{err}");
     let mut bytes = Vec::new();
-    jsonl::export(&filled(&dir.path().join("a.db"), 1, 1), &mut bytes, Path::new("a.jsonl")).unwrap();
+    jsonl::export(
+        &filled(&dir.path().join("a.db"), 1, 1),
+        &mut bytes,
+        Path::new("a.jsonl"),
+    )
+    .unwrap();
     bytes.extend_from_slice(b"{not json\n");
-    let err = jsonl::import(&mut gallery, bytes.as_slice(), Path::new("x.jsonl")).unwrap_err().to_string();
+    let err = jsonl::import(&mut gallery, bytes.as_slice(), Path::new("x.jsonl"))
+        .unwrap_err()
+        .to_string();
     assert!(err.starts_with("x.jsonl:3:"), "{err}");
 }
 
@@ -170,7 +229,10 @@ fn a_truncated_gallery_is_a_clear_error() {
 fn a_foreign_sqlite_database_is_refused() {
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("places.sqlite");
-    rusqlite::Connection::open(&path).unwrap().execute_batch("CREATE TABLE bookmarks (url TEXT);").unwrap();
+    rusqlite::Connection::open(&path)
+        .unwrap()
+        .execute_batch("CREATE TABLE bookmarks (url TEXT);")
+        .unwrap();
     let err = Gallery::open(&path).err().unwrap();
     assert!(matches!(err, Error::Foreign { .. }), "{err}");
     assert!(err.to_string().contains("not a facenet gallery"), "{err}");

@@ -54,7 +54,11 @@ pub fn batch_norm_relu_train(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
     let momentum = bn.momentum;
     let blend = |running: Tensor<1>, batch: Tensor<1>| {
         let device = batch.device();
-        running.to_device(&device).mul_scalar(1.0 - momentum).add(batch.mul_scalar(momentum)).detach()
+        running
+            .to_device(&device)
+            .mul_scalar(1.0 - momentum)
+            .add(batch.mul_scalar(momentum))
+            .detach()
     };
     bn.running_mean.update(blend(bn.running_mean.value_sync(), mean));
     bn.running_var.update(blend(bn.running_var.value_sync(), variance));
@@ -72,7 +76,11 @@ struct Layout {
 impl Layout {
     fn of(x: &FlexTensor) -> Self {
         let shape = x.layout().shape().to_vec();
-        Self { batch: shape[0], channels: shape[1], plane: shape[2..].iter().product() }
+        Self {
+            batch: shape[0],
+            channels: shape[1],
+            plane: shape[2..].iter().product(),
+        }
     }
 
     fn count(&self) -> usize {
@@ -169,19 +177,31 @@ fn forward(x: &FlexTensor, gamma: &FlexTensor, beta: &FlexTensor, epsilon: f64) 
     let values = f32s(x);
     let (gamma, beta) = (f32s(gamma).into_owned(), f32s(beta));
     let moments = layout.per_plane(|_, range| plane_moments(&values[range]));
-    let statistics: Vec<(f64, f64)> =
-        (0..layout.channels).map(|c| mean_and_variance(layout.plane, layout.of_channel(&moments, c))).collect();
+    let statistics: Vec<(f64, f64)> = (0..layout.channels)
+        .map(|c| mean_and_variance(layout.plane, layout.of_channel(&moments, c)))
+        .collect();
     let mean: Vec<f32> = statistics.iter().map(|&(mean, _)| mean as f32).collect();
     let variance: Vec<f32> = statistics.iter().map(|&(_, variance)| variance as f32).collect();
-    let inv_std: Vec<f32> = statistics.iter().map(|&(_, variance)| (1.0 / (variance + epsilon).sqrt()) as f32).collect();
+    let inv_std: Vec<f32> = statistics
+        .iter()
+        .map(|&(_, variance)| (1.0 / (variance + epsilon).sqrt()) as f32)
+        .collect();
     let scale: Vec<f32> = gamma.iter().zip(&inv_std).map(|(g, s)| g * s).collect();
     let shift: Vec<f32> = (0..layout.channels).map(|c| beta[c] - mean[c] * scale[c]).collect();
     let output = layout.map_planes(|c, range, out| {
         let (scale, shift) = (scale[c], shift[c]);
-        out.iter_mut().zip(&values[range]).for_each(|(y, &x)| *y = (x * scale + shift).max(0.0));
+        out.iter_mut()
+            .zip(&values[range])
+            .for_each(|(y, &x)| *y = (x * scale + shift).max(0.0));
     });
     let output = FlexTensor::from_data(TensorData::new(output, x.layout().shape().to_vec()));
-    let saved = Saved { x: x.clone(), output: output.clone(), gamma, mean, inv_std };
+    let saved = Saved {
+        x: x.clone(),
+        output: output.clone(),
+        gamma,
+        mean,
+        inv_std,
+    };
     (output, saved, variance)
 }
 
@@ -213,8 +233,15 @@ impl<C: CheckpointStrategy> BatchNormReluBackend for Autodiff<Flex, C> {
         let (gamma, gamma_node) = gamma.into_parts();
         let (beta, beta_node) = beta.into_parts();
         let (output, saved, variance) = forward(&x, &gamma, &beta, epsilon);
-        let (mean, variance) = (Self::from_inner(channel_tensor(saved.mean.clone())), Self::from_inner(channel_tensor(variance)));
-        let output = match BatchNormReluBackward.prepare::<C>([x_node, gamma_node, beta_node]).compute_bound().stateful() {
+        let (mean, variance) = (
+            Self::from_inner(channel_tensor(saved.mean.clone())),
+            Self::from_inner(channel_tensor(variance)),
+        );
+        let output = match BatchNormReluBackward
+            .prepare::<C>([x_node, gamma_node, beta_node])
+            .compute_bound()
+            .stateful()
+        {
             OpsKind::Tracked(prep) => prep.finish(saved, output),
             OpsKind::UnTracked(prep) => prep.finish(output),
         };
@@ -237,7 +264,10 @@ impl Backward<Flex, 3> for BatchNormReluBackward {
         let (gamma_grad, beta_grad) = parameter_grads(&layout, &saved, &x, &output, &dy);
         if let Some(node) = node_x {
             let x_grad = input_grad(&layout, &saved, &gamma_grad, &beta_grad, [&x, &output, &dy]);
-            grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(x_grad, saved.x.layout().shape().to_vec())));
+            grads.register::<Flex>(
+                node.id,
+                FlexTensor::from_data(TensorData::new(x_grad, saved.x.layout().shape().to_vec())),
+            );
         }
         if let Some(node) = node_gamma {
             grads.register::<Flex>(node.id, channel_tensor(gamma_grad));
@@ -261,9 +291,11 @@ fn parameter_grads(layout: &Layout, saved: &Saved, x: &[f32], output: &[f32], dy
     });
     (0..layout.channels)
         .map(|c| {
-            let (dz_xhat, dz) = layout.of_channel(&sums, c).fold((0.0f64, 0.0f64), |(a, b), &[dz_x, dz]| {
-                (a + f64::from(dz_x), b + f64::from(dz))
-            });
+            let (dz_xhat, dz) = layout
+                .of_channel(&sums, c)
+                .fold((0.0f64, 0.0f64), |(a, b), &[dz_x, dz]| {
+                    (a + f64::from(dz_x), b + f64::from(dz))
+                });
             ((dz_xhat * f64::from(saved.inv_std[c])) as f32, dz as f32)
         })
         .unzip()
@@ -315,11 +347,18 @@ mod tests {
             let x = Tensor::<4>::random(shape, Distribution::Normal(shift, 2.0), &device).require_grad();
             let target = Tensor::<4>::random(shape, Distribution::Normal(0.0, 1.0), &device);
             let (y_ours, y_theirs) = (batch_norm_relu_train(&ours, x.clone()), relu(theirs.forward(x.clone())));
-            assert!(max_abs_diff(y_ours.clone().inner(), y_theirs.clone().inner()) < 1e-5, "{shape:?}");
+            assert!(
+                max_abs_diff(y_ours.clone().inner(), y_theirs.clone().inner()) < 1e-5,
+                "{shape:?}"
+            );
             let grads_of = |y: Tensor<4>, bn: &BatchNorm| {
                 let grads = (y * target.clone()).sum().backward();
                 let grad = |t: Tensor<1>| t.grad(&grads).expect("a parameter gradient");
-                (x.grad(&grads).expect("an input gradient"), grad(bn.gamma.val()), grad(bn.beta.val()))
+                (
+                    x.grad(&grads).expect("an input gradient"),
+                    grad(bn.gamma.val()),
+                    grad(bn.beta.val()),
+                )
             };
             let ((dx, dgamma, dbeta), (dx_burn, dgamma_burn, dbeta_burn)) =
                 (grads_of(y_ours, &ours), grads_of(y_theirs, &theirs));
@@ -328,7 +367,10 @@ mod tests {
             assert!(max_abs_diff(dbeta, dbeta_burn) < 1e-4, "dβ {shape:?}");
             let running = |bn: &BatchNorm| (bn.running_mean.value(), bn.running_var.value());
             let ((mean, var), (mean_burn, var_burn)) = (running(&ours), running(&theirs));
-            assert!(max_abs_diff(mean, mean_burn) < 1e-5 && max_abs_diff(var, var_burn) < 1e-4, "running {shape:?}");
+            assert!(
+                max_abs_diff(mean, mean_burn) < 1e-5 && max_abs_diff(var, var_burn) < 1e-4,
+                "running {shape:?}"
+            );
         }
     }
 
@@ -338,7 +380,10 @@ mod tests {
         let planes = [[1e4f32 - 1.0, 1e4 + 1.0], [1e4 + 1.0, 1e4 - 1.0]];
         let moments: Vec<_> = planes.iter().map(|plane| plane_moments(plane)).collect();
         let (mean, variance) = mean_and_variance(2, moments.iter());
-        assert!((mean - 1e4).abs() < 1e-9 && (variance - 1.0).abs() < 1e-9, "{mean} {variance}");
+        assert!(
+            (mean - 1e4).abs() < 1e-9 && (variance - 1.0).abs() < 1e-9,
+            "{mean} {variance}"
+        );
     }
 
     #[test]
@@ -346,7 +391,11 @@ mod tests {
         for len in [0, 1, 15, 16, 17, 100] {
             let values: Vec<f32> = (0..len).map(|i| i as f32).collect();
             let expected = (0..len).sum::<usize>() as f32;
-            assert_eq!(lane_sum([&values[..], &values[..]], |[v, w]| v + w), 2.0 * expected, "len {len}");
+            assert_eq!(
+                lane_sum([&values[..], &values[..]], |[v, w]| v + w),
+                2.0 * expected,
+                "len {len}"
+            );
         }
     }
 }

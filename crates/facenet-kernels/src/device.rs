@@ -1,8 +1,8 @@
 //! Where networks run. Library code takes a `&Device`; this module picks the default one. The pure-Rust
 //! Flex CPU backend is always available; GPU backends come behind cargo features that CI never enables.
 
-pub use burn::tensor::Device;
 use burn::backend::DispatchDevice;
+pub use burn::tensor::Device;
 
 /// The device used when the caller names none: the Flex CPU backend.
 pub fn default_device() -> Device {

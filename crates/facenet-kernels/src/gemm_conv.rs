@@ -14,6 +14,9 @@
 //! inference too. The caller (`facenet_nn::layers::ConvUnit`) routes everything else (other backends, dilated or
 //! grouped convolutions) to burn's `conv2d`.
 
+use crate::host::f32s;
+use crate::matmul::{Matrix, Operand, matmul};
+use crate::shape::{same_output, tap_outputs};
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{Tensor, TensorData};
@@ -22,9 +25,6 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use crate::host::f32s;
-use crate::matmul::{Matrix, Operand, matmul};
-use crate::shape::{same_output, tap_outputs};
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 use std::ops::Range;
@@ -54,7 +54,11 @@ impl<C: CheckpointStrategy> GemmConvBackend for Autodiff<Flex, C> {
     fn gemm_conv2d(x: FloatTensor<Self>, weight: FloatTensor<Self>, stride: usize) -> FloatTensor<Self> {
         let (x, x_node) = x.into_parts();
         let (weight, weight_node) = weight.into_parts();
-        match GemmConvBackward.prepare::<C>([x_node, weight_node]).compute_bound().stateful() {
+        match GemmConvBackward
+            .prepare::<C>([x_node, weight_node])
+            .compute_bound()
+            .stateful()
+        {
             OpsKind::Tracked(prep) => {
                 let output = Flex::gemm_conv2d(x.clone(), weight.clone(), stride);
                 prep.finish(SavedInputs { x, weight, stride }, output)
@@ -104,23 +108,42 @@ fn conv_forward(x: &FlexTensor, weight: &FlexTensor, stride: usize) -> FlexTenso
     let (batch, channels_out) = (x_shape[0], w_shape[0]);
     let geometry = PatchGeometry::same(x_shape[1], x_shape[2], x_shape[3], w_shape[2], stride);
     let (x, weight) = (f32s(x), f32s(weight));
-    let (image_len, output_len, positions) = (geometry.image_len(), channels_out * geometry.positions(), geometry.positions());
+    let (image_len, output_len, positions) = (
+        geometry.image_len(),
+        channels_out * geometry.positions(),
+        geometry.positions(),
+    );
     let mut output = vec![0.0f32; batch * output_len];
-    output.par_chunks_mut(IMAGES_PER_TASK * output_len).enumerate().for_each(|(task, output)| {
-        let first = task * IMAGES_PER_TASK;
-        let count = output.len() / output_len;
-        let patches = geometry.patches_side_by_side(&x[first * image_len..(first + count) * image_len], count);
-        let mut product = vec![0.0f32; channels_out * count * positions];
-        // product [c_out, count·positions] = weight [c_out, rows] · patches [rows, count·positions]
-        matmul(
-            Matrix { data: &mut product, rows: channels_out, cols: count * positions },
-            false,
-            Operand { data: &weight, row_stride: geometry.rows(), col_stride: 1 },
-            Operand { data: &patches, row_stride: count * positions, col_stride: 1 },
-            geometry.rows(),
-        );
-        unstack(&product, channels_out, positions, output);
-    });
+    output
+        .par_chunks_mut(IMAGES_PER_TASK * output_len)
+        .enumerate()
+        .for_each(|(task, output)| {
+            let first = task * IMAGES_PER_TASK;
+            let count = output.len() / output_len;
+            let patches = geometry.patches_side_by_side(&x[first * image_len..(first + count) * image_len], count);
+            let mut product = vec![0.0f32; channels_out * count * positions];
+            // product [c_out, count·positions] = weight [c_out, rows] · patches [rows, count·positions]
+            matmul(
+                Matrix {
+                    data: &mut product,
+                    rows: channels_out,
+                    cols: count * positions,
+                },
+                false,
+                Operand {
+                    data: &weight,
+                    row_stride: geometry.rows(),
+                    col_stride: 1,
+                },
+                Operand {
+                    data: &patches,
+                    row_stride: count * positions,
+                    col_stride: 1,
+                },
+                geometry.rows(),
+            );
+            unstack(&product, channels_out, positions, output);
+        });
     let (out_h, out_w) = geometry.out_size();
     FlexTensor::from_data(TensorData::new(output, vec![batch, channels_out, out_h, out_w]))
 }
@@ -184,12 +207,14 @@ fn conv_backward(
         .collect();
     let mut weight_grad = vec![0.0f32; channels_out * geometry.rows()];
     for partial in partial_weight_grads {
-        weight_grad.iter_mut().zip(partial).for_each(|(sum, value)| *sum += value);
+        weight_grad
+            .iter_mut()
+            .zip(partial)
+            .for_each(|(sum, value)| *sum += value);
     }
     let tensor = |values: Vec<f32>, shape: Vec<usize>| FlexTensor::from_data(TensorData::new(values, shape));
     (want_x.then(|| tensor(x_grad, x_shape)), tensor(weight_grad, w_shape))
 }
-
 
 /// Where a "same"-padded `kernel × kernel` convolution with `stride` reads a `[channels, height, width]`
 /// image: its patch matrix has a row per weight of an output channel, ordered (channel, ky, kx) as in a
@@ -207,7 +232,15 @@ pub struct PatchGeometry {
 impl PatchGeometry {
     pub fn same(channels: usize, height: usize, width: usize, kernel: usize, stride: usize) -> Self {
         let out = |n: usize| same_output(n, kernel, stride);
-        Self { channels, height, width, kernel, stride, out_h: out(height), out_w: out(width) }
+        Self {
+            channels,
+            height,
+            width,
+            kernel,
+            stride,
+            out_h: out(height),
+            out_w: out(width),
+        }
     }
 
     pub fn rows(&self) -> usize {
@@ -310,7 +343,9 @@ impl PatchGeometry {
         let stride = self.stride;
         self.for_each_run(row_len, |entry, pixel, len| {
             let out = &mut out[entry..entry + len];
-            out.iter_mut().zip(image[pixel..].iter().step_by(stride)).for_each(|(o, &v)| *o = v);
+            out.iter_mut()
+                .zip(image[pixel..].iter().step_by(stride))
+                .for_each(|(o, &v)| *o = v);
         });
     }
 
@@ -321,14 +356,21 @@ impl PatchGeometry {
             self.for_each_span(row_len, |entry, pixel, len, columns| {
                 let grads = &mut patch_grad[entry..entry + len];
                 wrapped(len, self.width, columns).for_each(|run| grads[run].fill(0.0));
-                image_grad[pixel..pixel + len].iter_mut().zip(grads.iter()).for_each(|(g, &d)| *g += d);
+                image_grad[pixel..pixel + len]
+                    .iter_mut()
+                    .zip(grads.iter())
+                    .for_each(|(g, &d)| *g += d);
             });
             return;
         }
         let stride = self.stride;
         self.for_each_run(row_len, |entry, pixel, len| {
             let grads = &patch_grad[entry..entry + len];
-            image_grad[pixel..].iter_mut().step_by(stride).zip(grads).for_each(|(g, &d)| *g += d);
+            image_grad[pixel..]
+                .iter_mut()
+                .step_by(stride)
+                .zip(grads)
+                .for_each(|(g, &d)| *g += d);
         });
     }
 
@@ -350,20 +392,44 @@ impl PatchGeometry {
         // weight_grad [c_out, rows] = output_grads [c_out, row_len] · patchesᵀ [row_len, rows]
         let mut weight_grad = vec![0.0f32; channels_out * rows];
         matmul(
-            Matrix { data: &mut weight_grad, rows: channels_out, cols: rows },
+            Matrix {
+                data: &mut weight_grad,
+                rows: channels_out,
+                cols: rows,
+            },
             false,
-            Operand { data: &output_grads, row_stride: row_len, col_stride: 1 },
-            Operand { data: &patches, row_stride: 1, col_stride: row_len },
+            Operand {
+                data: &output_grads,
+                row_stride: row_len,
+                col_stride: 1,
+            },
+            Operand {
+                data: &patches,
+                row_stride: 1,
+                col_stride: row_len,
+            },
             row_len,
         );
         if let Some(image_grads) = image_grads {
             // patch_grads [rows, row_len] = weightᵀ [rows, c_out] · output_grads [c_out, row_len]
             let mut patch_grads = patches;
             matmul(
-                Matrix { data: &mut patch_grads, rows, cols: row_len },
+                Matrix {
+                    data: &mut patch_grads,
+                    rows,
+                    cols: row_len,
+                },
                 false,
-                Operand { data: weight, row_stride: 1, col_stride: rows },
-                Operand { data: &output_grads, row_stride: row_len, col_stride: 1 },
+                Operand {
+                    data: weight,
+                    row_stride: 1,
+                    col_stride: rows,
+                },
+                Operand {
+                    data: &output_grads,
+                    row_stride: row_len,
+                    col_stride: 1,
+                },
                 channels_out,
             );
             if self.is_pointwise() {
@@ -378,16 +444,12 @@ impl PatchGeometry {
     }
 }
 
-
 /// In a [`PatchGeometry::for_each_span`] run of `len` entries over image rows of `width` pixels, of which
 /// `columns` are valid per row: the entries (relative to the run) between one row's valid columns and the
 /// next's.
 fn wrapped(len: usize, width: usize, columns: usize) -> impl Iterator<Item = Range<usize>> {
     (0..len / width).map(move |row| row * width + columns..(row + 1) * width)
 }
-
-
-
 
 #[cfg(test)]
 mod tests {
@@ -409,17 +471,39 @@ mod tests {
     #[test]
     fn equals_burns_conv_in_values_and_both_gradients() {
         let device = Device::flex().autodiff();
-        for (kernel, stride, [height, width]) in [(3, 1, [6, 5]), (5, 1, [4, 7]), (3, 1, [1, 1]), (5, 2, [9, 8]), (7, 2, [7, 10]), (1, 1, [4, 3]), (1, 2, [5, 5]), (3, 2, [2, 3])] {
-            let x = Tensor::<4>::random([IMAGES_PER_TASK + 2, 5, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
-            let weight = Tensor::<4>::random([4, 5, kernel, kernel], Distribution::Normal(0.0, 1.0), &device).require_grad();
-            let theirs = burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), stride));
+        for (kernel, stride, [height, width]) in [
+            (3, 1, [6, 5]),
+            (5, 1, [4, 7]),
+            (3, 1, [1, 1]),
+            (5, 2, [9, 8]),
+            (7, 2, [7, 10]),
+            (1, 1, [4, 3]),
+            (1, 2, [5, 5]),
+            (3, 2, [2, 3]),
+        ] {
+            let x = Tensor::<4>::random(
+                [IMAGES_PER_TASK + 2, 5, height, width],
+                Distribution::Normal(0.0, 1.0),
+                &device,
+            )
+            .require_grad();
+            let weight =
+                Tensor::<4>::random([4, 5, kernel, kernel], Distribution::Normal(0.0, 1.0), &device).require_grad();
+            let theirs =
+                burn::tensor::module::conv2d(x.clone(), weight.clone(), None, same_options(&weight.dims(), stride));
             let ours = conv_same(x.clone(), weight.clone(), stride);
             assert_eq!(ours.dims(), theirs.dims());
-            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-4, "k {kernel} s {stride}");
+            assert!(
+                max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-4,
+                "k {kernel} s {stride}"
+            );
             let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
             let grads_of = |y: Tensor<4>| {
                 let grads = (y * target.clone()).sum().backward();
-                (x.grad(&grads).expect("an input gradient"), weight.grad(&grads).expect("a weight gradient"))
+                (
+                    x.grad(&grads).expect("an input gradient"),
+                    weight.grad(&grads).expect("a weight gradient"),
+                )
             };
             let ((dx_ours, dw_ours), (dx_theirs, dw_theirs)) = (grads_of(ours), grads_of(theirs));
             assert!(max_abs_diff(dx_ours, dx_theirs) < 1e-3, "dx k {kernel} s {stride}");

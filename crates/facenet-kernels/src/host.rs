@@ -8,7 +8,12 @@ pub fn f32s(tensor: &FlexTensor) -> Cow<'_, [f32]> {
     match tensor.as_slice::<f32>() {
         Some(values) => Cow::Borrowed(values),
         None => Cow::Owned(
-            tensor.clone().into_data().convert::<f32>().try_into_vec::<f32>().expect("a float tensor converts to f32"),
+            tensor
+                .clone()
+                .into_data()
+                .convert::<f32>()
+                .try_into_vec::<f32>()
+                .expect("a float tensor converts to f32"),
         ),
     }
 }

@@ -49,7 +49,14 @@ struct Norm {
 impl Norm {
     fn new(shape: &[usize], size: usize, alpha: f64, beta: f64, k: f64) -> Self {
         let plane = shape[2..].iter().product();
-        Self { size, alpha: alpha as f32, beta: beta as f32, k: k as f32, channels: shape[1], plane }
+        Self {
+            size,
+            alpha: alpha as f32,
+            beta: beta as f32,
+            k: k as f32,
+            channels: shape[1],
+            plane,
+        }
     }
 
     /// The channels in channel `c`'s window: `before` below it and `size − 1 − before` above it.
@@ -81,7 +88,9 @@ impl Norm {
         for (c, s) in scale.chunks_mut(plane).enumerate() {
             s.fill(0.0);
             for source in self.window(c) {
-                s.iter_mut().zip(&image[source * plane..][..plane]).for_each(|(s, &x)| *s += x * x);
+                s.iter_mut()
+                    .zip(&image[source * plane..][..plane])
+                    .for_each(|(s, &x)| *s += x * x);
             }
             s.iter_mut().for_each(|s| *s = self.k + factor * *s);
         }
@@ -90,7 +99,10 @@ impl Norm {
     /// One image's output, with its `s` in `scale`.
     fn forward(&self, image: &[f32], out: &mut [f32], scale: &mut [f32]) {
         self.scale(image, scale);
-        out.iter_mut().zip(image).zip(scale.iter()).for_each(|((y, &x), &s)| *y = x * self.inverse_power(s));
+        out.iter_mut()
+            .zip(image)
+            .zip(scale.iter())
+            .for_each(|((y, &x), &s)| *y = x * self.inverse_power(s));
     }
 
     /// One image's input gradient; `scale` and `terms` are scratch of the image's size.
@@ -109,7 +121,10 @@ impl Norm {
             let x = &image[c * plane..][..plane];
             for holder in self.windows_holding(c) {
                 let terms = &terms[holder * plane..][..plane];
-                grad.iter_mut().zip(x).zip(terms).for_each(|((g, &x), &t)| *g -= factor * x * t);
+                grad.iter_mut()
+                    .zip(x)
+                    .zip(terms)
+                    .for_each(|((g, &x), &t)| *g -= factor * x * t);
             }
         }
     }
@@ -118,7 +133,9 @@ impl Norm {
 /// `per_image(input image, output image)` over every image of `input` in parallel.
 fn map_images(input: &[f32], image: usize, per_image: impl Fn(&[f32], &mut [f32]) + Sync) -> Vec<f32> {
     let mut out = vec![0.0f32; input.len()];
-    out.par_chunks_mut(image).zip(input.par_chunks(image)).for_each(|(out, input)| per_image(input, out));
+    out.par_chunks_mut(image)
+        .zip(input.par_chunks(image))
+        .for_each(|(out, input)| per_image(input, out));
     out
 }
 
@@ -127,7 +144,9 @@ impl LrnBackend for Flex {
         let shape = x.layout().shape().to_vec();
         let norm = Norm::new(&shape, size, alpha, beta, k);
         let image = norm.channels * norm.plane;
-        let values = map_images(&f32s(&x), image, |image, out| norm.forward(image, out, &mut vec![0.0; out.len()]));
+        let values = map_images(&f32s(&x), image, |image, out| {
+            norm.forward(image, out, &mut vec![0.0; out.len()])
+        });
         FlexTensor::from_data(TensorData::new(values, shape))
     }
 }
@@ -160,12 +179,13 @@ impl Backward<Flex, 1> for LrnBackward {
         let image = norm.channels * norm.plane;
         let (x, output_grad) = (f32s(&x), f32s(&output_grad));
         let mut grad = vec![0.0f32; x.len()];
-        grad.par_chunks_mut(image).zip(x.par_chunks(image)).zip(output_grad.par_chunks(image)).for_each(
-            |((grad, image), out_grad)| {
+        grad.par_chunks_mut(image)
+            .zip(x.par_chunks(image))
+            .zip(output_grad.par_chunks(image))
+            .for_each(|((grad, image), out_grad)| {
                 let (mut scale, mut terms) = (vec![0.0; image.len()], vec![0.0; image.len()]);
                 norm.backward(image, out_grad, grad, &mut scale, &mut terms);
-            },
-        );
+            });
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, shape)));
     }
 }
@@ -184,14 +204,30 @@ mod tests {
     fn equals_burns_local_response_norm_in_values_and_gradients() {
         let device = Device::flex().autodiff();
         // even and odd windows, windows wider than the channels, β = 3/4 (square roots) and another β (powf)
-        for (size, channels, beta, k) in [(5, 7, 0.75, 2.0), (4, 6, 0.75, 1.0), (3, 2, 0.5, 1.0), (6, 3, 0.75, 1.0)] {
+        for (size, channels, beta, k) in [
+            (5, 7, 0.75, 2.0),
+            (4, 6, 0.75, 1.0),
+            (3, 2, 0.5, 1.0),
+            (6, 3, 0.75, 1.0),
+        ] {
             let x = Tensor::<4>::random([3, channels, 4, 5], Distribution::Normal(0.0, 3.0), &device).require_grad();
             let ours = local_response_norm(x.clone(), size, 0.3, beta, k);
-            let burns = LocalResponseNormConfig::new(size).with_alpha(0.3).with_beta(beta).with_k(k).init().forward(x.clone());
-            assert!(max_abs_diff(ours.clone().inner(), burns.clone().inner()) < 1e-5, "size {size} β {beta}");
+            let burns = LocalResponseNormConfig::new(size)
+                .with_alpha(0.3)
+                .with_beta(beta)
+                .with_k(k)
+                .init()
+                .forward(x.clone());
+            assert!(
+                max_abs_diff(ours.clone().inner(), burns.clone().inner()) < 1e-5,
+                "size {size} β {beta}"
+            );
             let target = Tensor::<4>::random([3, channels, 4, 5], Distribution::Normal(0.0, 1.0), &device);
             let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
-            assert!(max_abs_diff(grad_of(ours), grad_of(burns)) < 1e-4, "grad size {size} β {beta}");
+            assert!(
+                max_abs_diff(grad_of(ours), grad_of(burns)) < 1e-4,
+                "grad size {size} β {beta}"
+            );
         }
     }
 
@@ -199,7 +235,12 @@ mod tests {
     fn runs_without_autodiff_too() {
         let device = Device::flex();
         let x = Tensor::<4>::random([2, 5, 3, 3], Distribution::Normal(0.0, 3.0), &device);
-        let burns = LocalResponseNormConfig::new(5).with_alpha(1e-2).with_beta(0.75).with_k(1.0).init().forward(x.clone());
+        let burns = LocalResponseNormConfig::new(5)
+            .with_alpha(1e-2)
+            .with_beta(0.75)
+            .with_k(1.0)
+            .init()
+            .forward(x.clone());
         assert!(max_abs_diff(local_response_norm(x, 5, 1e-2, 0.75, 1.0), burns) < 1e-5);
     }
 }

@@ -20,7 +20,18 @@ pub struct Operand<'a> {
 pub fn matmul(dst: Matrix, accumulate: bool, lhs: Operand, rhs: Operand, inner: usize) {
     assert!(dst.data.len() >= dst.rows * dst.cols);
     // SAFETY: the assert above keeps every entry written inside `dst.data`, which this call borrows mutably.
-    unsafe { matmul_into(dst.data.as_mut_ptr(), dst.cols, dst.rows, dst.cols, accumulate, lhs, rhs, inner) }
+    unsafe {
+        matmul_into(
+            dst.data.as_mut_ptr(),
+            dst.cols,
+            dst.rows,
+            dst.cols,
+            accumulate,
+            lhs,
+            rhs,
+            inner,
+        )
+    }
 }
 
 /// [`matmul`] into a destination given by pointer and row stride: for callers whose threads write disjoint

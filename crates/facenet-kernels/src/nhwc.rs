@@ -8,9 +8,9 @@
 //! im2col copies whole channel runs, and rows are blocks of the whole batch. Each kernel is checked
 //! against the burn layer it replaces (tests below and `tests/dlib_resnet.rs`).
 
-use burn::nn::conv::Conv2d;
-use burn::nn::PaddingConfig2d;
 use crate::matmul::{Matrix, Operand, matmul};
+use burn::nn::PaddingConfig2d;
+use burn::nn::conv::Conv2d;
 use rayon::prelude::*;
 
 /// A batch of feature maps, `[n, h, w, c]` row-major.
@@ -25,7 +25,13 @@ pub struct Nhwc {
 
 impl Nhwc {
     pub fn zeros(n: usize, h: usize, w: usize, c: usize) -> Self {
-        Self { data: vec![0.0; n * h * w * c], n, h, w, c }
+        Self {
+            data: vec![0.0; n * h * w * c],
+            n,
+            h,
+            w,
+            c,
+        }
     }
 
     fn at(&self, n: usize, y: usize, x: usize) -> usize {
@@ -65,13 +71,21 @@ impl FrozenConv {
     /// If the layer is not of that kind: the caller's architecture only builds such layers.
     pub fn from_conv2d(conv: &Conv2d) -> Self {
         let [c_out, c_in, kh, kw] = conv.weight.dims();
-        assert!(kh == kw && conv.stride[0] == conv.stride[1] && conv.groups == 1, "the conv should be square, one group");
+        assert!(
+            kh == kw && conv.stride[0] == conv.stride[1] && conv.groups == 1,
+            "the conv should be square, one group"
+        );
         let pad = match conv.padding {
             PaddingConfig2d::Valid => 0,
             PaddingConfig2d::Explicit(a, b, c, d) if a == b && b == c && c == d => a,
             ref other => panic!("the conv should have symmetric explicit padding, not {other:?}"),
         };
-        let w = conv.weight.val().into_data().try_to_vec::<f32>().expect("weights should be f32");
+        let w = conv
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("weights should be f32");
         let k = kh;
         let mut weights = vec![0.0; k * k * c_in * c_out];
         for co in 0..c_out {
@@ -87,7 +101,15 @@ impl FrozenConv {
             Some(b) => b.val().into_data().try_to_vec::<f32>().expect("bias should be f32"),
             None => vec![0.0; c_out],
         };
-        Self { weights, bias, k, stride: conv.stride[0], pad, c_in, c_out }
+        Self {
+            weights,
+            bias,
+            k,
+            stride: conv.stride[0],
+            pad,
+            c_in,
+            c_out,
+        }
     }
 
     fn out_size(&self, size: usize) -> usize {
@@ -105,29 +127,44 @@ impl FrozenConv {
         let rows = x.n * oh * ow;
         let patch = self.k * self.k * self.c_in;
         let block_rows = rows_per_block(rows);
-        out.data.par_chunks_mut(block_rows * self.c_out).enumerate().for_each(|(block, dst)| {
-            let first = block * block_rows;
-            let count = dst.len() / self.c_out;
-            let mut cols = vec![0.0f32; count * patch];
-            for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
-                self.gather_patch(x, first + i, oh, ow, row);
-            }
-            matmul(
-                Matrix { data: dst, rows: count, cols: self.c_out },
-                false,
-                Operand { data: &cols, row_stride: patch, col_stride: 1 },
-                Operand { data: &self.weights, row_stride: self.c_out, col_stride: 1 },
-                patch,
-            );
-            for row in dst.chunks_exact_mut(self.c_out) {
-                for (v, b) in row.iter_mut().zip(&self.bias) {
-                    *v += b;
-                    if relu && *v < 0.0 {
-                        *v = 0.0;
+        out.data
+            .par_chunks_mut(block_rows * self.c_out)
+            .enumerate()
+            .for_each(|(block, dst)| {
+                let first = block * block_rows;
+                let count = dst.len() / self.c_out;
+                let mut cols = vec![0.0f32; count * patch];
+                for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
+                    self.gather_patch(x, first + i, oh, ow, row);
+                }
+                matmul(
+                    Matrix {
+                        data: dst,
+                        rows: count,
+                        cols: self.c_out,
+                    },
+                    false,
+                    Operand {
+                        data: &cols,
+                        row_stride: patch,
+                        col_stride: 1,
+                    },
+                    Operand {
+                        data: &self.weights,
+                        row_stride: self.c_out,
+                        col_stride: 1,
+                    },
+                    patch,
+                );
+                for row in dst.chunks_exact_mut(self.c_out) {
+                    for (v, b) in row.iter_mut().zip(&self.bias) {
+                        *v += b;
+                        if relu && *v < 0.0 {
+                            *v = 0.0;
+                        }
                     }
                 }
-            }
-        });
+            });
         out
     }
 
@@ -231,16 +268,33 @@ mod tests {
 
     fn assert_close(a: &Nhwc, b: &Nhwc) {
         assert_eq!((a.n, a.h, a.w, a.c), (b.n, b.h, b.w, b.c));
-        let worst = a.data.iter().zip(&b.data).map(|(x, y)| (x - y).abs()).fold(0.0, f32::max);
+        let worst = a
+            .data
+            .iter()
+            .zip(&b.data)
+            .map(|(x, y)| (x - y).abs())
+            .fold(0.0, f32::max);
         assert!(worst < 1e-4, "largest difference {worst}");
     }
 
     #[test]
     fn conv_equals_burns_for_each_kind_of_dlib_conv() {
         // (c_in, c_out, k, stride, padding, size): stem, 3×3 same, 3×3 strided at odd and even size.
-        for (c_in, c_out, k, stride, pad, size) in [(3, 8, 7, 2, 0, 23), (5, 6, 3, 1, 1, 9), (4, 7, 3, 2, 0, 9), (4, 7, 3, 2, 0, 8)] {
-            let padding = if pad == 0 { PaddingConfig2d::Valid } else { PaddingConfig2d::Explicit(pad, pad, pad, pad) };
-            let conv = Conv2dConfig::new([c_in, c_out], [k, k]).with_stride([stride, stride]).with_padding(padding).init(&default_device());
+        for (c_in, c_out, k, stride, pad, size) in [
+            (3, 8, 7, 2, 0, 23),
+            (5, 6, 3, 1, 1, 9),
+            (4, 7, 3, 2, 0, 9),
+            (4, 7, 3, 2, 0, 8),
+        ] {
+            let padding = if pad == 0 {
+                PaddingConfig2d::Valid
+            } else {
+                PaddingConfig2d::Explicit(pad, pad, pad, pad)
+            };
+            let conv = Conv2dConfig::new([c_in, c_out], [k, k])
+                .with_stride([stride, stride])
+                .with_padding(padding)
+                .init(&default_device());
             let x = random_nchw([3, c_in, size, size]);
             let expected = to_nhwc(&burn::tensor::activation::relu(conv.forward(x.clone())));
             assert_close(&FrozenConv::from_conv2d(&conv).forward(&to_nhwc(&x), true), &expected);
@@ -252,7 +306,10 @@ mod tests {
         for rows in [1, 9, 16, 289, 1225, 5184, 331_776] {
             let per_block = rows_per_block(rows);
             let blocks = rows.div_ceil(per_block);
-            assert!(per_block <= MAX_ROWS_PER_BLOCK && blocks * per_block - rows < blocks, "{rows} rows: {per_block} per block");
+            assert!(
+                per_block <= MAX_ROWS_PER_BLOCK && blocks * per_block - rows < blocks,
+                "{rows} rows: {per_block} per block"
+            );
         }
     }
 
@@ -260,9 +317,15 @@ mod tests {
     fn pools_equal_burns_at_odd_and_even_sizes() {
         for size in [7, 8] {
             let x = random_nchw([2, 3, size, size]);
-            let max = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init().forward(x.clone());
+            let max = MaxPool2dConfig::new([3, 3])
+                .with_strides([2, 2])
+                .init()
+                .forward(x.clone());
             assert_close(&pool(&to_nhwc(&x), 3, 2, true), &to_nhwc(&max));
-            let avg = AvgPool2dConfig::new([2, 2]).with_strides([2, 2]).init().forward(x.clone());
+            let avg = AvgPool2dConfig::new([2, 2])
+                .with_strides([2, 2])
+                .init()
+                .forward(x.clone());
             assert_close(&pool(&to_nhwc(&x), 2, 2, false), &to_nhwc(&avg));
         }
     }
@@ -271,11 +334,21 @@ mod tests {
     fn padded_add_equals_the_burn_version_and_global_mean_averages() {
         let (a, b) = (random_nchw([2, 4, 3, 3]), random_nchw([2, 2, 4, 4]));
         // zero-padded at the end to [2, 4, 4, 4]: a gains a row and a column, b two channels
-        let padded_a = a.clone().pad([(0, 0), (0, 1), (0, 1)], burn::tensor::ops::PadMode::Constant(0.0));
-        let padded_b = b.clone().pad([(0, 2), (0, 0), (0, 0)], burn::tensor::ops::PadMode::Constant(0.0));
+        let padded_a = a
+            .clone()
+            .pad([(0, 0), (0, 1), (0, 1)], burn::tensor::ops::PadMode::Constant(0.0));
+        let padded_b = b
+            .clone()
+            .pad([(0, 2), (0, 0), (0, 0)], burn::tensor::ops::PadMode::Constant(0.0));
         let expected = burn::tensor::activation::relu(padded_a + padded_b);
         assert_close(&add_zero_padded_relu(&to_nhwc(&a), &to_nhwc(&b)), &to_nhwc(&expected));
-        let x = Nhwc { data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0], n: 1, h: 2, w: 2, c: 2 };
+        let x = Nhwc {
+            data: vec![1.0, 2.0, 3.0, 4.0, 5.0, 6.0, 7.0, 8.0],
+            n: 1,
+            h: 2,
+            w: 2,
+            c: 2,
+        };
         assert_eq!(global_mean(&x), vec![4.0, 5.0]);
     }
 }

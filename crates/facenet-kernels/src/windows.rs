@@ -10,6 +10,8 @@
 //! backend extensions for Flex with handwritten autodiff nodes, like [`crate::gemm_conv`].
 
 use crate::host::f32s;
+use crate::shape::same_output;
+use crate::shape::tap_outputs;
 use burn::backend::tensor::FloatTensor;
 use burn::backend::{Backend, Dispatch, Flex, backend_extension};
 use burn::tensor::{Tensor, TensorData};
@@ -18,8 +20,6 @@ use burn_autodiff::checkpoint::base::Checkpointer;
 use burn_autodiff::checkpoint::strategy::CheckpointStrategy;
 use burn_autodiff::grads::Gradients;
 use burn_autodiff::ops::{Backward, Ops, OpsKind};
-use crate::shape::tap_outputs;
-use crate::shape::same_output;
 use burn_flex::FlexTensor;
 use rayon::prelude::*;
 
@@ -60,7 +60,14 @@ impl Windows {
     fn new(shape: &[usize], kernel: usize, stride: usize) -> Self {
         let (height, width) = (shape[2], shape[3]);
         let out = |n: usize| same_output(n, kernel, stride);
-        Self { kernel, stride, height, width, out_h: out(height), out_w: out(width) }
+        Self {
+            kernel,
+            stride,
+            height,
+            width,
+            out_h: out(height),
+            out_w: out(width),
+        }
     }
 
     /// `[b, c, oh, ow]` for an input of `shape` `[b, c, h, w]`.
@@ -157,7 +164,9 @@ fn add_strided(sums: &mut [f32], values: &[f32], stride: usize) {
     if stride == 1 {
         add(sums, values);
     } else {
-        sums.iter_mut().zip(values.iter().step_by(stride)).for_each(|(s, v)| *s += v);
+        sums.iter_mut()
+            .zip(values.iter().step_by(stride))
+            .for_each(|(s, v)| *s += v);
     }
 }
 
@@ -180,11 +189,16 @@ fn box_sums(values: &[f32], shape: &[usize], kernel: usize) -> Vec<f32> {
     let (height, width) = (shape[2], shape[3]);
     let plane = height * width;
     let group = plane * CHUNK.div_ceil(plane);
-    let (rows, columns) = (Axis::new(1, width, kernel, group), Axis::new(width, height, kernel, group));
+    let (rows, columns) = (
+        Axis::new(1, width, kernel, group),
+        Axis::new(width, height, kernel, group),
+    );
     let mut out = vec![0.0f32; values.len()];
-    out.par_chunks_mut(group).zip(values.par_chunks(group)).for_each(|(out, values)| {
-        out.copy_from_slice(&columns.window_sums(&rows.window_sums(values)));
-    });
+    out.par_chunks_mut(group)
+        .zip(values.par_chunks(group))
+        .for_each(|(out, values)| {
+            out.copy_from_slice(&columns.window_sums(&rows.window_sums(values)));
+        });
     out
 }
 
@@ -199,7 +213,9 @@ struct Axis {
 impl Axis {
     /// For windows of `kernel` along the axis, over groups of planes of `group` elements.
     fn new(unit: usize, length: usize, kernel: usize, group: usize) -> Self {
-        let same_line = (1..=kernel / 2).map(|d| (0..group).map(|i| (i / unit) % length + d < length).collect()).collect();
+        let same_line = (1..=kernel / 2)
+            .map(|d| (0..group).map(|i| (i / unit) % length + d < length).collect())
+            .collect();
         Self { unit, same_line }
     }
 
@@ -251,7 +267,9 @@ fn window_sums(values: &[f32], shape: &[usize], kernel: usize, stride: usize) ->
     }
     let windows = Windows::new(shape, kernel, stride);
     let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
-    map_planes(&windows, values, planes, |plane, out, rows| windows.forward_plane(plane, out, rows))
+    map_planes(&windows, values, planes, |plane, out, rows| {
+        windows.forward_plane(plane, out, rows)
+    })
 }
 
 /// The transpose of [`window_sums`]: each input the sum of `out_values` over the outputs whose window covers
@@ -264,7 +282,9 @@ fn window_sums_transposed(out_values: &[f32], shape: &[usize], kernel: usize, st
     }
     let windows = Windows::new(shape, kernel, stride);
     let planes = [windows.out_h * windows.out_w, windows.height * windows.width];
-    map_planes(&windows, out_values, planes, |out_values, values, rows| windows.backward_plane(out_values, values, rows))
+    map_planes(&windows, out_values, planes, |out_values, values, rows| {
+        windows.backward_plane(out_values, values, rows)
+    })
 }
 
 /// L2 pooling of `x`: `sqrt(window_sums(x²) + epsilon)`.
@@ -274,7 +294,10 @@ fn l2_pool_forward(x: &FlexTensor, kernel: usize, stride: usize, epsilon: f64) -
     let mut values = window_sums(&squares, &shape, kernel, stride);
     let epsilon = epsilon as f32;
     values.par_iter_mut().for_each(|v| *v = (*v + epsilon).sqrt());
-    FlexTensor::from_data(TensorData::new(values, Windows::new(&shape, kernel, stride).output_shape(&shape)))
+    FlexTensor::from_data(TensorData::new(
+        values,
+        Windows::new(&shape, kernel, stride).output_shape(&shape),
+    ))
 }
 
 impl WindowBackend for Flex {
@@ -286,7 +309,9 @@ impl WindowBackend for Flex {
         let shape = x.layout().shape().to_vec();
         let windows = Windows::new(&shape, kernel, stride);
         let planes = [windows.height * windows.width, windows.out_h * windows.out_w];
-        let values = map_planes(&windows, &f32s(&x), planes, |plane, out, _| windows.max_plane(plane, out, None));
+        let values = map_planes(&windows, &f32s(&x), planes, |plane, out, _| {
+            windows.max_plane(plane, out, None)
+        });
         FlexTensor::from_data(TensorData::new(values, windows.output_shape(&shape)))
     }
 }
@@ -349,7 +374,10 @@ impl Backward<Flex, 1> for WindowMaxBackward {
             .zip(f32s(&output_grad).par_chunks(out_plane))
             .zip(winners.par_chunks(out_plane))
             .for_each(|((grad, out_grad), winners)| {
-                out_grad.iter().zip(winners).for_each(|(g, &winner)| grad[winner as usize] += g);
+                out_grad
+                    .iter()
+                    .zip(winners)
+                    .for_each(|(g, &winner)| grad[winner as usize] += g);
             });
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(grad, shape)));
     }
@@ -369,9 +397,16 @@ impl Backward<Flex, 1> for L2PoolBackward {
         let Some(node) = node_x else { return };
         let (x, output, kernel, stride) = ops.state;
         let shape = x.layout().shape().to_vec();
-        let ratios: Vec<f32> = f32s(&output_grad).par_iter().zip(f32s(&output).par_iter()).map(|(dy, y)| dy / y).collect();
+        let ratios: Vec<f32> = f32s(&output_grad)
+            .par_iter()
+            .zip(f32s(&output).par_iter())
+            .map(|(dy, y)| dy / y)
+            .collect();
         let mut values = window_sums_transposed(&ratios, &shape, kernel, stride);
-        values.par_iter_mut().zip(f32s(&x).par_iter()).for_each(|(g, x)| *g *= x);
+        values
+            .par_iter_mut()
+            .zip(f32s(&x).par_iter())
+            .for_each(|(g, x)| *g *= x);
         grads.register::<Flex>(node.id, FlexTensor::from_data(TensorData::new(values, shape)));
     }
 }
@@ -405,10 +440,16 @@ mod tests {
             let x = Tensor::<4>::random([2, 3, height, width], Distribution::Normal(0.0, 1.0), &device).require_grad();
             let (ours, theirs) = (ours(x.clone(), kernel, stride), theirs(x.clone(), kernel, stride));
             assert_eq!(ours.dims(), theirs.dims());
-            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5, "k {kernel} s {stride}");
+            assert!(
+                max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5,
+                "k {kernel} s {stride}"
+            );
             let target = Tensor::<4>::random(ours.dims(), Distribution::Normal(0.0, 1.0), &device);
             let grad_of = |y: Tensor<4>| x.grad(&(y * target.clone()).sum().backward()).expect("a gradient");
-            assert!(max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5, "grad k {kernel} s {stride}");
+            assert!(
+                max_abs_diff(grad_of(ours), grad_of(theirs)) < 1e-5,
+                "grad k {kernel} s {stride}"
+            );
         }
     }
 
@@ -424,20 +465,35 @@ mod tests {
     #[test]
     fn l2_pool_equals_burns_in_values_and_gradients() {
         // stride 1 at 13×11: planes in two parallel groups, the second one short
-        let cases = [(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (1, 1, [2, 3]), (5, 1, [7, 4]), (3, 1, [1, 2]), (5, 1, [2, 2]), (3, 1, [13, 11])];
+        let cases = [
+            (3, 1, [6, 5]),
+            (3, 2, [7, 8]),
+            (5, 2, [9, 6]),
+            (1, 1, [2, 3]),
+            (5, 1, [7, 4]),
+            (3, 1, [1, 2]),
+            (5, 1, [2, 2]),
+            (3, 1, [13, 11]),
+        ];
         assert_same_pooling(l2, burns_l2, &cases);
     }
 
     /// burn's max pool with the same "same" padding.
     fn burns_max(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
         let p = kernel / 2;
-        let options = MaxPoolOptions::new([kernel, kernel]).with_stride([stride, stride]).with_padding([p, p]);
+        let options = MaxPoolOptions::new([kernel, kernel])
+            .with_stride([stride, stride])
+            .with_padding([p, p]);
         burn::tensor::module::max_pool2d(x, options)
     }
 
     #[test]
     fn max_equals_burns_max_pool_in_values_and_gradients() {
-        assert_same_pooling(window_max, burns_max, &[(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (3, 2, [1, 2])]);
+        assert_same_pooling(
+            window_max,
+            burns_max,
+            &[(3, 1, [6, 5]), (3, 2, [7, 8]), (5, 2, [9, 6]), (3, 2, [1, 2])],
+        );
     }
 
     #[test]

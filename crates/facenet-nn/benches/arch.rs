@@ -78,20 +78,27 @@
 
 use burn::optim::{AdaGradConfig, GradientsParams};
 use burn::tensor::{Device, Distribution, Tensor};
-use criterion::{criterion_group, criterion_main, Criterion, Throughput};
-use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
+use criterion::{Criterion, Throughput, criterion_group, criterion_main};
+use facenet_nn::{Arch, FaceNetConfig, triplet_loss};
 use std::time::Duration;
 
 fn random_batch(arch: Arch, batch: usize, device: &Device) -> Tensor<4> {
     let input = arch.input_size();
-    Tensor::random([batch, 3, input.height, input.width], Distribution::Normal(0.0, 1.0), device)
+    Tensor::random(
+        [batch, 3, input.height, input.width],
+        Distribution::Normal(0.0, 1.0),
+        device,
+    )
 }
 
 fn inference(c: &mut Criterion) {
     facenet_kernels::memory::keep_freed_memory();
     let device = Device::flex();
     let mut group = c.benchmark_group("inference");
-    group.sample_size(10).warm_up_time(Duration::from_secs(1)).measurement_time(Duration::from_secs(5));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(1))
+        .measurement_time(Duration::from_secs(5));
     for arch in Arch::ALL {
         let model = FaceNetConfig::new(arch).init(&device);
         for batch in [1, 32] {
@@ -110,7 +117,10 @@ fn training(c: &mut Criterion) {
     let device = Device::flex().autodiff();
     let (batch, triplets) = (64, 21);
     let mut group = c.benchmark_group("training");
-    group.sample_size(10).warm_up_time(Duration::from_secs(2)).measurement_time(Duration::from_secs(15));
+    group
+        .sample_size(10)
+        .warm_up_time(Duration::from_secs(2))
+        .measurement_time(Duration::from_secs(15));
     group.throughput(Throughput::Elements(batch as u64));
     let arch = Arch::Nn4;
     let mut model = Some(FaceNetConfig::new(arch).init(&device));

@@ -46,7 +46,10 @@ impl Alignment {
     /// resize side·182/160, davidsandberg's ratio); a non-square one (NNS2) similarity alignment, margin 0.
     pub fn default_for(input: InputSize) -> Self {
         if input.height == input.width {
-            Alignment::Tight { margin: 44.0, resize: (input.width * 182 / 160) as u32 }
+            Alignment::Tight {
+                margin: 44.0,
+                resize: (input.width * 182 / 160) as u32,
+            }
         } else {
             Alignment::Similarity { margin: 0.0 }
         }
@@ -110,13 +113,20 @@ impl CheckpointConfig {
     /// Checks the fields agree with each other; the message says which does not.
     pub fn validate(&self) -> std::result::Result<(), String> {
         if self.format_version != FORMAT_VERSION {
-            return Err(format!("format_version {} (this build reads {FORMAT_VERSION})", self.format_version));
+            return Err(format!(
+                "format_version {} (this build reads {FORMAT_VERSION})",
+                self.format_version
+            ));
         }
         let expected = self.model.input_size();
         if self.input != expected {
             return Err(format!(
                 "input {}×{} does not match {} ({}×{})",
-                self.input.height, self.input.width, self.arch(), expected.height, expected.width
+                self.input.height,
+                self.input.width,
+                self.arch(),
+                expected.height,
+                expected.width
             ));
         }
         if self.model.embedding_dim == 0 {
@@ -133,7 +143,10 @@ impl CheckpointConfig {
 }
 
 fn checkpoint_error(path: &Path, message: impl Into<String>) -> Error {
-    Error::Checkpoint { path: path.to_path_buf(), message: message.into() }
+    Error::Checkpoint {
+        path: path.to_path_buf(),
+        message: message.into(),
+    }
 }
 
 /// Writes `model` and `config` into the directory `dir` (created if missing).
@@ -143,14 +156,23 @@ pub fn save_checkpoint(dir: &Path, model: &FaceNet, config: &CheckpointConfig) -
     if model.num_weights() != expected {
         return Err(checkpoint_error(
             dir,
-            format!("the model has {} weights but its config ({}) describes {expected}", model.num_weights(), config.id),
+            format!(
+                "the model has {} weights but its config ({}) describes {expected}",
+                model.num_weights(),
+                config.id
+            ),
         ));
     }
     std::fs::create_dir_all(dir).map_err(|e| checkpoint_error(dir, format!("cannot create directory: {e}")))?;
     let weights = dir.join(WEIGHTS_FILE);
-    let mut store = SafetensorsStore::from_file(&weights).metadata("facenet_id", config.id.clone()).overwrite(true);
+    let mut store = SafetensorsStore::from_file(&weights)
+        .metadata("facenet_id", config.id.clone())
+        .overwrite(true);
     // `valid()` folds pending batch-norm statistics in (burn updates them lazily) and drops autodiff
-    model.valid().save_into(&mut store).map_err(|e| checkpoint_error(&weights, format!("cannot write weights: {e}")))?;
+    model
+        .valid()
+        .save_into(&mut store)
+        .map_err(|e| checkpoint_error(&weights, format!("cannot write weights: {e}")))?;
     let json = serde_json::to_string_pretty(config).expect("a checkpoint config should serialise to JSON");
     let config_path = dir.join(CONFIG_FILE);
     std::fs::write(&config_path, json + "\n").map_err(|e| checkpoint_error(&config_path, format!("cannot write: {e}")))
@@ -174,9 +196,10 @@ pub const RUN_MODEL_DIR: &str = "model";
 /// Reads and validates `config.json` of the checkpoint at `path`.
 pub fn read_checkpoint_config(path: &Path) -> Result<CheckpointConfig> {
     let config_path = checkpoint_dir(path).join(CONFIG_FILE);
-    let text = std::fs::read_to_string(&config_path).map_err(|e| checkpoint_error(&config_path, format!("cannot read: {e}")))?;
-    let config: CheckpointConfig =
-        serde_json::from_str(&text).map_err(|e| checkpoint_error(&config_path, format!("not a checkpoint config: {e}")))?;
+    let text = std::fs::read_to_string(&config_path)
+        .map_err(|e| checkpoint_error(&config_path, format!("cannot read: {e}")))?;
+    let config: CheckpointConfig = serde_json::from_str(&text)
+        .map_err(|e| checkpoint_error(&config_path, format!("not a checkpoint config: {e}")))?;
     config.validate().map_err(|m| checkpoint_error(&config_path, m))?;
     Ok(config)
 }
@@ -186,26 +209,51 @@ pub fn load_checkpoint(path: &Path, device: &Device) -> Result<(FaceNet, Checkpo
     let config = read_checkpoint_config(path)?;
     let weights = checkpoint_dir(path).join(WEIGHTS_FILE);
     if !weights.is_file() {
-        return Err(checkpoint_error(&weights, "missing (a checkpoint needs config.json and model.safetensors)"));
+        return Err(checkpoint_error(
+            &weights,
+            "missing (a checkpoint needs config.json and model.safetensors)",
+        ));
     }
     let mut model = config.model.init(device);
     let mut store = SafetensorsStore::from_file(&weights);
     let mismatch = |detail: String| {
-        checkpoint_error(&weights, format!("does not match its config ({}, {}-D): {detail}", config.arch(), config.model.embedding_dim))
+        checkpoint_error(
+            &weights,
+            format!(
+                "does not match its config ({}, {}-D): {detail}",
+                config.arch(),
+                config.model.embedding_dim
+            ),
+        )
     };
     let result = model.load_from(&mut store).map_err(|e| match e.to_string() {
         m if m.contains("Validation failed") || m.contains("issing") => mismatch(first_lines(&m)),
-        m => checkpoint_error(&weights, format!("not a readable safetensors file (truncated or corrupt?): {}", first_lines(&m))),
+        m => checkpoint_error(
+            &weights,
+            format!(
+                "not a readable safetensors file (truncated or corrupt?): {}",
+                first_lines(&m)
+            ),
+        ),
     })?;
     if !result.unused.is_empty() {
-        return Err(mismatch(format!("{} tensors the model does not have, e.g. {}", result.unused.len(), result.unused[0])));
+        return Err(mismatch(format!(
+            "{} tensors the model does not have, e.g. {}",
+            result.unused.len(),
+            result.unused[0]
+        )));
     }
     Ok((model, config))
 }
 
 /// The first three lines of a long library message.
 fn first_lines(message: &str) -> String {
-    message.lines().filter(|l| !l.trim().is_empty()).take(3).collect::<Vec<_>>().join("; ")
+    message
+        .lines()
+        .filter(|l| !l.trim().is_empty())
+        .take(3)
+        .collect::<Vec<_>>()
+        .join("; ")
 }
 
 #[cfg(test)]
@@ -248,8 +296,19 @@ mod tests {
         let plain = Device::flex();
         let (loaded, _) = load_checkpoint(dir.path(), &plain).unwrap();
         let probe = Tensor::<4>::random([1, 3, 140, 116], Distribution::Normal(0.0, 1.0), &plain);
-        let trained = model.valid().forward(probe.clone()).into_data().try_to_vec::<f32>().unwrap();
-        let fresh = config.model.init(&plain).forward(probe.clone()).into_data().try_to_vec::<f32>().unwrap();
+        let trained = model
+            .valid()
+            .forward(probe.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
+        let fresh = config
+            .model
+            .init(&plain)
+            .forward(probe.clone())
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         let reloaded = loaded.forward(probe).into_data().try_to_vec::<f32>().unwrap();
         assert_eq!(trained, reloaded);
         assert_ne!(fresh, reloaded);
@@ -260,12 +319,19 @@ mod tests {
         let device = Device::flex();
         let dir = tempfile::tempdir().unwrap();
         let small = InputSize { height: 70, width: 58 };
-        let config = CheckpointConfig::new(FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16).with_input(Some(small)));
+        let config = CheckpointConfig::new(
+            FaceNetConfig::new(Arch::Nns2)
+                .with_embedding_dim(16)
+                .with_input(Some(small)),
+        );
         assert_eq!(config.input, small);
         save_checkpoint(dir.path(), &config.model.init(&device), &config).unwrap();
         let (loaded, loaded_config) = load_checkpoint(dir.path(), &device).unwrap();
         assert_eq!(loaded_config.model.input_size(), small);
-        assert_eq!(loaded.forward(Tensor::<4>::zeros([1, 3, 70, 58], &device)).dims(), [1, 16]);
+        assert_eq!(
+            loaded.forward(Tensor::<4>::zeros([1, 3, 70, 58], &device)).dims(),
+            [1, 16]
+        );
         let mut wrong = config.clone();
         wrong.input = Arch::Nns2.input_size();
         std::fs::write(dir.path().join(CONFIG_FILE), serde_json::to_string(&wrong).unwrap()).unwrap();
@@ -296,7 +362,10 @@ mod tests {
         config.input = Arch::Nn4.input_size();
         std::fs::write(dir.path().join(CONFIG_FILE), serde_json::to_string(&config).unwrap()).unwrap();
         let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
-        assert!(err.contains("model.safetensors") && err.contains("does not match its config (nn4, 64-D)"), "{err}");
+        assert!(
+            err.contains("model.safetensors") && err.contains("does not match its config (nn4, 64-D)"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -317,7 +386,10 @@ mod tests {
         let bytes = std::fs::read(&weights).unwrap();
         std::fs::write(&weights, &bytes[..bytes.len() / 2]).unwrap();
         let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
-        assert!(err.contains("model.safetensors") && err.contains("truncated or corrupt"), "{err}");
+        assert!(
+            err.contains("model.safetensors") && err.contains("truncated or corrupt"),
+            "{err}"
+        );
     }
 
     #[test]
@@ -328,12 +400,19 @@ mod tests {
         config.input = InputSize::square(96);
         std::fs::write(&path, serde_json::to_string(&config).unwrap()).unwrap();
         let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
-        assert!(err.contains("config.json") && err.contains("does not match nns2"), "{err}");
+        assert!(
+            err.contains("config.json") && err.contains("does not match nns2"),
+            "{err}"
+        );
         std::fs::write(&path, "{\"format_version\": 1").unwrap();
         let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
         assert!(err.contains("config.json: not a checkpoint config"), "{err}");
         std::fs::remove_file(dir.path().join(WEIGHTS_FILE)).unwrap();
-        std::fs::write(&path, serde_json::to_string(&CheckpointConfig::new(FaceNetConfig::new(Arch::Nns2))).unwrap()).unwrap();
+        std::fs::write(
+            &path,
+            serde_json::to_string(&CheckpointConfig::new(FaceNetConfig::new(Arch::Nns2))).unwrap(),
+        )
+        .unwrap();
         let err = load_checkpoint(dir.path(), &device).unwrap_err().to_string();
         assert!(err.contains("model.safetensors: missing"), "{err}");
     }

@@ -17,16 +17,16 @@
 //! # Ok(()) }
 //! ```
 
-use facenet_kernels::device::default_device;
 use crate::import::dlib_dnn;
 use crate::models::dlib_resnet::{DlibResNetConfig, DlibResNetCpu, DlibResNetNet};
-use facenet_kernels::nhwc::Nhwc;
 use crate::{Error, Result};
 use burn::prelude::*;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use facenet_assets::Cache;
-use facenet_core::distance::Metric;
 use facenet_core::Embedding;
+use facenet_core::distance::Metric;
+use facenet_kernels::device::default_device;
+use facenet_kernels::nhwc::Nhwc;
 use facenet_vision::{AlignedFace, BoxToDlib, DlibChipAligner, Embedder, ModelInfo, ShapePredictor};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -95,9 +95,16 @@ impl DlibResNet {
     /// version; otherwise parses `dat` and writes them there.
     pub fn load_converting(dat: &Path, derived: &Path, device: &Device) -> Result<Self> {
         let (weights, config_path) = converted_paths(derived);
-        let source_bytes = std::fs::metadata(dat).map_err(|source| Error::Io { path: dat.into(), source })?.len();
+        let source_bytes = std::fs::metadata(dat)
+            .map_err(|source| Error::Io {
+                path: dat.into(),
+                source,
+            })?
+            .len();
         match read_converted_config(&config_path) {
-            Ok(config) if config.format == CONVERTED_FORMAT && config.source_bytes == source_bytes && weights.exists() => {
+            Ok(config)
+                if config.format == CONVERTED_FORMAT && config.source_bytes == source_bytes && weights.exists() =>
+            {
                 Self::from_converted(&weights, config, device)
             }
             _ => {
@@ -110,26 +117,52 @@ impl DlibResNet {
 
     /// Parses a dlib `.dat` file directly (no conversion, nothing written).
     pub fn from_dat(path: &Path, device: &Device) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })?;
         let architecture = DlibResNetConfig::v1();
-        let file = dlib_dnn::parse(&bytes, &architecture)
-            .map_err(|e| Error::ModelFile { path: path.into(), layer: e.layer, detail: e.error.to_string() })?;
+        let file = dlib_dnn::parse(&bytes, &architecture).map_err(|e| Error::ModelFile {
+            path: path.into(),
+            layer: e.layer,
+            detail: e.error.to_string(),
+        })?;
         let expected = (architecture.input_size, architecture.input_size);
         if (file.input.rows, file.input.cols) != expected {
-            let detail = format!("input is {}×{}, expected {}×{}", file.input.rows, file.input.cols, expected.0, expected.1);
-            return Err(Error::ModelFile { path: path.into(), layer: "input_rgb_image_sized".into(), detail });
+            let detail = format!(
+                "input is {}×{}, expected {}×{}",
+                file.input.rows, file.input.cols, expected.0, expected.1
+            );
+            return Err(Error::ModelFile {
+                path: path.into(),
+                layer: "input_rgb_image_sized".into(),
+                detail,
+            });
         }
-        Ok(Self::new(file.to_module(&architecture, device), file.input.mean_rgb, device))
+        Ok(Self::new(
+            file.to_module(&architecture, device),
+            file.input.mean_rgb,
+            device,
+        ))
     }
 
     /// Reads weights converted earlier (see [`DlibResNet::load`]).
     pub fn from_converted(weights: &Path, config: ConvertedConfig, device: &Device) -> Result<Self> {
         let mut net = config.architecture.init(device);
         let mut store = SafetensorsStore::from_file(weights);
-        let applied = net.load_from(&mut store).map_err(|e| Error::Weights { path: weights.into(), detail: e.to_string() })?;
+        let applied = net.load_from(&mut store).map_err(|e| Error::Weights {
+            path: weights.into(),
+            detail: e.to_string(),
+        })?;
         if !applied.errors.is_empty() || !applied.missing.is_empty() {
-            let detail = format!("does not fit the network: missing {:?}, errors {:?}", applied.missing, applied.errors);
-            return Err(Error::Weights { path: weights.into(), detail });
+            let detail = format!(
+                "does not fit the network: missing {:?}, errors {:?}",
+                applied.missing, applied.errors
+            );
+            return Err(Error::Weights {
+                path: weights.into(),
+                detail,
+            });
         }
         Ok(Self::new(net, config.mean_rgb, device))
     }
@@ -142,7 +175,13 @@ impl DlibResNet {
             metric: Metric::L2,
             threshold: RAW_THRESHOLD,
         };
-        Self { cpu: DlibResNetCpu::from_module(&net), net, mean_rgb, device: device.clone(), info }
+        Self {
+            cpu: DlibResNetCpu::from_module(&net),
+            net,
+            mean_rgb,
+            device: device.clone(),
+            info,
+        }
     }
 
     /// Writes the safetensors + JSON pair into `derived` (each written whole, then renamed into place).
@@ -150,7 +189,10 @@ impl DlibResNet {
         let (weights, config_path) = converted_paths(derived);
         let tmp_weights = partial_path(&weights);
         let mut store = SafetensorsStore::from_file(&tmp_weights).overwrite(true);
-        self.net.save_into(&mut store).map_err(|e| Error::Weights { path: tmp_weights.clone(), detail: e.to_string() })?;
+        self.net.save_into(&mut store).map_err(|e| Error::Weights {
+            path: tmp_weights.clone(),
+            detail: e.to_string(),
+        })?;
         rename(&tmp_weights, &weights)?;
         let architecture = DlibResNetConfig::v1();
         let config = ConvertedConfig {
@@ -163,7 +205,10 @@ impl DlibResNet {
         };
         let json = serde_json::to_string_pretty(&config).expect("a config of numbers and strings should serialise");
         let tmp_config = partial_path(&config_path);
-        std::fs::write(&tmp_config, json).map_err(|source| Error::Io { path: tmp_config.clone(), source })?;
+        std::fs::write(&tmp_config, json).map_err(|source| Error::Io {
+            path: tmp_config.clone(),
+            source,
+        })?;
         rename(&tmp_config, &config_path)
     }
 
@@ -173,8 +218,19 @@ impl DlibResNet {
         for batch in faces.chunks(MAX_BATCH) {
             let (data, n) = self.preprocess(batch)?;
             let (w, h) = self.info.input_size;
-            let input = Nhwc { data, n, h: h as usize, w: w as usize, c: 3 };
-            out.extend(self.cpu.forward(&input).chunks_exact(self.info.dim).map(|v| Embedding::new(v.to_vec())));
+            let input = Nhwc {
+                data,
+                n,
+                h: h as usize,
+                w: w as usize,
+                c: 3,
+            };
+            out.extend(
+                self.cpu
+                    .forward(&input)
+                    .chunks_exact(self.info.dim)
+                    .map(|v| Embedding::new(v.to_vec())),
+            );
         }
         Ok(out)
     }
@@ -187,7 +243,10 @@ impl DlibResNet {
             let (w, h) = self.info.input_size;
             let nhwc = Tensor::<4>::from_data(TensorData::new(data, [n, h as usize, w as usize, 3]), &self.device);
             let output = self.net.forward(nhwc.permute([0, 3, 1, 2])); // [n, 128]
-            let values = output.into_data().try_to_vec::<f32>().expect("the network should output f32");
+            let values = output
+                .into_data()
+                .try_to_vec::<f32>()
+                .expect("the network should output f32");
             out.extend(values.chunks_exact(self.info.dim).map(|v| Embedding::new(v.to_vec())));
         }
         Ok(out)
@@ -200,7 +259,11 @@ impl DlibResNet {
 
     /// The [`ModelInfo`] of [`DlibResNet::embed_normalized`]'s output.
     pub fn normalized_info(&self) -> ModelInfo {
-        ModelInfo { metric: Metric::SquaredL2, threshold: NORMALIZED_THRESHOLD, ..self.info.clone() }
+        ModelInfo {
+            metric: Metric::SquaredL2,
+            threshold: NORMALIZED_THRESHOLD,
+            ..self.info.clone()
+        }
     }
 
     /// dlib's `input_rgb_image_sized<150>`: `(value − mean) / 256` per channel, here channels-last.
@@ -213,7 +276,10 @@ impl DlibResNet {
         for face in faces {
             if face.image.dimensions() != (w, h) {
                 let (fw, fh) = face.image.dimensions();
-                return Err(facenet_vision::Error::Invalid(format!("a {fw}×{fh} chip; the dlib ResNet needs {w}×{h} dlib chips")).into());
+                return Err(facenet_vision::Error::Invalid(format!(
+                    "a {fw}×{fh} chip; the dlib ResNet needs {w}×{h} dlib chips"
+                ))
+                .into());
             }
             for pixel in face.image.pixels() {
                 data.extend((0..3).map(|c| (f32::from(pixel[c]) - self.mean_rgb[c]) / 256.0));
@@ -236,12 +302,21 @@ impl Embedder for DlibResNet {
 
 /// Where the converted weights and their config live in the cache's derived folder.
 pub fn converted_paths(derived: &Path) -> (PathBuf, PathBuf) {
-    (derived.join(format!("{MODEL_ID}.safetensors")), derived.join(format!("{MODEL_ID}.json")))
+    (
+        derived.join(format!("{MODEL_ID}.safetensors")),
+        derived.join(format!("{MODEL_ID}.json")),
+    )
 }
 
 fn read_converted_config(path: &Path) -> Result<ConvertedConfig> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.into(), source })?;
-    serde_json::from_str(&text).map_err(|e| Error::Weights { path: path.into(), detail: e.to_string() })
+    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    serde_json::from_str(&text).map_err(|e| Error::Weights {
+        path: path.into(),
+        detail: e.to_string(),
+    })
 }
 
 /// A temporary name beside `path`, unique to this process and call (concurrent conversions do not clash).
@@ -254,7 +329,10 @@ fn partial_path(path: &Path) -> PathBuf {
 }
 
 fn rename(from: &Path, to: &Path) -> Result<()> {
-    std::fs::rename(from, to).map_err(|source| Error::Io { path: to.into(), source })
+    std::fs::rename(from, to).map_err(|source| Error::Io {
+        path: to.into(),
+        source,
+    })
 }
 
 /// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the

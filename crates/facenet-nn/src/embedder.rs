@@ -7,13 +7,13 @@
 //! squared L2 (the paper's D on unit vectors, range 0…4), the checkpoint's threshold (default
 //! [`crate::checkpoint::DEFAULT_THRESHOLD`] = 1.1).
 
-use crate::checkpoint::{load_checkpoint, CheckpointConfig};
+use crate::Result;
+use crate::checkpoint::{CheckpointConfig, load_checkpoint};
 use crate::models::FaceNet;
 use crate::preprocess::faces_to_tensor;
-use crate::Result;
 use burn::tensor::Device;
-use facenet_core::distance::Metric;
 use facenet_core::Embedding;
+use facenet_core::distance::Metric;
 use facenet_vision::align::Aligner;
 use facenet_vision::{AlignedFace, Embedder, ModelInfo};
 use std::path::Path;
@@ -46,7 +46,12 @@ impl FaceNetEmbedder {
             metric: Metric::SquaredL2,
             threshold: config.threshold,
         };
-        Self { model, config, info, device: device.clone() }
+        Self {
+            model,
+            config,
+            info,
+            device: device.clone(),
+        }
     }
 
     pub fn config(&self) -> &CheckpointConfig {
@@ -63,7 +68,10 @@ impl FaceNetEmbedder {
         let x = faces_to_tensor(faces, &self.config.preprocessing, &self.device); // [n, 3, h, w]
         let y = self.model.forward(x); // [n, d]
         let values = y.into_data().try_to_vec::<f32>().expect("embeddings should be f32");
-        values.chunks(self.info.dim).map(|row| Embedding::new(row.to_vec())).collect()
+        values
+            .chunks(self.info.dim)
+            .map(|row| Embedding::new(row.to_vec()))
+            .collect()
     }
 }
 
@@ -94,7 +102,9 @@ mod tests {
     use facenet_vision::RgbImage;
 
     fn face(w: u32, h: u32, seed: u8) -> AlignedFace {
-        AlignedFace { image: RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8 ^ seed, (y * 3) as u8, seed])) }
+        AlignedFace {
+            image: RgbImage::from_fn(w, h, |x, y| image::Rgb([(x * 7) as u8 ^ seed, (y * 3) as u8, seed])),
+        }
     }
 
     #[test]
@@ -108,7 +118,10 @@ mod tests {
         save_checkpoint(dir.path(), &model, &config).unwrap();
         let embedder = FaceNetEmbedder::load(dir.path(), &device).unwrap();
         let info = embedder.info();
-        assert_eq!((info.id.as_str(), info.dim, info.input_size, info.threshold), ("my-nns2", 64, (116, 140), 0.9));
+        assert_eq!(
+            (info.id.as_str(), info.dim, info.input_size, info.threshold),
+            ("my-nns2", 64, (116, 140), 0.9)
+        );
         assert_eq!(info.metric, Metric::SquaredL2);
 
         let faces: Vec<_> = (0..3).map(|i| face(116, 140, i * 40)).collect();
@@ -129,7 +142,10 @@ mod tests {
         let device = Device::flex();
         let config = CheckpointConfig::new(FaceNetConfig::new(Arch::Nns2));
         let embedder = FaceNetEmbedder::new(config.model.init(&device), config, &device);
-        let err = embedder.embed(&[face(116, 140, 0), face(96, 96, 1)]).unwrap_err().to_string();
+        let err = embedder
+            .embed(&[face(116, 140, 0), face(96, 96, 1)])
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("face 1 is 96×96") && err.contains("116×140"), "{err}");
     }
 
@@ -145,9 +161,15 @@ mod tests {
                 score: 1.0,
                 landmarks: Some(facenet_vision::FaceLandmarks {
                     scheme: facenet_vision::LandmarkScheme::Mtcnn5,
-                    points: [(130.0, 130.0), (170.0, 130.0), (150.0, 155.0), (135.0, 180.0), (165.0, 180.0)]
-                        .map(|(x, y)| facenet_vision::Point::new(x, y))
-                        .to_vec(),
+                    points: [
+                        (130.0, 130.0),
+                        (170.0, 130.0),
+                        (150.0, 155.0),
+                        (135.0, 180.0),
+                        (165.0, 180.0),
+                    ]
+                    .map(|(x, y)| facenet_vision::Point::new(x, y))
+                    .to_vec(),
                 }),
             };
             let crop = facenet_vision::FaceAligner::align(&embedder.aligner().unwrap(), &photo, &detection).unwrap();

@@ -15,14 +15,22 @@ pub enum Error {
     /// A model file that is truncated, corrupt or not the expected network: the file, the layer (as
     /// dlib prints the network) and the byte offset.
     #[error("{}: {layer}: {detail}", path.display())]
-    ModelFile { path: PathBuf, layer: String, detail: String },
+    ModelFile {
+        path: PathBuf,
+        layer: String,
+        detail: String,
+    },
     /// A weight file that cannot be read, converted or written (missing, truncated, corrupt, wrong
     /// shapes), including the converted safetensors + JSON in the asset cache.
     #[error("{}: {detail}", path.display())]
     Weights { path: PathBuf, detail: String },
     /// Reading or writing a file failed.
     #[error("{}: {source}", path.display())]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// A checkpoint (config or weights) that cannot be read or does not match its config.
     #[error("{}: {message}", path.display())]
     Checkpoint { path: PathBuf, message: String },
@@ -40,7 +48,10 @@ pub enum Error {
 impl Error {
     /// A [`Error::Weights`] for the file at `path`.
     pub(crate) fn weights(path: &std::path::Path, message: impl std::fmt::Display) -> Self {
-        Error::Weights { path: path.into(), detail: format!("cannot load weights: {message}") }
+        Error::Weights {
+            path: path.into(),
+            detail: format!("cannot load weights: {message}"),
+        }
     }
 }
 

@@ -12,9 +12,9 @@ use burn::tensor::module::avg_pool2d;
 use burn::tensor::ops::AvgPoolOptions;
 use burn::tensor::{Device, Tensor, TensorData};
 use facenet_kernels::batch_norm::batch_norm_relu_train;
+use facenet_kernels::device::{is_flex, is_flex_autodiff};
 use facenet_kernels::gemm_conv::{PatchGeometry, conv_same};
 use facenet_kernels::lrn::local_response_norm;
-use facenet_kernels::device::{is_flex, is_flex_autodiff};
 use facenet_kernels::windows::{l2_pool, window_max};
 use serde::{Deserialize, Serialize};
 
@@ -47,7 +47,9 @@ impl ConvUnit {
             .with_bias(!options.batch_norm)
             .with_initializer(options.init.initializer())
             .init(device);
-        let bn = options.batch_norm.then(|| BatchNormConfig::new(channels_out).init(device));
+        let bn = options
+            .batch_norm
+            .then(|| BatchNormConfig::new(channels_out).init(device));
         Self { conv, bn }
     }
 
@@ -77,7 +79,10 @@ fn is_pointwise(conv: &Conv2d) -> bool {
         && conv.stride == [1, 1]
         && conv.dilation == [1, 1]
         && conv.groups == 1
-        && matches!(conv.padding, PaddingConfig2d::Explicit(0, 0, 0, 0) | PaddingConfig2d::Valid)
+        && matches!(
+            conv.padding,
+            PaddingConfig2d::Explicit(0, 0, 0, 0) | PaddingConfig2d::Valid
+        )
 }
 
 /// A pointwise convolution as a batched matrix product on the NCHW data as it lies:
@@ -146,13 +151,23 @@ fn image_conv(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
     let geometry = PatchGeometry::same(channels_in, height, width, kernel, conv.stride[0]);
     let (out_h, out_w) = geometry.out_size();
     let device = x.device();
-    let pixels = x.into_data().convert::<f32>().try_into_vec::<f32>().expect("a float tensor holds f32 values");
+    let pixels = x
+        .into_data()
+        .convert::<f32>()
+        .try_into_vec::<f32>()
+        .expect("a float tensor holds f32 values");
     let patches = Tensor::<3>::from_data(
-        TensorData::new(geometry.patches(&pixels, batch), [batch, geometry.rows(), geometry.positions()]),
+        TensorData::new(
+            geometry.patches(&pixels, batch),
+            [batch, geometry.rows(), geometry.positions()],
+        ),
         &device,
     );
     let weight: Tensor<3> = conv.weight.val().reshape([1, channels_out, geometry.rows()]);
-    with_bias(weight.matmul(patches).reshape([batch, channels_out, out_h, out_w]), conv)
+    with_bias(
+        weight.matmul(patches).reshape([batch, channels_out, out_h, out_w]),
+        conv,
+    )
 }
 
 /// A square max pool with equal strides, "same" padding, no dilation: what [`window_max`] computes.
@@ -190,8 +205,14 @@ impl L2Pool {
             return l2_pool(x, k, s, self.epsilon);
         }
         // mean over the window × window area = sum over the window (padding counts as zeros)
-        let options = AvgPoolOptions::new([k, k]).with_stride([s, s]).with_padding([k / 2, k / 2]).with_count_include_pad(true);
-        avg_pool2d(x.square(), options).mul_scalar((k * k) as f64).add_scalar(self.epsilon).sqrt()
+        let options = AvgPoolOptions::new([k, k])
+            .with_stride([s, s])
+            .with_padding([k / 2, k / 2])
+            .with_count_include_pad(true);
+        avg_pool2d(x.square(), options)
+            .mul_scalar((k * k) as f64)
+            .add_scalar(self.epsilon)
+            .sqrt()
     }
 }
 
@@ -211,7 +232,11 @@ impl Pool {
                     .with_padding(same_padding(kernel))
                     .init(),
             ),
-            PoolKind::L2 => Pool::L2(L2Pool { kernel, stride, epsilon: options.l2_pool_epsilon }),
+            PoolKind::L2 => Pool::L2(L2Pool {
+                kernel,
+                stride,
+                epsilon: options.l2_pool_epsilon,
+            }),
         }
     }
 
@@ -240,7 +265,12 @@ pub struct Lrn {
 
 impl Lrn {
     pub fn new(options: &LrnOptions) -> Self {
-        Self { size: options.size, alpha: options.alpha, beta: options.beta, k: options.k }
+        Self {
+            size: options.size,
+            alpha: options.alpha,
+            beta: options.beta,
+            k: options.k,
+        }
     }
 
     /// # Shapes
@@ -262,14 +292,21 @@ impl Lrn {
         // zero channels on both sides, then the window sum is a sum of `size` shifted slices
         let device = x.device();
         let padded = Tensor::cat(
-            vec![Tensor::zeros([b, before, h, w], &device), squared, Tensor::zeros([b, after, h, w], &device)],
+            vec![
+                Tensor::zeros([b, before, h, w], &device),
+                squared,
+                Tensor::zeros([b, after, h, w], &device),
+            ],
             1,
         );
         let window_sum = (0..self.size)
             .map(|shift| padded.clone().narrow(1, shift, c))
             .reduce(|sum, slice| sum + slice)
             .expect("an LRN window should have at least one channel");
-        x / window_sum.mul_scalar(self.alpha / self.size as f64).add_scalar(self.k).powf_scalar(self.beta)
+        x / window_sum
+            .mul_scalar(self.alpha / self.size as f64)
+            .add_scalar(self.k)
+            .powf_scalar(self.beta)
     }
 }
 
@@ -327,21 +364,31 @@ mod tests {
         let x = Tensor::<4>::random([2, 7, 3, 4], Distribution::Normal(0.0, 3.0), &device);
         let options = LrnOptions::new().with_alpha(0.3).with_beta(0.75).with_k(2.0);
         let ours = Lrn::new(&options).forward_by_tensor_ops(x.clone());
-        let burns = LocalResponseNormConfig::new(5).with_alpha(0.3).with_beta(0.75).with_k(2.0).init().forward(x);
+        let burns = LocalResponseNormConfig::new(5)
+            .with_alpha(0.3)
+            .with_beta(0.75)
+            .with_k(2.0)
+            .init()
+            .forward(x);
         assert!(max_abs_diff(ours, burns) < 1e-5);
     }
 
     #[test]
     fn pointwise_conv_equals_burns_conv_in_values_and_gradients() {
         let device = Device::flex().autodiff();
-        let conv = Conv2dConfig::new([5, 7], [1, 1]).with_padding(same_padding(1)).init(&device);
+        let conv = Conv2dConfig::new([5, 7], [1, 1])
+            .with_padding(same_padding(1))
+            .init(&device);
         assert!(is_pointwise(&conv));
         let x = Tensor::<4>::random([3, 5, 4, 6], Distribution::Normal(0.0, 1.0), &device).require_grad();
         let target = Tensor::<4>::random([3, 7, 4, 6], Distribution::Normal(0.0, 1.0), &device);
         let grads_of = |y: Tensor<4>| {
             let grads = (y * target.clone()).sum().backward();
             let grad = |t: Tensor<4>| t.grad(&grads).expect("a gradient");
-            (grad(x.clone()), conv.weight.val().grad(&grads).expect("a weight gradient"))
+            (
+                grad(x.clone()),
+                conv.weight.val().grad(&grads).expect("a weight gradient"),
+            )
         };
         let (ours, theirs) = (pointwise_conv(&conv, x.clone()), conv.forward(x.clone()));
         assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5);
@@ -369,9 +416,15 @@ mod tests {
             let grads_of = |y: Tensor<4>| {
                 let grads = (y * target.clone()).sum().backward();
                 let grad = |t: Tensor<1>| t.grad(&grads).expect("a gradient");
-                (conv.weight.val().grad(&grads).expect("a weight gradient"), grad(conv.bias.as_ref().unwrap().val()))
+                (
+                    conv.weight.val().grad(&grads).expect("a weight gradient"),
+                    grad(conv.bias.as_ref().unwrap().val()),
+                )
             };
-            assert!(max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5, "k {kernel} s {stride}");
+            assert!(
+                max_abs_diff(ours.clone().inner(), theirs.clone().inner()) < 1e-5,
+                "k {kernel} s {stride}"
+            );
             let ((dw_ours, db_ours), (dw_theirs, db_theirs)) = (grads_of(ours), grads_of(theirs));
             assert!(max_abs_diff(dw_ours, dw_theirs) < 1e-4, "k {kernel} s {stride}");
             assert!((db_ours - db_theirs).abs().max().into_scalar::<f32>() < 1e-4);
@@ -383,7 +436,11 @@ mod tests {
         let device = Device::flex();
         // one channel, 3×3 of ones: the centre window sees 9 ones, a corner window 4
         let x = Tensor::<4>::ones([1, 1, 3, 3], &device);
-        let pool = L2Pool { kernel: 3, stride: 1, epsilon: 0.0 };
+        let pool = L2Pool {
+            kernel: 3,
+            stride: 1,
+            epsilon: 0.0,
+        };
         let y = pool.forward(x).into_data().try_to_vec::<f32>().unwrap();
         assert!((y[4] - 3.0).abs() < 1e-5, "centre {}", y[4]);
         assert!((y[0] - 2.0).abs() < 1e-5, "corner {}", y[0]);
@@ -396,7 +453,11 @@ mod tests {
         // weights [1, 4] = [1, -1, 2, 3], zero bias: x = 1 → units (1, -1, 2, 3) → maxout (1, 3)
         fc.linear.weight = burn::module::Param::from_tensor(Tensor::from_floats([[1.0, -1.0, 2.0, 3.0]], &device));
         fc.linear.bias = None;
-        let y = fc.forward(Tensor::from_floats([[1.0]], &device)).into_data().try_to_vec::<f32>().unwrap();
+        let y = fc
+            .forward(Tensor::from_floats([[1.0]], &device))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(y, vec![1.0, 3.0]);
     }
 
@@ -404,7 +465,12 @@ mod tests {
     fn l2_normalize_gives_unit_rows() {
         let device = Device::flex();
         let x = Tensor::<2>::random([4, 16], Distribution::Normal(0.0, 5.0), &device);
-        let norms = l2_normalize(x).square().sum_dim(1).into_data().try_to_vec::<f32>().unwrap();
+        let norms = l2_normalize(x)
+            .square()
+            .sum_dim(1)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert!(norms.iter().all(|n| (n - 1.0).abs() < 1e-5), "{norms:?}");
     }
 }

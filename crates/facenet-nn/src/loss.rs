@@ -1,8 +1,8 @@
 //! The triplet loss of FaceNet (Schroff et al. 2015, eq. 2), averaged over the batch as the reference
 //! implementations do: `L = mean_i [ ‖a_i − p_i‖² − ‖a_i − n_i‖² + α ]₊`, α = 0.2 in the paper.
 
-use burn::tensor::activation::relu;
 use burn::tensor::Tensor;
+use burn::tensor::activation::relu;
 
 /// The paper's margin α.
 pub const DEFAULT_MARGIN: f64 = 0.2;

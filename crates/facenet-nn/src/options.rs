@@ -51,7 +51,10 @@ impl WeightInit {
     /// The burn initializer for conv and fc weights.
     pub fn initializer(self) -> Initializer {
         match self {
-            WeightInit::HeNormal => Initializer::KaimingNormal { gain: std::f64::consts::SQRT_2, fan_out_only: false },
+            WeightInit::HeNormal => Initializer::KaimingNormal {
+                gain: std::f64::consts::SQRT_2,
+                fan_out_only: false,
+            },
             WeightInit::XavierUniform => Initializer::XavierUniform { gain: 1.0 },
         }
     }

@@ -33,8 +33,12 @@ impl Preprocessing {
     /// Checks the statistics are usable (every std finite and positive).
     pub fn validate(&self) -> Result<(), String> {
         match self {
-            Preprocessing::MeanStd { mean, std } if !(mean.iter().all(|m| m.is_finite()) && std.iter().all(|s| s.is_finite() && *s > 0.0)) => {
-                Err(format!("preprocessing mean {mean:?} / std {std:?}: every std must be finite and > 0"))
+            Preprocessing::MeanStd { mean, std }
+                if !(mean.iter().all(|m| m.is_finite()) && std.iter().all(|s| s.is_finite() && *s > 0.0)) =>
+            {
+                Err(format!(
+                    "preprocessing mean {mean:?} / std {std:?}: every std must be finite and > 0"
+                ))
             }
             _ => Ok(()),
         }
@@ -78,9 +82,22 @@ mod tests {
     fn mean_std_is_per_channel() {
         let device = Device::flex();
         let img = RgbImage::from_pixel(1, 1, image::Rgb([10, 20, 30]));
-        let p = Preprocessing::MeanStd { mean: [10.0, 10.0, 10.0], std: [1.0, 2.0, 4.0] };
-        let v = faces_to_tensor(&[&img], &p, &device).into_data().try_to_vec::<f32>().unwrap();
+        let p = Preprocessing::MeanStd {
+            mean: [10.0, 10.0, 10.0],
+            std: [1.0, 2.0, 4.0],
+        };
+        let v = faces_to_tensor(&[&img], &p, &device)
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap();
         assert_eq!(v, vec![0.0, 5.0, 5.0]);
-        assert!(Preprocessing::MeanStd { mean: [0.0; 3], std: [1.0, 0.0, 1.0] }.validate().is_err());
+        assert!(
+            Preprocessing::MeanStd {
+                mean: [0.0; 3],
+                std: [1.0, 0.0, 1.0]
+            }
+            .validate()
+            .is_err()
+        );
     }
 }

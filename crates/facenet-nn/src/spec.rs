@@ -2,9 +2,9 @@
 //! module ([`crate::models::FaceNet`]) and the paper-style table ([`NetSpec::summary`]), so the printed
 //! parameter and multiply-add figures cannot drift from the network that runs.
 
-use facenet_kernels::shape::same_output;
-use crate::layers::{PoolKind};
+use crate::layers::PoolKind;
 use crate::options::ArchOptions;
+use facenet_kernels::shape::same_output;
 use serde::{Deserialize, Serialize};
 
 /// A network's input: `height × width × 3`.
@@ -16,7 +16,10 @@ pub struct InputSize {
 
 impl InputSize {
     pub const fn square(side: usize) -> Self {
-        Self { height: side, width: side }
+        Self {
+            height: side,
+            width: side,
+        }
     }
 }
 
@@ -26,7 +29,11 @@ pub enum LayerSpec {
     /// `kernel × kernel` conv, "same" padding, + BN + ReLU.
     Conv { out: usize, kernel: usize, stride: usize },
     /// `kernel × kernel` max or L2 pool, "same" padding.
-    Pool { kind: PoolKind, kernel: usize, stride: usize },
+    Pool {
+        kind: PoolKind,
+        kernel: usize,
+        stride: usize,
+    },
     /// Local response normalisation ("norm", "rnorm"); left out when the options have no LRN.
     Lrn,
     /// An Inception module (Table 2 row).
@@ -44,7 +51,10 @@ pub struct NamedLayer {
 
 impl NamedLayer {
     pub fn new(name: &str, layer: LayerSpec) -> Self {
-        Self { name: name.into(), layer }
+        Self {
+            name: name.into(),
+            layer,
+        }
     }
 }
 
@@ -108,7 +118,11 @@ impl LayerSpec {
     }
 
     /// The 3×3 stride-2 max pool every table uses between stages.
-    pub const MAX_POOL_3X3_2: Self = LayerSpec::Pool { kind: PoolKind::Max, kernel: 3, stride: 2 };
+    pub const MAX_POOL_3X3_2: Self = LayerSpec::Pool {
+        kind: PoolKind::Max,
+        kernel: 3,
+        stride: 2,
+    };
 
     /// Output shape, weights and multiply-adds for an input of shape `input`.
     pub fn cost(&self, input: MapShape) -> (MapShape, u64, u64) {
@@ -119,9 +133,11 @@ impl LayerSpec {
                 let (params, macs) = conv_cost(c, *out, *kernel, oh, ow);
                 ((*out, oh, ow), params, macs)
             }
-            LayerSpec::Pool { kernel, stride, .. } => {
-                ((c, same_output(h, *kernel, *stride), same_output(w, *kernel, *stride)), 0, 0)
-            }
+            LayerSpec::Pool { kernel, stride, .. } => (
+                (c, same_output(h, *kernel, *stride), same_output(w, *kernel, *stride)),
+                0,
+                0,
+            ),
             LayerSpec::Lrn => (input, 0, 0),
             LayerSpec::Inception(module) => module.cost(input),
             LayerSpec::GlobalAvgPool => ((c, 1, 1), 0, 0),
@@ -131,8 +147,16 @@ impl LayerSpec {
     fn kind(&self) -> String {
         match self {
             LayerSpec::Conv { kernel, stride, .. } => format!("conv {kernel}×{kernel}/{stride}"),
-            LayerSpec::Pool { kind: PoolKind::Max, kernel, stride } => format!("max pool {kernel}×{kernel}/{stride}"),
-            LayerSpec::Pool { kind: PoolKind::L2, kernel, stride } => format!("L2 pool {kernel}×{kernel}/{stride}"),
+            LayerSpec::Pool {
+                kind: PoolKind::Max,
+                kernel,
+                stride,
+            } => format!("max pool {kernel}×{kernel}/{stride}"),
+            LayerSpec::Pool {
+                kind: PoolKind::L2,
+                kernel,
+                stride,
+            } => format!("L2 pool {kernel}×{kernel}/{stride}"),
             LayerSpec::Lrn => "lrn".into(),
             LayerSpec::Inception(module) => module.describe(),
             LayerSpec::GlobalAvgPool => "avg pool".into(),
@@ -143,12 +167,18 @@ impl LayerSpec {
 impl NetSpec {
     /// The conv-part layers the options keep (LRN layers go when `options.lrn` is `None`).
     pub fn active_features<'a>(&'a self, options: &'a ArchOptions) -> impl Iterator<Item = &'a NamedLayer> {
-        self.features.iter().filter(|l| options.lrn.is_some() || l.layer != LayerSpec::Lrn)
+        self.features
+            .iter()
+            .filter(|l| options.lrn.is_some() || l.layer != LayerSpec::Lrn)
     }
 
     /// Shape of the conv part's output.
     pub fn feature_shape(&self) -> MapShape {
-        self.features.iter().fold((3, self.input.height, self.input.width), |shape, l| l.layer.cost(shape).0)
+        self.features
+            .iter()
+            .fold((3, self.input.height, self.input.width), |shape, l| {
+                l.layer.cost(shape).0
+            })
     }
 
     /// The paper-style table: per layer output size, weights (no biases) and multiply-adds, and totals.
@@ -169,10 +199,20 @@ impl NetSpec {
         let mut width = shape.0 * shape.1 * shape.2;
         let fc_row = |name: &str, kind: String, inputs: usize, units: usize| {
             let params = (inputs * units) as u64;
-            LayerSummary { name: name.into(), kind, output: [1, 1, 0], params, multiply_adds: params }
+            LayerSummary {
+                name: name.into(),
+                kind,
+                output: [1, 1, 0],
+                params,
+                multiply_adds: params,
+            }
         };
         for fc in &self.hidden {
-            let kind = if fc.pieces == 1 { "fc".into() } else { format!("fc maxout p={}", fc.pieces) };
+            let kind = if fc.pieces == 1 {
+                "fc".into()
+            } else {
+                format!("fc maxout p={}", fc.pieces)
+            };
             let mut row = fc_row(&fc.name, kind, width, fc.out * fc.pieces);
             row.output[2] = fc.out;
             rows.push(row);
@@ -315,7 +355,11 @@ impl InceptionModuleSpec {
                 }
             }
         };
-        let stride = if self.stride > 1 { format!(",{}", self.stride) } else { String::new() };
+        let stride = if self.stride > 1 {
+            format!(",{}", self.stride)
+        } else {
+            String::new()
+        };
         format!(
             "inception {}|{}→{}{stride}|{}→{}{stride}|{pool}",
             self.n1x1, self.n3x3_reduce, self.n3x3, self.n5x5_reduce, self.n5x5

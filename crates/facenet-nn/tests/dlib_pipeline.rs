@@ -4,18 +4,18 @@
 //! Until the MTCNN detector lands, a test detector returns dlib's HOG boxes of the reference.
 
 use facenet_assets::Cache;
-use facenet_core::distance::l2;
 use facenet_core::Embedding;
+use facenet_core::distance::l2;
 use facenet_nn::dlib::RAW_THRESHOLD;
 use facenet_nn::dlib::dlib_stages;
+use facenet_vision::tasks::{compare_photos, embed_photos, load_known_people, recognize_photo};
 use facenet_vision::{
-    dlib_face_chip, load_rgb, AlignedFace, BBox, BoxToDlib, Detection, Detector, Embedder, FaceLandmarks, FacePipeline,
-    LandmarkScheme, LoadOptions, Point, RgbImage,
+    AlignedFace, BBox, BoxToDlib, Detection, Detector, Embedder, FaceLandmarks, FacePipeline, LandmarkScheme,
+    LoadOptions, Point, RgbImage, dlib_face_chip, load_rgb,
 };
 use std::collections::BTreeMap;
 use std::path::Path;
 use std::sync::OnceLock;
-use facenet_vision::tasks::{compare_photos, embed_photos, load_known_people, recognize_photo};
 
 struct RefFace {
     bbox: BBox,
@@ -27,7 +27,13 @@ struct RefFace {
 fn reference() -> BTreeMap<String, Vec<RefFace>> {
     let path = Path::new(env!("CARGO_MANIFEST_DIR")).join("tests/fixtures/dlib_reference.json");
     let json: serde_json::Value = serde_json::from_str(&std::fs::read_to_string(path).unwrap()).unwrap();
-    let numbers = |v: &serde_json::Value| v.as_array().unwrap().iter().map(|x| x.as_f64().unwrap() as f32).collect::<Vec<_>>();
+    let numbers = |v: &serde_json::Value| {
+        v.as_array()
+            .unwrap()
+            .iter()
+            .map(|x| x.as_f64().unwrap() as f32)
+            .collect::<Vec<_>>()
+    };
     let mut photos = BTreeMap::new();
     for (photo, entry) in json["photos"].as_object().unwrap() {
         let faces = entry["faces"]
@@ -36,8 +42,18 @@ fn reference() -> BTreeMap<String, Vec<RefFace>> {
             .iter()
             .map(|face| {
                 let b = numbers(&face["box_ltrb"]);
-                let landmarks = face["landmarks5"].as_array().unwrap().iter().map(numbers).map(|p| Point::new(p[0], p[1])).collect();
-                RefFace { bbox: BBox::new(b[0], b[1], b[2], b[3]), landmarks, descriptor: numbers(&face["descriptor_from_chip"]) }
+                let landmarks = face["landmarks5"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(numbers)
+                    .map(|p| Point::new(p[0], p[1]))
+                    .collect();
+                RefFace {
+                    bbox: BBox::new(b[0], b[1], b[2], b[3]),
+                    landmarks,
+                    descriptor: numbers(&face["descriptor_from_chip"]),
+                }
             })
             .collect();
         photos.insert(photo.clone(), faces);
@@ -68,12 +84,20 @@ fn descriptors_of_our_chips_equal_dlibs() {
     for (name, ref_faces) in reference() {
         let image = photo(&name);
         for face in &ref_faces {
-            let landmarks = FaceLandmarks { scheme: LandmarkScheme::Dlib5, points: face.landmarks.clone() };
-            let chip = AlignedFace { image: dlib_face_chip(&image, &landmarks).unwrap() };
+            let landmarks = FaceLandmarks {
+                scheme: LandmarkScheme::Dlib5,
+                points: face.landmarks.clone(),
+            };
+            let chip = AlignedFace {
+                image: dlib_face_chip(&image, &landmarks).unwrap(),
+            };
             let ours = net.embed(&[chip]).unwrap();
             let distance = l2(ours[0].as_slice(), &face.descriptor);
             eprintln!("{name}: L2 {distance:.2e} from dlib's descriptor");
-            assert!(distance <= 1e-3, "{name}: the descriptor of our chip is {distance:.2e} from dlib's");
+            assert!(
+                distance <= 1e-3,
+                "{name}: the descriptor of our chip is {distance:.2e} from dlib's"
+            );
             faces += 1;
         }
     }
@@ -89,7 +113,11 @@ fn descriptors_from_the_box_equal_dlibs_on_the_same_pixels() {
     for (name, ref_faces) in reference() {
         let image = photo(&name);
         for face in &ref_faces {
-            let detection = Detection { bbox: face.bbox, score: 1.0, landmarks: None };
+            let detection = Detection {
+                bbox: face.bbox,
+                score: 1.0,
+                landmarks: None,
+            };
             let chip = facenet_vision::FaceAligner::align(aligner, &image, &detection).unwrap();
             let distance = l2(net.embed(&[chip]).unwrap()[0].as_slice(), &face.descriptor);
             assert!(distance <= 1e-3, "{name}: {distance:.2e} from dlib's descriptor");
@@ -105,7 +133,14 @@ struct ReferenceBoxes(BTreeMap<(u32, u32), Vec<BBox>>);
 impl Detector for ReferenceBoxes {
     fn detect(&self, image: &RgbImage) -> facenet_vision::Result<Vec<Detection>> {
         let boxes = self.0.get(&image.dimensions()).cloned().unwrap_or_default();
-        Ok(boxes.into_iter().map(|bbox| Detection { bbox, score: 1.0, landmarks: None }).collect())
+        Ok(boxes
+            .into_iter()
+            .map(|bbox| Detection {
+                bbox,
+                score: 1.0,
+                landmarks: None,
+            })
+            .collect())
     }
 }
 
@@ -123,7 +158,9 @@ impl Embedder for Shared {
 
 fn most_prominent(pipeline: &FacePipeline, name: &str) -> Embedding {
     let records = pipeline.process_path(&cache().ensure(name).unwrap()).unwrap();
-    let best = records.into_iter().max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence()));
+    let best = records
+        .into_iter()
+        .max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence()));
     best.unwrap_or_else(|| panic!("{name}: no face")).embedding
 }
 
@@ -134,7 +171,11 @@ fn reference_box_pipeline() -> FacePipeline {
     for (name, faces) in reference() {
         boxes.insert(photo(&name).dimensions(), faces.iter().map(|f| f.bbox).collect());
     }
-    FacePipeline::new(Box::new(ReferenceBoxes(boxes)), Box::new(aligner.clone()), Box::new(Shared(net)))
+    FacePipeline::new(
+        Box::new(ReferenceBoxes(boxes)),
+        Box::new(aligner.clone()),
+        Box::new(Shared(net)),
+    )
 }
 
 /// face_recognition's test expectations (test_face_recognition.py), through the whole pipeline from the
@@ -142,15 +183,26 @@ fn reference_box_pipeline() -> FacePipeline {
 #[test]
 fn face_recognitions_expectations_hold_through_the_pipeline() {
     let pipeline = reference_box_pipeline();
-    let [obama, obama2, obama3, biden] = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"].map(|n| most_prominent(&pipeline, n));
+    let [obama, obama2, obama3, biden] =
+        ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg"].map(|n| most_prominent(&pipeline, n));
     let d = |a: &Embedding, b: &Embedding| l2(a.as_slice(), b.as_slice());
-    eprintln!("obama/obama2 {:.3}, obama/obama3 {:.3}, obama/biden {:.3}", d(&obama, &obama2), d(&obama, &obama3), d(&obama, &biden));
+    eprintln!(
+        "obama/obama2 {:.3}, obama/obama3 {:.3}, obama/biden {:.3}",
+        d(&obama, &obama2),
+        d(&obama, &obama3),
+        d(&obama, &biden)
+    );
     assert!(d(&obama, &obama2) < RAW_THRESHOLD);
     assert!(d(&obama, &obama3) < RAW_THRESHOLD);
     assert!(d(&obama, &biden) > RAW_THRESHOLD);
     // Our landmarks from the reference box, our chip and our network against dlib's whole path.
     let reference = reference();
-    for (name, ours) in [("obama.jpg", &obama), ("obama2.jpg", &obama2), ("obama3.jpg", &obama3), ("biden.jpg", &biden)] {
+    for (name, ours) in [
+        ("obama.jpg", &obama),
+        ("obama2.jpg", &obama2),
+        ("obama3.jpg", &obama3),
+        ("biden.jpg", &biden),
+    ] {
         let distance = l2(ours.as_slice(), &reference[name][0].descriptor);
         // Decoder differences move a landmark by 1–3 px now and then (see facenet-vision's shape_predictor
         // tests), which moves the descriptor by a few hundredths: measured 0.025–0.070.
@@ -168,7 +220,15 @@ fn compare_and_recognize_tell_obama_from_biden() {
     assert!(same.same && same.threshold == RAW_THRESHOLD, "{same:?}");
     let different = compare_photos(&pipeline, (&path("obama.jpg"), None), (&path("biden.jpg"), None), None).unwrap();
     assert!(!different.same && different.distance > RAW_THRESHOLD, "{different:?}");
-    assert!(compare_photos(&pipeline, (&path("obama.jpg"), Some(3)), (&path("biden.jpg"), Some(3)), None).is_err());
+    assert!(
+        compare_photos(
+            &pipeline,
+            (&path("obama.jpg"), Some(3)),
+            (&path("biden.jpg"), Some(3)),
+            None
+        )
+        .is_err()
+    );
 
     let known = tempfile::tempdir().unwrap();
     std::fs::copy(path("obama.jpg"), known.path().join("barack.jpg")).unwrap();
@@ -176,7 +236,10 @@ fn compare_and_recognize_tell_obama_from_biden() {
     let (people, errors) = load_known_people(&pipeline, known.path()).unwrap();
     assert!(errors.is_empty() && people.len() == 2);
     let found = recognize_photo(&pipeline, &people, &path("obama3.jpg"), RAW_THRESHOLD).unwrap();
-    assert_eq!(found.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(), [Some("barack")]);
+    assert_eq!(
+        found.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(),
+        [Some("barack")]
+    );
     let strict = recognize_photo(&pipeline, &people, &path("obama3.jpg"), 0.05).unwrap();
     assert_eq!(strict[0].name, None, "nobody within 0.05: unknown_person");
 }
@@ -191,7 +254,9 @@ fn a_batch_with_bad_inputs_goes_on() {
     let obama = cache().ensure("obama.jpg").unwrap();
     let original = image::open(&obama).unwrap();
     let deep = dir.path().join("obama_rgba16.png");
-    image::DynamicImage::ImageRgba16(original.to_rgba16()).save(&deep).unwrap();
+    image::DynamicImage::ImageRgba16(original.to_rgba16())
+        .save(&deep)
+        .unwrap();
     let gray = dir.path().join("obama_gray.png");
     original.to_luma8().save(&gray).unwrap();
     let tiny = dir.path().join("tiny.png");
@@ -207,7 +272,10 @@ fn a_batch_with_bad_inputs_goes_on() {
     let rows = |i: usize| outcomes[i].1.as_ref().unwrap_or_else(|e| panic!("{e}"));
     for (i, bad) in [(1, &text), (5, &cut)] {
         let message = outcomes[i].1.as_ref().unwrap_err().to_string();
-        assert!(message.contains(bad.file_name().unwrap().to_str().unwrap()), "{message}");
+        assert!(
+            message.contains(bad.file_name().unwrap().to_str().unwrap()),
+            "{message}"
+        );
     }
     assert!(rows(2).is_empty(), "a 1×1 image has no face");
     let reference = &rows(0)[0].embedding;

@@ -14,7 +14,7 @@
 use facenet_assets::Cache;
 use facenet_kernels::device::default_device;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig, MtcnnFace};
-use facenet_vision::{load_rgb, BBox, LoadOptions};
+use facenet_vision::{BBox, LoadOptions, load_rgb};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 
@@ -37,17 +37,34 @@ fn bbox(b: &[f32; 4]) -> BBox {
 /// each reference face is matched to our face of highest IoU.
 fn differences(photo: &str, ours: &[MtcnnFace], reference: &Reference) -> Vec<String> {
     if ours.len() != reference.boxes.len() {
-        return vec![format!("{photo}: {} faces, reference {}: {ours:?}", ours.len(), reference.boxes.len())];
+        return vec![format!(
+            "{photo}: {} faces, reference {}: {ours:?}",
+            ours.len(),
+            reference.boxes.len()
+        )];
     }
     let mut found = Vec::new();
     for (k, want) in reference.boxes.iter().enumerate() {
-        let best = ours.iter().max_by(|a, b| bbox(&a.bbox).iou(&bbox(want)).total_cmp(&bbox(&b.bbox).iou(&bbox(want)))).unwrap();
+        let best = ours
+            .iter()
+            .max_by(|a, b| {
+                bbox(&a.bbox)
+                    .iou(&bbox(want))
+                    .total_cmp(&bbox(&b.bbox).iou(&bbox(want)))
+            })
+            .unwrap();
         let iou = bbox(&best.bbox).iou(&bbox(want));
         if iou < 0.95 {
-            found.push(format!("{photo} face {k}: IoU {iou} (ours {:?}, reference {want:?})", best.bbox));
+            found.push(format!(
+                "{photo} face {k}: IoU {iou} (ours {:?}, reference {want:?})",
+                best.bbox
+            ));
         }
         if (best.probability - reference.probs[k]).abs() > 1e-3 {
-            found.push(format!("{photo} face {k}: probability {} vs {}", best.probability, reference.probs[k]));
+            found.push(format!(
+                "{photo} face {k}: probability {} vs {}",
+                best.probability, reference.probs[k]
+            ));
         }
         for (p, (a, b)) in best.landmarks.iter().zip(&reference.landmarks[k]).enumerate() {
             let d = ((a[0] - b[0]).powi(2) + (a[1] - b[1]).powi(2)).sqrt();

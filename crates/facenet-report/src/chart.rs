@@ -1,11 +1,11 @@
 //! PNG charts (plotters, bitmap backend): a generic [`line_chart`], the ROC curve on a log-FAR axis
 //! ([`roc_chart`]) and the distance histogram of same vs different pairs ([`distance_histogram`]).
 
-use crate::font::{text_available, FAMILY};
+use crate::font::{FAMILY, text_available};
 use crate::{Error, Result};
 use facenet_core::metrics::RocPoint;
-use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::coord::Shift;
+use plotters::coord::ranged1d::{AsRangedCoord, ValueFormatter};
 use plotters::prelude::*;
 use std::ops::Range;
 use std::path::Path;
@@ -23,7 +23,10 @@ pub struct Series {
 
 impl Series {
     pub fn new(name: impl Into<String>, points: Vec<(f64, f64)>) -> Self {
-        Self { name: name.into(), points }
+        Self {
+            name: name.into(),
+            points,
+        }
     }
 }
 
@@ -32,7 +35,10 @@ type DrawResult = std::result::Result<(), Box<dyn std::error::Error>>;
 
 /// Draws on a white PNG canvas at `path` and writes it.
 fn draw_png(path: &Path, draw: impl FnOnce(&Area, bool) -> DrawResult) -> Result<()> {
-    let fail = |message: String| Error::Chart { path: path.to_path_buf(), message };
+    let fail = |message: String| Error::Chart {
+        path: path.to_path_buf(),
+        message,
+    };
     let root = BitMapBackend::new(path, CHART_SIZE).into_drawing_area();
     root.fill(&WHITE).map_err(|e| fail(e.to_string()))?;
     draw(&root, text_available()).map_err(|e| fail(e.to_string()))?;
@@ -47,23 +53,37 @@ fn frame<'a, 'b, X: AsRangedCoord, Y: AsRangedCoord>(
     title: &str,
     x: X,
     y: Y,
-) -> std::result::Result<ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X::CoordDescType, Y::CoordDescType>>, Box<dyn std::error::Error>> {
+) -> std::result::Result<
+    ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X::CoordDescType, Y::CoordDescType>>,
+    Box<dyn std::error::Error>,
+> {
     let mut builder = ChartBuilder::on(area);
-    builder.margin(20).x_label_area_size(if text { 50 } else { 10 }).y_label_area_size(if text { 60 } else { 10 });
+    builder
+        .margin(20)
+        .x_label_area_size(if text { 50 } else { 10 })
+        .y_label_area_size(if text { 60 } else { 10 });
     if text {
         builder.caption(title, (FAMILY, 24));
     }
     Ok(builder.build_cartesian_2d(x, y)?)
 }
 
-fn draw_mesh<X, Y>(chart: &mut ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>, text: bool, x_label: &str, y_label: &str) -> DrawResult
+fn draw_mesh<X, Y>(
+    chart: &mut ChartContext<'_, BitMapBackend<'_>, Cartesian2d<X, Y>>,
+    text: bool,
+    x_label: &str,
+    y_label: &str,
+) -> DrawResult
 where
     X: Ranged + ValueFormatter<X::ValueType>,
     Y: Ranged + ValueFormatter<Y::ValueType>,
 {
     let mut mesh = chart.configure_mesh();
     if text {
-        mesh.x_desc(x_label).y_desc(y_label).label_style((FAMILY, 14)).axis_desc_style((FAMILY, 16));
+        mesh.x_desc(x_label)
+            .y_desc(y_label)
+            .label_style((FAMILY, 14))
+            .axis_desc_style((FAMILY, 16));
     } else {
         mesh.x_labels(0).y_labels(0);
     }
@@ -71,7 +91,11 @@ where
     Ok(())
 }
 
-fn draw_legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>, text: bool, position: SeriesLabelPosition) -> DrawResult {
+fn draw_legend<'a, 'b: 'a, X: Ranged, Y: Ranged>(
+    chart: &mut ChartContext<'a, BitMapBackend<'b>, Cartesian2d<X, Y>>,
+    text: bool,
+    position: SeriesLabelPosition,
+) -> DrawResult {
     if text {
         chart
             .configure_series_labels()
@@ -99,7 +123,9 @@ fn span(values: impl Iterator<Item = f64>) -> Option<Range<f64>> {
 pub fn line_chart(path: &Path, title: &str, x_label: &str, y_label: &str, series: &[Series]) -> Result<()> {
     let points = || series.iter().flat_map(|s| s.points.iter());
     if let Some(bad) = points().find(|(x, y)| !x.is_finite() || !y.is_finite()) {
-        return Err(Error::Invalid(format!("line chart {title:?}: point {bad:?} is not finite")));
+        return Err(Error::Invalid(format!(
+            "line chart {title:?}: point {bad:?} is not finite"
+        )));
     }
     let (Some(x), Some(y)) = (span(points().map(|p| p.0)), span(points().map(|p| p.1))) else {
         return Err(Error::Invalid(format!("line chart {title:?}: no points")));
@@ -133,7 +159,10 @@ pub fn roc_chart(path: &Path, title: &str, points: &[RocPoint], target_far: f64)
         if target_far > low && target_far < 1.0 {
             let mark = RGBColor(230, 120, 0);
             chart
-                .draw_series(LineSeries::new([(target_far, 0.0), (target_far, 1.0)], mark.stroke_width(2)))?
+                .draw_series(LineSeries::new(
+                    [(target_far, 0.0), (target_far, 1.0)],
+                    mark.stroke_width(2),
+                ))?
                 .label(format!("FAR = {target_far:e}"))
                 .legend(move |(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], mark.stroke_width(2)));
         }
@@ -157,7 +186,10 @@ pub fn distance_histogram(path: &Path, title: &str, distances: &[f64], same: &[b
     let width = (range.end - range.start) / BINS as f64;
     let fractions = |class: bool| {
         let mut counts = [0u64; BINS];
-        let members = distances.iter().zip(same).filter(|(d, s)| **s == class && d.is_finite());
+        let members = distances
+            .iter()
+            .zip(same)
+            .filter(|(d, s)| **s == class && d.is_finite());
         for (d, _) in members {
             counts[(((d - range.start) / width) as usize).min(BINS - 1)] += 1;
         }
@@ -165,7 +197,13 @@ pub fn distance_histogram(path: &Path, title: &str, distances: &[f64], same: &[b
         counts.map(|c| c as f64 / total)
     };
     let (same_fraction, diff_fraction) = (fractions(true), fractions(false));
-    let top = same_fraction.iter().chain(&diff_fraction).copied().fold(0.0, f64::max).max(1e-9) * 1.1;
+    let top = same_fraction
+        .iter()
+        .chain(&diff_fraction)
+        .copied()
+        .fold(0.0, f64::max)
+        .max(1e-9)
+        * 1.1;
     draw_png(path, |area, text| {
         let mut chart = frame(area, text, title, range.clone(), 0.0..top)?;
         draw_mesh(&mut chart, text, "distance", "fraction of pairs")?;
@@ -175,10 +213,16 @@ pub fn distance_histogram(path: &Path, title: &str, distances: &[f64], same: &[b
                 let x0 = range.start + i as f64 * width;
                 Rectangle::new([(x0, 0.0), (x0 + width, f)], fill)
             });
-            chart.draw_series(bars)?.label(name).legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], fill));
+            chart
+                .draw_series(bars)?
+                .label(name)
+                .legend(move |(x, y)| Rectangle::new([(x, y - 5), (x + 15, y + 5)], fill));
         }
         chart
-            .draw_series(LineSeries::new([(threshold, 0.0), (threshold, top)], BLACK.stroke_width(2)))?
+            .draw_series(LineSeries::new(
+                [(threshold, 0.0), (threshold, top)],
+                BLACK.stroke_width(2),
+            ))?
             .label(format!("threshold {threshold:.4}"))
             .legend(|(x, y)| PathElement::new(vec![(x, y), (x + 20, y)], BLACK.stroke_width(2)));
         draw_legend(&mut chart, text, SeriesLabelPosition::UpperRight)

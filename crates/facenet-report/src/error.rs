@@ -11,7 +11,11 @@ pub enum Error {
     Chart { path: PathBuf, message: String },
     /// A file or folder could not be written.
     #[error("{path}: {source}")]
-    Io { path: PathBuf, #[source] source: std::io::Error },
+    Io {
+        path: PathBuf,
+        #[source]
+        source: std::io::Error,
+    },
     /// Data a chart or report cannot show (names the data and why).
     #[error("invalid report data: {0}")]
     Invalid(String),

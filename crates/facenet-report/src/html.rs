@@ -5,7 +5,10 @@ use std::fmt::Write;
 
 /// `text` with the HTML special characters escaped.
 pub(crate) fn escape(text: &str) -> String {
-    text.replace('&', "&amp;").replace('<', "&lt;").replace('>', "&gt;").replace('"', "&quot;")
+    text.replace('&', "&amp;")
+        .replace('<', "&lt;")
+        .replace('>', "&gt;")
+        .replace('"', "&quot;")
 }
 
 fn percent(x: f64) -> String {
@@ -24,11 +27,40 @@ pub(crate) fn page(title: &str, evaluation: &Evaluation, files: &[(&str, &str)],
          td,th{{border:1px solid #ccc;padding:4px 10px;text-align:right}}</style></head>\n<body>\n<h1>{title}</h1>\n"
     );
     let summary = [
-        ("pairs", format!("{} ({} same, {} different)", evaluation.pairs, evaluation.n_same, evaluation.n_diff)),
-        ("accuracy", format!("{} ± {} (standard error; std {})", percent(cv.accuracy_mean), percent(cv.accuracy_se), percent(cv.accuracy_std))),
-        (&format!("VAL @ FAR {:e}", cv.target_far), format!("{} ± {} (std), FAR {}", percent(cv.val_mean), percent(cv.val_std), percent(cv.far_mean))),
+        (
+            "pairs",
+            format!(
+                "{} ({} same, {} different)",
+                evaluation.pairs, evaluation.n_same, evaluation.n_diff
+            ),
+        ),
+        (
+            "accuracy",
+            format!(
+                "{} ± {} (standard error; std {})",
+                percent(cv.accuracy_mean),
+                percent(cv.accuracy_se),
+                percent(cv.accuracy_std)
+            ),
+        ),
+        (
+            &format!("VAL @ FAR {:e}", cv.target_far),
+            format!(
+                "{} ± {} (std), FAR {}",
+                percent(cv.val_mean),
+                percent(cv.val_std),
+                percent(cv.far_mean)
+            ),
+        ),
         ("AUC", format!("{:.6}", evaluation.auc)),
-        ("EER", format!("{} at threshold {:.4}", percent(evaluation.eer), evaluation.eer_threshold)),
+        (
+            "EER",
+            format!(
+                "{} at threshold {:.4}",
+                percent(evaluation.eer),
+                evaluation.eer_threshold
+            ),
+        ),
     ];
     html.push_str("<table id=\"summary\">\n");
     for (name, value) in summary {
@@ -36,14 +68,24 @@ pub(crate) fn page(title: &str, evaluation: &Evaluation, files: &[(&str, &str)],
     }
     html.push_str("</table>\n");
     for (file, caption) in files.iter().filter(|(f, _)| f.ends_with(".png")) {
-        let _ = writeln!(html, "<figure><img src=\"{file}\" alt=\"{0}\"><figcaption>{0}</figcaption></figure>", escape(caption));
+        let _ = writeln!(
+            html,
+            "<figure><img src=\"{file}\" alt=\"{0}\"><figcaption>{0}</figcaption></figure>",
+            escape(caption)
+        );
     }
     html.push_str("<h2>Folds</h2>\n<table id=\"folds\">\n<tr><th>fold</th><th>pairs</th><th>threshold</th><th>accuracy</th><th>VAL threshold</th><th>VAL</th><th>FAR</th></tr>\n");
     for f in &cv.folds {
         let _ = writeln!(
             html,
             "<tr><td>{}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{:.4}</td><td>{}</td><td>{}</td></tr>",
-            f.fold, f.pairs, f.threshold, percent(f.accuracy), f.val_threshold, percent(f.val), percent(f.far)
+            f.fold,
+            f.pairs,
+            f.threshold,
+            percent(f.accuracy),
+            f.val_threshold,
+            percent(f.val),
+            percent(f.far)
         );
     }
     html.push_str("</table>\n");

@@ -21,7 +21,7 @@ mod font;
 mod html;
 mod report;
 
-pub use chart::{distance_histogram, line_chart, roc_chart, Series, CHART_SIZE};
+pub use chart::{CHART_SIZE, Series, distance_histogram, line_chart, roc_chart};
 pub use error::{Error, Result};
 pub use font::text_available;
-pub use report::{write_report, ReportFiles, ReportInput};
+pub use report::{ReportFiles, ReportInput, write_report};

@@ -4,7 +4,7 @@
 use crate::chart::{distance_histogram, roc_chart};
 use crate::html::page;
 use crate::{Error, Result};
-use facenet_core::metrics::{mean, Evaluation};
+use facenet_core::metrics::{Evaluation, mean};
 use std::path::{Path, PathBuf};
 
 /// The most ROC points drawn (the curve of millions of pairs is thinned evenly).
@@ -37,18 +37,40 @@ pub struct ReportFiles {
 /// Writes the report into `dir` (created if missing). The histogram's threshold is the mean of the
 /// folds' best-accuracy thresholds.
 pub fn write_report(dir: &Path, input: &ReportInput) -> Result<ReportFiles> {
-    std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
-    let files = ReportFiles { json: dir.join("report.json"), roc: dir.join("roc.png"), histogram: dir.join("histogram.png"), html: dir.join("index.html") };
+    std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+        path: dir.into(),
+        source,
+    })?;
+    let files = ReportFiles {
+        json: dir.join("report.json"),
+        roc: dir.join("roc.png"),
+        histogram: dir.join("histogram.png"),
+        html: dir.join("index.html"),
+    };
     let evaluation = input.evaluation;
     let json = serde_json::to_string_pretty(input.json).map_err(|e| Error::Invalid(format!("report json: {e}")))?;
     write(&files.json, &json)?;
     let cv = &evaluation.cross_validation;
-    roc_chart(&files.roc, &format!("{}: ROC", input.title), &evaluation.roc.thinned(MAX_ROC_POINTS), cv.target_far)?;
+    roc_chart(
+        &files.roc,
+        &format!("{}: ROC", input.title),
+        &evaluation.roc.thinned(MAX_ROC_POINTS),
+        cv.target_far,
+    )?;
     let threshold = mean(&cv.folds.iter().map(|f| f.threshold).collect::<Vec<_>>());
-    distance_histogram(&files.histogram, &format!("{}: distances", input.title), input.distances, input.same, threshold)?;
+    distance_histogram(
+        &files.histogram,
+        &format!("{}: distances", input.title),
+        input.distances,
+        input.same,
+        threshold,
+    )?;
     let names = [
         ("roc.png", "ROC curve (log FAR)".to_string()),
-        ("histogram.png", format!("distances of same and different pairs, threshold {threshold:.4}")),
+        (
+            "histogram.png",
+            format!("distances of same and different pairs, threshold {threshold:.4}"),
+        ),
         ("report.json", "report.json (all figures)".to_string()),
     ];
     let names: Vec<(&str, &str)> = names.iter().map(|(f, c)| (*f, c.as_str())).collect();
@@ -57,5 +79,8 @@ pub fn write_report(dir: &Path, input: &ReportInput) -> Result<ReportFiles> {
 }
 
 fn write(path: &Path, text: &str) -> Result<()> {
-    std::fs::write(path, text).map_err(|source| Error::Io { path: path.into(), source })
+    std::fs::write(path, text).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })
 }

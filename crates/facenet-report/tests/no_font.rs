@@ -1,7 +1,7 @@
 //! Without a font, charts are still drawn (without text) instead of failing. Its own test binary: the
 //! font choice is made once per process.
 
-use facenet_report::{line_chart, text_available, Series};
+use facenet_report::{Series, line_chart, text_available};
 
 #[test]
 fn charts_draw_without_a_font() {
@@ -10,7 +10,17 @@ fn charts_draw_without_a_font() {
     assert!(!text_available());
     let dir = tempfile::tempdir().unwrap();
     let path = dir.path().join("plain.png");
-    line_chart(&path, "no text", "x", "y", &[Series::new("line", vec![(0.0, 0.0), (1.0, 1.0)])]).unwrap();
+    line_chart(
+        &path,
+        "no text",
+        "x",
+        "y",
+        &[Series::new("line", vec![(0.0, 0.0), (1.0, 1.0)])],
+    )
+    .unwrap();
     let image = image::open(&path).expect("a valid PNG");
-    assert!(image.to_rgb8().pixels().any(|p| p.0 != [255, 255, 255]), "the line should be drawn");
+    assert!(
+        image.to_rgb8().pixels().any(|p| p.0 != [255, 255, 255]),
+        "the line should be drawn"
+    );
 }

@@ -7,9 +7,9 @@
 //! statistics belong to the averaged weights. The averaged network is what validation and the inference
 //! checkpoint use: it swings far less from one validation to the next than the weights of the last step.
 
-use facenet_nn::models::FaceNet;
 use burn::module::{Module, ModuleMapper, ModuleVisitor, Param, ParamId};
 use burn::tensor::Tensor;
+use facenet_nn::models::FaceNet;
 use std::collections::HashMap;
 
 /// The running average of a network's weights, by parameter.
@@ -22,7 +22,10 @@ pub struct WeightAverage {
 impl WeightAverage {
     /// Starts the average at `model`'s weights.
     pub fn new(decay: f64, model: &FaceNet) -> Self {
-        Self { decay, averages: weights(model) }
+        Self {
+            decay,
+            averages: weights(model),
+        }
     }
 
     /// The decay used after step `step` (1-based: the number of steps done).
@@ -44,7 +47,9 @@ impl WeightAverage {
 
     /// `model` in inference form with the averaged weights in place of its own.
     pub fn apply(&self, model: &FaceNet) -> FaceNet {
-        model.valid().map(&mut Substitute { averages: &self.averages })
+        model.valid().map(&mut Substitute {
+            averages: &self.averages,
+        })
     }
 }
 
@@ -74,7 +79,9 @@ struct Substitute<'a> {
 
 impl ModuleMapper for Substitute<'_> {
     fn map_float<const D: usize>(&mut self, param: Param<Tensor<D>>) -> Param<Tensor<D>> {
-        let Some(average) = self.averages.get(&param.id) else { return param };
+        let Some(average) = self.averages.get(&param.id) else {
+            return param;
+        };
         let average = average.clone();
         param.map(|value| average.reshape(value.dims()))
     }
@@ -83,14 +90,17 @@ impl ModuleMapper for Substitute<'_> {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use facenet_nn::{Arch, FaceNetConfig};
     use burn::tensor::Device;
+    use facenet_nn::{Arch, FaceNetConfig};
 
     /// Every averaged tensor's values, in the order of the parameter ids.
     fn all_weights(model: &FaceNet) -> Vec<f32> {
         let mut by_id: Vec<_> = weights(model).into_iter().collect();
         by_id.sort_by_key(|(id, _)| id.val());
-        by_id.into_iter().flat_map(|(_, weight)| weight.into_data().try_to_vec::<f32>().unwrap()).collect()
+        by_id
+            .into_iter()
+            .flat_map(|(_, weight)| weight.into_data().try_to_vec::<f32>().unwrap())
+            .collect()
     }
 
     #[test]
@@ -114,7 +124,11 @@ mod tests {
         // would change `start`'s statistics too.
         let trained = start.valid().map(&mut Doubled);
         average.update(&trained, 0); // d = 0.1
-        let (w0, w1, avg) = (all_weights(&start), all_weights(&trained), all_weights(&average.apply(&trained)));
+        let (w0, w1, avg) = (
+            all_weights(&start),
+            all_weights(&trained),
+            all_weights(&average.apply(&trained)),
+        );
         assert_eq!((w0.len(), w1.len()), (avg.len(), avg.len()));
         for ((a, b), got) in w0.iter().zip(&w1).zip(&avg) {
             let expected = 0.1 * a + 0.9 * b;

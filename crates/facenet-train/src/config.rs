@@ -2,9 +2,9 @@
 //! be reproduced (or resumed) from its directory alone.
 
 use crate::schedule::LrSchedule;
+use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::models::FaceNetConfig;
 use facenet_nn::{Error, Result};
-use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_vision::dataset::Augment;
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -65,7 +65,11 @@ impl TrainingConfig {
             data,
             held_out: 0,
             validation_photos: 10,
-            batch: BatchShape { people_per_batch: 45, images_per_person: 40, random_negatives: 0 },
+            batch: BatchShape {
+                people_per_batch: 45,
+                images_per_person: 40,
+                random_negatives: 0,
+            },
             triplets_per_step: 30,
             max_steps_per_batch: 0,
             alpha: facenet_nn::loss::DEFAULT_MARGIN as f32,
@@ -88,16 +92,28 @@ impl TrainingConfig {
     pub fn validate(&self) -> Result<()> {
         let bad = |why: String| Err(Error::Invalid(why));
         if self.batch.people_per_batch < 1 || self.batch.images_per_person < 2 {
-            return bad(format!("a batch needs ≥ 1 person and ≥ 2 photos per person, got {} × {}", self.batch.people_per_batch, self.batch.images_per_person));
+            return bad(format!(
+                "a batch needs ≥ 1 person and ≥ 2 photos per person, got {} × {}",
+                self.batch.people_per_batch, self.batch.images_per_person
+            ));
         }
         if self.triplets_per_step == 0 || self.embed_chunk == 0 {
             return bad("triplets per step and the embedding chunk must be ≥ 1".into());
         }
-        if !(self.alpha > 0.0 && self.alpha.is_finite()) || !(self.lr > 0.0 && self.lr.is_finite()) || !(self.weight_decay >= 0.0) {
-            return bad(format!("alpha {}, lr {} must be > 0 and weight decay {} ≥ 0", self.alpha, self.lr, self.weight_decay));
+        if !(self.alpha > 0.0 && self.alpha.is_finite())
+            || !(self.lr > 0.0 && self.lr.is_finite())
+            || !(self.weight_decay >= 0.0)
+        {
+            return bad(format!(
+                "alpha {}, lr {} must be > 0 and weight decay {} ≥ 0",
+                self.alpha, self.lr, self.weight_decay
+            ));
         }
         if !(0.0..1.0).contains(&self.average_decay) {
-            return bad(format!("the weight-average decay {} must be in [0, 1)", self.average_decay));
+            return bad(format!(
+                "the weight-average decay {} must be in [0, 1)",
+                self.average_decay
+            ));
         }
         Ok(())
     }
@@ -105,15 +121,18 @@ impl TrainingConfig {
     /// Writes `dir/config.json`.
     pub fn save(&self, dir: &Path) -> Result<()> {
         let path = dir.join(CONFIG_FILE);
-        let text = serde_json::to_string_pretty(self).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
+        let text =
+            serde_json::to_string_pretty(self).map_err(|e| Error::Invalid(format!("{}: {e}", path.display())))?;
         std::fs::write(&path, text).map_err(|e| Error::Invalid(format!("{}: cannot write: {e}", path.display())))
     }
 
     /// Reads `dir/config.json`.
     pub fn load(dir: &Path) -> Result<Self> {
         let path = dir.join(CONFIG_FILE);
-        let text = std::fs::read_to_string(&path).map_err(|e| Error::Invalid(format!("{}: cannot read: {e}", path.display())))?;
-        serde_json::from_str(&text).map_err(|e| Error::Invalid(format!("{}: not a training config: {e}", path.display())))
+        let text = std::fs::read_to_string(&path)
+            .map_err(|e| Error::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+        serde_json::from_str(&text)
+            .map_err(|e| Error::Invalid(format!("{}: not a training config: {e}", path.display())))
     }
 }
 

@@ -1,13 +1,13 @@
 //! Embedding photos without gradients, in chunks (mining and validation), and validation on held-out
 //! identities: VAL @ FAR 1e-3 and 10-fold accuracy over every pair ([`facenet_core::holdout`]).
 
-use facenet_nn::models::FaceNet;
-use facenet_nn::Result;
-use facenet_nn::preprocess::{faces_to_tensor, Preprocessing};
 use burn::module::Module;
 use burn::tensor::{Device, Tensor};
-use facenet_vision::RgbImage;
 use facenet_core::{holdout::evaluate_labelled, metrics::PAPER_TARGET_FAR};
+use facenet_nn::Result;
+use facenet_nn::models::FaceNet;
+use facenet_nn::preprocess::{Preprocessing, faces_to_tensor};
+use facenet_vision::RgbImage;
 use serde::{Deserialize, Serialize};
 
 /// A batch of equally sized photos, turned into network input by [`faces_to_tensor`] (the fixed
@@ -38,7 +38,12 @@ pub fn embed_all(model: &FaceNet, photos: &PhotoBatch, chunk: usize, device: &De
     for start in (0..photos.count()).step_by(chunk.max(1)) {
         let indices: Vec<usize> = (start..(start + chunk).min(photos.count())).collect();
         let embeddings = model.forward(photos.gather(&indices, &device)); // [k, d]
-        out.extend(embeddings.into_data().try_to_vec::<f32>().map_err(|e| facenet_nn::Error::Invalid(format!("embedding readback: {e:?}")))?);
+        out.extend(
+            embeddings
+                .into_data()
+                .try_to_vec::<f32>()
+                .map_err(|e| facenet_nn::Error::Invalid(format!("embedding readback: {e:?}")))?,
+        );
     }
     Ok(out)
 }
@@ -65,7 +70,15 @@ pub struct Validation {
 pub fn validate(embeddings: &[f32], dim: usize, labels: &[usize]) -> Result<Validation> {
     let report = evaluate_labelled(embeddings, dim, labels, 10, PAPER_TARGET_FAR)?;
     let cv = &report.cross_validation;
-    Ok(Validation { val: cv.val_mean, far: cv.far_mean, accuracy: cv.accuracy_mean, accuracy_se: cv.accuracy_se, auc: report.auc, balanced_accuracy: balanced_accuracy(embeddings, dim, labels), mean_distance: mean_pairwise_distance(embeddings, dim) })
+    Ok(Validation {
+        val: cv.val_mean,
+        far: cv.far_mean,
+        accuracy: cv.accuracy_mean,
+        accuracy_se: cv.accuracy_se,
+        auc: report.auc,
+        balanced_accuracy: balanced_accuracy(embeddings, dim, labels),
+        mean_distance: mean_pairwise_distance(embeddings, dim),
+    })
 }
 
 /// Over every pair of rows, the best (same-pair accuracy + different-pair accuracy) / 2 that one
@@ -75,7 +88,10 @@ pub fn balanced_accuracy(embeddings: &[f32], dim: usize, labels: &[usize]) -> f6
     let mut pairs = Vec::new(); // (distance, same)
     for i in 0..rows.len() {
         for j in (i + 1)..rows.len() {
-            pairs.push((facenet_core::distance::squared_l2(rows[i], rows[j]), labels[i] == labels[j]));
+            pairs.push((
+                facenet_core::distance::squared_l2(rows[i], rows[j]),
+                labels[i] == labels[j],
+            ));
         }
     }
     let same_total = pairs.iter().filter(|p| p.1).count();
@@ -87,7 +103,11 @@ pub fn balanced_accuracy(embeddings: &[f32], dim: usize, labels: &[usize]) -> f6
     // Accept the first k pairs (closest): same accepted / same_total, different rejected / diff_total.
     let (mut same_accepted, mut diff_accepted, mut best) = (0usize, 0usize, 0.5f64);
     for (_, same) in &pairs {
-        if *same { same_accepted += 1 } else { diff_accepted += 1 }
+        if *same {
+            same_accepted += 1
+        } else {
+            diff_accepted += 1
+        }
         let score = (same_accepted as f64 / same_total as f64 + 1.0 - diff_accepted as f64 / diff_total as f64) / 2.0;
         best = best.max(score);
     }

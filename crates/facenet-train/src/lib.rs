@@ -16,6 +16,6 @@ mod schedule;
 pub mod state;
 mod trainer;
 
-pub use config::{TrainingConfig, CONFIG_FILE};
+pub use config::{CONFIG_FILE, TrainingConfig};
 pub use schedule::LrSchedule;
-pub use trainer::{train, Event, StopReason, TrainOutcome};
+pub use trainer::{Event, StopReason, TrainOutcome, train};

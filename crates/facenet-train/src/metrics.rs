@@ -4,8 +4,8 @@
 //! `step` and `validation` ([`Validation`]).
 
 use crate::embed::Validation;
-use facenet_nn::{Error, Result};
 use facenet_core::mining::MiningStats;
+use facenet_nn::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::io::Write;
 use std::path::{Path, PathBuf};

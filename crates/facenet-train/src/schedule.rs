@@ -24,14 +24,19 @@ impl LrSchedule {
         match self {
             LrSchedule::Constant => base,
             LrSchedule::StepDecay { every, factor } => base * factor.powi((step / (*every).max(1)) as i32),
-            LrSchedule::Table { points } => points.iter().take_while(|(from, _)| *from <= step).last().map_or(base, |(_, lr)| *lr),
+            LrSchedule::Table { points } => points
+                .iter()
+                .take_while(|(from, _)| *from <= step)
+                .last()
+                .map_or(base, |(_, lr)| *lr),
         }
     }
 
     /// Reads a table: one `step:lr` per line, `#` starts a comment, blank lines ignored. Errors name the
     /// file and line.
     pub fn read_table(path: &Path) -> Result<Self> {
-        let text = std::fs::read_to_string(path).map_err(|e| Error::Invalid(format!("{}: cannot read: {e}", path.display())))?;
+        let text = std::fs::read_to_string(path)
+            .map_err(|e| Error::Invalid(format!("{}: cannot read: {e}", path.display())))?;
         Self::parse_table(&text, &path.display().to_string())
     }
 
@@ -77,7 +82,9 @@ mod tests {
 
     #[test]
     fn bad_tables_name_the_line() {
-        let err = LrSchedule::parse_table("0:0.1\nten:0.2\n", "lr.txt").unwrap_err().to_string();
+        let err = LrSchedule::parse_table("0:0.1\nten:0.2\n", "lr.txt")
+            .unwrap_err()
+            .to_string();
         assert!(err.contains("lr.txt:2"), "{err}");
         assert!(LrSchedule::parse_table("5:0.1\n5:0.2\n", "x").is_err());
         assert!(LrSchedule::parse_table("# nothing\n", "x").is_err());

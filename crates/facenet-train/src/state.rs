@@ -9,12 +9,12 @@
 //! `config.json` and `model.safetensors`), which `facenet embed --model RUN_DIR/model` loads.
 
 use crate::average::WeightAverage;
-use facenet_nn::checkpoint::{save_checkpoint, CheckpointConfig};
-use facenet_nn::models::{FaceNet, FaceNetConfig};
-use facenet_nn::{Error, Result};
 use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use facenet_core::mining::Triplet;
+use facenet_nn::checkpoint::{CheckpointConfig, save_checkpoint};
+use facenet_nn::models::{FaceNet, FaceNetConfig};
+use facenet_nn::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -47,26 +47,52 @@ const STATE_FILE: &str = "state.json";
 /// Writes model, optimiser, weight average (if any) and state into `run_dir/checkpoint/`, replacing the
 /// previous checkpoint only once the new one is complete; then the inference checkpoint (built from
 /// `model_config`) into `run_dir/model/`: the averaged weights when there is an average, else `model`'s.
-pub fn save(run_dir: &Path, model: &FaceNet, average: Option<&WeightAverage>, model_config: &FaceNetConfig, optimizer: &ModuleOptimizer, state: &RunState) -> Result<()> {
+pub fn save(
+    run_dir: &Path,
+    model: &FaceNet,
+    average: Option<&WeightAverage>,
+    model_config: &FaceNetConfig,
+    optimizer: &ModuleOptimizer,
+    state: &RunState,
+) -> Result<()> {
     let averaged = average.map(|a| a.apply(model));
     save_training(run_dir, model, averaged.as_ref(), optimizer, state)?;
-    let config = CheckpointConfig { step: state.step, ..CheckpointConfig::new(model_config.clone()) };
+    let config = CheckpointConfig {
+        step: state.step,
+        ..CheckpointConfig::new(model_config.clone())
+    };
     save_checkpoint(&inference_dir(run_dir), averaged.as_ref().unwrap_or(model), &config)
 }
 
-fn save_training(run_dir: &Path, model: &FaceNet, averaged: Option<&FaceNet>, optimizer: &ModuleOptimizer, state: &RunState) -> Result<()> {
+fn save_training(
+    run_dir: &Path,
+    model: &FaceNet,
+    averaged: Option<&FaceNet>,
+    optimizer: &ModuleOptimizer,
+    state: &RunState,
+) -> Result<()> {
     let partial = run_dir.join("checkpoint.partial");
-    let fail = |what: &str, e: &dyn std::fmt::Display| Error::Invalid(format!("{}: cannot write {what}: {e}", partial.display()));
+    let fail = |what: &str, e: &dyn std::fmt::Display| {
+        Error::Invalid(format!("{}: cannot write {what}: {e}", partial.display()))
+    };
     if partial.exists() {
         std::fs::remove_dir_all(&partial).map_err(|e| fail("folder", &e))?;
     }
     std::fs::create_dir_all(&partial).map_err(|e| fail("folder", &e))?;
     // `valid()` folds the batch-norm statistics burn accumulates lazily into the saved copy.
-    model.valid().save_file(partial.join(MODEL_FILE)).map_err(|e| fail(MODEL_FILE, &format!("{e:?}")))?;
+    model
+        .valid()
+        .save_file(partial.join(MODEL_FILE))
+        .map_err(|e| fail(MODEL_FILE, &format!("{e:?}")))?;
     if let Some(averaged) = averaged {
-        averaged.clone().save_file(partial.join(AVERAGE_FILE)).map_err(|e| fail(AVERAGE_FILE, &format!("{e:?}")))?;
+        averaged
+            .clone()
+            .save_file(partial.join(AVERAGE_FILE))
+            .map_err(|e| fail(AVERAGE_FILE, &format!("{e:?}")))?;
     }
-    optimizer.save(partial.join(OPTIMIZER_FILE)).map_err(|e| fail(OPTIMIZER_FILE, &format!("{e:?}")))?;
+    optimizer
+        .save(partial.join(OPTIMIZER_FILE))
+        .map_err(|e| fail(OPTIMIZER_FILE, &format!("{e:?}")))?;
     let json = serde_json::to_string(state).map_err(|e| fail(STATE_FILE, &e))?;
     std::fs::write(partial.join(STATE_FILE), json).map_err(|e| fail(STATE_FILE, &e))?;
     let target = checkpoint_dir(run_dir);
@@ -88,15 +114,31 @@ pub struct Loaded {
 /// Loads the checkpoint of `run_dir` into a freshly built `model` and `optimizer`.
 pub fn load(run_dir: &Path, model: FaceNet, optimizer: ModuleOptimizer) -> Result<Loaded> {
     let dir = checkpoint_dir(run_dir);
-    let fail = |file: &str, e: &dyn std::fmt::Display| Error::Invalid(format!("{}: cannot load: {e}", dir.join(file).display()));
+    let fail = |file: &str, e: &dyn std::fmt::Display| {
+        Error::Invalid(format!("{}: cannot load: {e}", dir.join(file).display()))
+    };
     let average_file = dir.join(AVERAGE_FILE);
     let averaged = match average_file.is_file() {
-        true => Some(model.valid().try_load_file(&average_file).map_err(|e| fail(AVERAGE_FILE, &format!("{e:?}")))?),
+        true => Some(
+            model
+                .valid()
+                .try_load_file(&average_file)
+                .map_err(|e| fail(AVERAGE_FILE, &format!("{e:?}")))?,
+        ),
         false => None,
     };
-    let model = model.try_load_file(dir.join(MODEL_FILE)).map_err(|e| fail(MODEL_FILE, &format!("{e:?}")))?;
-    let optimizer = optimizer.load(dir.join(OPTIMIZER_FILE)).map_err(|e| fail(OPTIMIZER_FILE, &format!("{e:?}")))?;
+    let model = model
+        .try_load_file(dir.join(MODEL_FILE))
+        .map_err(|e| fail(MODEL_FILE, &format!("{e:?}")))?;
+    let optimizer = optimizer
+        .load(dir.join(OPTIMIZER_FILE))
+        .map_err(|e| fail(OPTIMIZER_FILE, &format!("{e:?}")))?;
     let text = std::fs::read_to_string(dir.join(STATE_FILE)).map_err(|e| fail(STATE_FILE, &e))?;
     let state = serde_json::from_str(&text).map_err(|e| fail(STATE_FILE, &e))?;
-    Ok(Loaded { model, optimizer, state, averaged })
+    Ok(Loaded {
+        model,
+        optimizer,
+        state,
+        averaged,
+    })
 }

@@ -7,21 +7,21 @@
 
 use crate::average::WeightAverage;
 use crate::config::TrainingConfig;
-use crate::embed::{embed_all, mean_pairwise_distance, validate, PhotoBatch, Validation};
+use crate::embed::{PhotoBatch, Validation, embed_all, mean_pairwise_distance, validate};
 use crate::metrics::{MetricsLine, MetricsLog};
 use crate::state::{self, RunState};
-use facenet_nn::models::FaceNet;
-use facenet_nn::{triplet_loss, Error, Result};
-use burn::optim::{decay::WeightDecayConfig, AdaGradConfig, GradientsParams, ModuleOptimizer};
+use burn::optim::{AdaGradConfig, GradientsParams, ModuleOptimizer, decay::WeightDecayConfig};
 use burn::tensor::{Device, Tensor};
-use facenet_core::mining::{mine_triplets, sample_batch, squared_distances, MiningStats, Sample, Triplet};
+use facenet_core::mining::{MiningStats, Sample, Triplet, mine_triplets, sample_batch, squared_distances};
+use facenet_nn::models::FaceNet;
+use facenet_nn::{Error, Result, triplet_loss};
 use facenet_vision::dataset::{Augment, FaceDataset, FaceLoader, Prefetcher, ScanReport};
-use rand::seq::SliceRandom;
 use rand::SeedableRng;
+use rand::seq::SliceRandom;
 use rand_chacha::ChaCha8Rng;
 use std::path::Path;
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 use std::time::Instant;
 
 /// Why a run ended.
@@ -52,7 +52,13 @@ pub struct TrainOutcome {
 #[derive(Debug, Clone)]
 pub enum Event<'a> {
     /// The data was scanned: training and held-out photo counts.
-    Started { step: u64, total: u64, train_photos: usize, held_out_photos: usize, scan: &'a ScanReport },
+    Started {
+        step: u64,
+        total: u64,
+        train_photos: usize,
+        held_out_photos: usize,
+        scan: &'a ScanReport,
+    },
     /// A metrics line was written.
     Metrics(&'a MetricsLine),
     /// A warning (collapse).
@@ -62,13 +68,27 @@ pub enum Event<'a> {
 /// Trains `config` into `run_dir` (created; `config.json` written). With `resume`, continues from the
 /// run's checkpoint. `stop` is polled between steps (set it from a Ctrl-C handler). burn's device RNG is
 /// seeded process-wide: two runs in one process at once are not reproducible.
-pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resume: bool, stop: &AtomicBool, observer: &mut dyn FnMut(Event)) -> Result<TrainOutcome> {
+pub fn train(
+    config: &TrainingConfig,
+    run_dir: &Path,
+    loader: &FaceLoader,
+    resume: bool,
+    stop: &AtomicBool,
+    observer: &mut dyn FnMut(Event),
+) -> Result<TrainOutcome> {
     config.validate()?;
-    std::fs::create_dir_all(run_dir).map_err(|e| Error::Invalid(format!("{}: cannot create: {e}", run_dir.display())))?;
+    std::fs::create_dir_all(run_dir)
+        .map_err(|e| Error::Invalid(format!("{}: cannot create: {e}", run_dir.display())))?;
     config.save(run_dir)?;
     let (dataset, scan) = FaceDataset::open(&config.data, loader)?;
-    let (train_set, held_out) = if config.held_out > 0 { dataset.split_held_out(config.held_out).map(|(a, b)| (a, Some(b)))? } else { (dataset, None) };
-    let validation_set = held_out.map(|h| load_validation_set(&h, loader, config.validation_photos)).transpose()?;
+    let (train_set, held_out) = if config.held_out > 0 {
+        dataset.split_held_out(config.held_out).map(|(a, b)| (a, Some(b)))?
+    } else {
+        (dataset, None)
+    };
+    let validation_set = held_out
+        .map(|h| load_validation_set(&h, loader, config.validation_photos))
+        .transpose()?;
 
     let device = facenet_kernels::device::default_training_device();
     device.seed(config.seed);
@@ -80,15 +100,31 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         let loaded = state::load(run_dir, model, optimizer)?;
         (model, optimizer, run) = (loaded.model, loaded.optimizer, loaded.state);
         if config.average_decay > 0.0 {
-            average = Some(WeightAverage::new(config.average_decay, loaded.averaged.as_ref().unwrap_or(&model)));
+            average = Some(WeightAverage::new(
+                config.average_decay,
+                loaded.averaged.as_ref().unwrap_or(&model),
+            ));
         }
     }
     let mut log = MetricsLog::open(run_dir, resume.then_some(run.step))?;
     let train_set = Arc::new(train_set);
     let held_out_photos = validation_set.as_ref().map_or(0, |(p, _)| p.count());
-    observer(Event::Started { step: run.step, total: config.steps, train_photos: train_set.photo_count(), held_out_photos, scan: &scan });
+    observer(Event::Started {
+        step: run.step,
+        total: config.steps,
+        train_photos: train_set.photo_count(),
+        held_out_photos,
+        scan: &scan,
+    });
 
-    let mut loop_state = Loop { config, device, log: &mut log, observer, first_validation: None, last_validation: None };
+    let mut loop_state = Loop {
+        config,
+        device,
+        log: &mut log,
+        observer,
+        first_validation: None,
+        last_validation: None,
+    };
     let start_round = match (&run.round, run.pending.is_empty()) {
         (Some(r), false) => *r,
         (Some(r), true) => r + 1,
@@ -113,7 +149,10 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
             let (triplets, stats, mean_distance) = loop_state.mine(&model, &round)?;
             embedded_photos = round.photos.count();
             if mean_distance < config.collapse_floor as f64 {
-                let warning = format!("embeddings collapsed: mean pairwise squared distance {mean_distance:.2e} < floor {:.2e} at step {}; stopping", config.collapse_floor, run.step);
+                let warning = format!(
+                    "embeddings collapsed: mean pairwise squared distance {mean_distance:.2e} < floor {:.2e} at step {}; stopping",
+                    config.collapse_floor, run.step
+                );
                 tracing::warn!("{warning}");
                 (loop_state.observer)(Event::Warning(&warning));
                 reason = StopReason::Collapsed { mean_distance };
@@ -126,7 +165,10 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
             if run.pending.is_empty() {
                 empty_rounds += 1;
                 if empty_rounds == MAX_EMPTY_ROUNDS {
-                    return Err(Error::Invalid(format!("no triplets in {MAX_EMPTY_ROUNDS} batches in a row under rule {:?}; try the tf rule or larger batches", config.rule)));
+                    return Err(Error::Invalid(format!(
+                        "no triplets in {MAX_EMPTY_ROUNDS} batches in a row under rule {:?}; try the tf rule or larger batches",
+                        config.rule
+                    )));
                 }
                 continue; // nothing to learn from this batch: draw the next
             }
@@ -134,9 +176,19 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
         }
         let take = config.triplets_per_step.min(run.pending.len());
         let chunk: Vec<Triplet> = run.pending.drain(..take).collect();
-        let photos = round_photos.as_ref().expect("a round is loaded whenever triplets are pending");
+        let photos = round_photos
+            .as_ref()
+            .expect("a round is loaded whenever triplets are pending");
         let lr = config.schedule.lr_at(config.lr, run.step);
-        let (next_model, loss, active) = train_step(model, &mut optimizer, photos, &chunk, config.alpha, lr, &loop_state.device)?;
+        let (next_model, loss, active) = train_step(
+            model,
+            &mut optimizer,
+            photos,
+            &chunk,
+            config.alpha,
+            lr,
+            &loop_state.device,
+        )?;
         model = next_model;
         run.step += 1;
         if let Some(average) = average.as_mut() {
@@ -173,7 +225,13 @@ pub fn train(config: &TrainingConfig, run_dir: &Path, loader: &FaceLoader, resum
             loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
         }
     }
-    Ok(TrainOutcome { steps: run.step, reason, first_validation: loop_state.first_validation, last_validation: loop_state.last_validation, scan })
+    Ok(TrainOutcome {
+        steps: run.step,
+        reason,
+        first_validation: loop_state.first_validation,
+        last_validation: loop_state.last_validation,
+        scan,
+    })
 }
 
 /// The network that validation sees: the averaged weights when the run keeps an average.
@@ -192,12 +250,31 @@ fn adagrad(config: &TrainingConfig) -> ModuleOptimizer {
 
 /// One optimiser step on `triplets` of `photos`: forward the 3k photos (anchors, positives, negatives),
 /// triplet loss, backward, AdaGrad. Returns the model, the loss and the fraction of active triplets.
-fn train_step(model: FaceNet, optimizer: &mut ModuleOptimizer, photos: &PhotoBatch, triplets: &[Triplet], alpha: f32, lr: f64, device: &Device) -> Result<(FaceNet, f64, f64)> {
+fn train_step(
+    model: FaceNet,
+    optimizer: &mut ModuleOptimizer,
+    photos: &PhotoBatch,
+    triplets: &[Triplet],
+    alpha: f32,
+    lr: f64,
+    device: &Device,
+) -> Result<(FaceNet, f64, f64)> {
     let k = triplets.len();
-    let indices: Vec<usize> = [|t: &Triplet| t.anchor, |t: &Triplet| t.positive, |t: &Triplet| t.negative].iter().flat_map(|role| triplets.iter().map(role)).collect();
+    let indices: Vec<usize> = [
+        |t: &Triplet| t.anchor,
+        |t: &Triplet| t.positive,
+        |t: &Triplet| t.negative,
+    ]
+    .iter()
+    .flat_map(|role| triplets.iter().map(role))
+    .collect();
     let embeddings = model.forward(photos.gather(&indices, device)); // [3k, d]
     let dim = embeddings.dims()[1];
-    let values = embeddings.clone().into_data().try_to_vec::<f32>().map_err(|e| Error::Invalid(format!("embedding readback: {e:?}")))?;
+    let values = embeddings
+        .clone()
+        .into_data()
+        .try_to_vec::<f32>()
+        .map_err(|e| Error::Invalid(format!("embedding readback: {e:?}")))?;
     let active = fraction_active(&values, dim, k, alpha);
     let part = |i: usize| -> Tensor<2> { embeddings.clone().slice([i * k..(i + 1) * k, 0..dim]) };
     let loss = triplet_loss(part(0), part(1), part(2), alpha as f64); // [1]
@@ -236,22 +313,42 @@ fn round_seed(seed: u64, round: u64, part: u64) -> u64 {
 }
 
 /// Loads rounds `start..` on a background thread, two ahead.
-fn prefetch_rounds(config: &TrainingConfig, dataset: Arc<FaceDataset>, loader: FaceLoader, start: u64) -> Prefetcher<Result<Round>> {
+fn prefetch_rounds(
+    config: &TrainingConfig,
+    dataset: Arc<FaceDataset>,
+    loader: FaceLoader,
+    start: u64,
+) -> Prefetcher<Result<Round>> {
     let (seed, shape, augment) = (config.seed, config.batch, config.augment);
     let counts = dataset.photos_per_identity();
     Prefetcher::new(start..u64::MAX, 2, move |index| {
-        let (samples, anchors) = sample_batch(&counts, &shape, &mut ChaCha8Rng::seed_from_u64(round_seed(seed, index, 0)));
+        let (samples, anchors) = sample_batch(
+            &counts,
+            &shape,
+            &mut ChaCha8Rng::seed_from_u64(round_seed(seed, index, 0)),
+        );
         let photos = loader.load_batch(&dataset, &samples, &augment, round_seed(seed, index, 1))?;
-        Ok(Round { index, samples, anchors, photos: PhotoBatch { photos } })
+        Ok(Round {
+            index,
+            samples,
+            anchors,
+            photos: PhotoBatch { photos },
+        })
     })
 }
 
 fn next_round(rounds: &Prefetcher<Result<Round>>) -> Result<Round> {
-    rounds.next_item().ok_or_else(|| Error::Invalid("the batch loader stopped".into()))?
+    rounds
+        .next_item()
+        .ok_or_else(|| Error::Invalid("the batch loader stopped".into()))?
 }
 
 /// The held-out photos (at most `per_identity` each, unaugmented) and their identity labels.
-fn load_validation_set(held_out: &FaceDataset, loader: &FaceLoader, per_identity: usize) -> Result<(PhotoBatch, Vec<usize>)> {
+fn load_validation_set(
+    held_out: &FaceDataset,
+    loader: &FaceLoader,
+    per_identity: usize,
+) -> Result<(PhotoBatch, Vec<usize>)> {
     let samples = held_out.first_photos(per_identity);
     let photos = loader.load_batch(held_out, &samples, &Augment::none(), 0)?;
     Ok((PhotoBatch { photos }, samples.iter().map(|s| s.identity).collect()))
@@ -280,7 +377,11 @@ impl Loop<'_, '_> {
         let validation = validate(&embeddings, self.config.model.embedding_dim, labels)?;
         self.first_validation.get_or_insert(validation);
         self.last_validation = Some(validation);
-        self.write(&MetricsLine { step, validation: Some(validation), ..MetricsLine::default() })
+        self.write(&MetricsLine {
+            step,
+            validation: Some(validation),
+            ..MetricsLine::default()
+        })
     }
 
     /// Embeds the round, mines its triplets (shuffled, at most `max_steps_per_batch` steps' worth) and returns them with the statistics and the
@@ -291,12 +392,27 @@ impl Loop<'_, '_> {
         let distances = squared_distances(&embeddings, dim)?;
         let labels: Vec<usize> = round.samples.iter().map(|s| s.identity).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(round_seed(self.config.seed, round.index, 2));
-        let (mut triplets, stats) = mine_triplets(&distances, &labels, round.anchors, self.config.alpha, self.config.rule, &mut rng)?;
+        let (mut triplets, stats) = mine_triplets(
+            &distances,
+            &labels,
+            round.anchors,
+            self.config.alpha,
+            self.config.rule,
+            &mut rng,
+        )?;
         triplets.shuffle(&mut rng);
         if self.config.max_steps_per_batch > 0 {
             triplets.truncate(self.config.max_steps_per_batch * self.config.triplets_per_step);
         }
-        tracing::info!(round = round.index, triplets = stats.triplets, pairs = stats.pairs, fraction_active = stats.fraction_active, mean_d_ap = stats.mean_d_ap, mean_d_an = stats.mean_d_an, "mined");
+        tracing::info!(
+            round = round.index,
+            triplets = stats.triplets,
+            pairs = stats.pairs,
+            fraction_active = stats.fraction_active,
+            mean_d_ap = stats.mean_d_ap,
+            mean_d_an = stats.mean_d_an,
+            "mined"
+        );
         Ok((triplets, stats, mean_pairwise_distance(&embeddings, dim)))
     }
 }

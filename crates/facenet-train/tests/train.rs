@@ -4,20 +4,27 @@
 
 use burn::tensor::{Device, Tensor};
 use facenet_core::mining::{BatchShape, NegativeRule};
-use facenet_train::metrics::{read_metrics, METRICS_FILE};
-use facenet_train::{train, StopReason, TrainingConfig};
 use facenet_nn::checkpoint::load_checkpoint;
-use facenet_nn::{triplet_loss, Arch, FaceNetConfig};
+use facenet_nn::{Arch, FaceNetConfig, triplet_loss};
+use facenet_train::metrics::{METRICS_FILE, read_metrics};
+use facenet_train::{StopReason, TrainingConfig, train};
 use facenet_vision::dataset::FaceLoader;
-use facenet_vision::synth::{write_dataset, Layout, SynthSpec};
+use facenet_vision::synth::{Layout, SynthSpec, write_dataset};
 use std::path::Path;
-use std::sync::atomic::AtomicBool;
 use std::sync::Mutex;
+use std::sync::atomic::AtomicBool;
 
 /// A tiny run: NNS2 (the paper's smallest net), 16-D embeddings, 6 identities × 4 photos per batch.
 fn tiny_config(data: &Path, steps: u64) -> TrainingConfig {
-    let mut config = TrainingConfig::new(FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16), data.to_path_buf());
-    config.batch = BatchShape { people_per_batch: 6, images_per_person: 4, random_negatives: 4 };
+    let mut config = TrainingConfig::new(
+        FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16),
+        data.to_path_buf(),
+    );
+    config.batch = BatchShape {
+        people_per_batch: 6,
+        images_per_person: 4,
+        random_negatives: 4,
+    };
     config.triplets_per_step = 12;
     config.rule = NegativeRule::Tf;
     config.steps = steps;
@@ -28,7 +35,12 @@ fn tiny_config(data: &Path, steps: u64) -> TrainingConfig {
 }
 
 fn synthetic_set(dir: &Path) {
-    let spec = SynthSpec { identities: 10, per_identity: 5, size: 72, seed: 21 };
+    let spec = SynthSpec {
+        identities: 10,
+        per_identity: 5,
+        size: 72,
+        seed: 21,
+    };
     write_dataset(&spec, Layout::Numbered, dir, &|| {}).unwrap();
 }
 
@@ -42,12 +54,20 @@ fn loader() -> FaceLoader {
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
 fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> StopReason {
-    let _turn = ONE_RUN_AT_A_TIME.lock().unwrap_or_else(|poisoned| poisoned.into_inner());
-    train(config, run_dir, &loader(), resume, &AtomicBool::new(false), &mut |_| {}).unwrap().reason
+    let _turn = ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    train(config, run_dir, &loader(), resume, &AtomicBool::new(false), &mut |_| {})
+        .unwrap()
+        .reason
 }
 
 fn step_losses(run_dir: &Path) -> Vec<(u64, f64)> {
-    read_metrics(&run_dir.join(METRICS_FILE)).unwrap().into_iter().filter_map(|l| Some((l.step, l.loss?))).collect()
+    read_metrics(&run_dir.join(METRICS_FILE))
+        .unwrap()
+        .into_iter()
+        .filter_map(|l| Some((l.step, l.loss?)))
+        .collect()
 }
 
 #[test]
@@ -61,7 +81,10 @@ fn smoke_training_lowers_the_loss() {
     assert_eq!(losses.len(), 36);
     let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
     let (first, last) = (mean(&losses[..8]), mean(&losses[losses.len() - 8..]));
-    assert!(last < first * 0.8, "loss should fall: first 8 steps {first:.4}, last 8 steps {last:.4}");
+    assert!(
+        last < first * 0.8,
+        "loss should fall: first 8 steps {first:.4}, last 8 steps {last:.4}"
+    );
     assert!(run_dir.join("config.json").is_file() && run_dir.join("checkpoint/state.json").is_file());
     // the run directory is also an inference checkpoint (`--model RUN_DIR`): the final weights, step 36
     let (_, inference) = load_checkpoint(&run_dir, &Device::flex()).unwrap();
@@ -78,7 +101,11 @@ fn capped_reuse_mines_a_new_batch_every_k_steps() {
     run(&config, &run_dir, false);
     let lines = read_metrics(&run_dir.join(METRICS_FILE)).unwrap();
     let mined: Vec<u64> = lines.iter().filter(|l| l.mining.is_some()).map(|l| l.step).collect();
-    assert_eq!(mined, [1, 3, 5], "a batch yields ~70 triplets (6 steps of 12) but is used for 2 steps");
+    assert_eq!(
+        mined,
+        [1, 3, 5],
+        "a batch yields ~70 triplets (6 steps of 12) but is used for 2 steps"
+    );
 }
 
 #[test]
@@ -87,15 +114,33 @@ fn resumed_run_repeats_the_uninterrupted_one() {
     let data = dir.path().join("data");
     synthetic_set(&data);
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
-    let config = |steps| TrainingConfig { average_decay: 0.9, held_out: 2, ..tiny_config(&data, steps) };
+    let config = |steps| TrainingConfig {
+        average_decay: 0.9,
+        held_out: 2,
+        ..tiny_config(&data, steps)
+    };
     run(&config(8), &whole, false);
     run(&config(4), &split, false);
-    run(&TrainingConfig { steps: 8, ..TrainingConfig::load(&split).unwrap() }, &split, true);
+    run(
+        &TrainingConfig {
+            steps: 8,
+            ..TrainingConfig::load(&split).unwrap()
+        },
+        &split,
+        true,
+    );
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 8);
     assert_eq!(a, b, "K + resume + K must give the loss curve of 2K steps in one go");
     // the weight average is resumed too: the last validation (of the averaged weights) is the same
-    let last_validation = |dir: &Path| read_metrics(&dir.join(METRICS_FILE)).unwrap().into_iter().filter_map(|l| l.validation).last().unwrap();
+    let last_validation = |dir: &Path| {
+        read_metrics(&dir.join(METRICS_FILE))
+            .unwrap()
+            .into_iter()
+            .filter_map(|l| l.validation)
+            .last()
+            .unwrap()
+    };
     assert_eq!(last_validation(&whole), last_validation(&split));
 }
 
@@ -105,14 +150,33 @@ fn weight_average_is_what_validation_and_the_inference_checkpoint_see() {
     let data = dir.path().join("data");
     synthetic_set(&data);
     let (plain, averaged) = (dir.path().join("plain"), dir.path().join("averaged"));
-    run(&TrainingConfig { held_out: 2, ..tiny_config(&data, 6) }, &plain, false);
-    run(&TrainingConfig { held_out: 2, average_decay: 0.9, ..tiny_config(&data, 6) }, &averaged, false);
+    run(
+        &TrainingConfig {
+            held_out: 2,
+            ..tiny_config(&data, 6)
+        },
+        &plain,
+        false,
+    );
+    run(
+        &TrainingConfig {
+            held_out: 2,
+            average_decay: 0.9,
+            ..tiny_config(&data, 6)
+        },
+        &averaged,
+        false,
+    );
     // the same steps (averaging does not touch training) ...
     assert_eq!(step_losses(&plain), step_losses(&averaged));
     // ... but another network is validated and saved for inference
     let embedding_of_ones = |run_dir: &Path| {
         let (model, _) = load_checkpoint(run_dir, &Device::flex()).unwrap();
-        model.forward(Tensor::ones([1, 3, 140, 116], &Device::flex())).into_data().try_to_vec::<f32>().unwrap()
+        model
+            .forward(Tensor::ones([1, 3, 140, 116], &Device::flex()))
+            .into_data()
+            .try_to_vec::<f32>()
+            .unwrap()
     };
     assert_ne!(embedding_of_ones(&plain), embedding_of_ones(&averaged));
     assert!(averaged.join("checkpoint/average.bpk").is_file() && !plain.join("checkpoint/average.bpk").exists());
@@ -126,7 +190,10 @@ fn triplet_loss_matches_a_float64_hand_computation() {
     let negatives = [[0.8, 0.0, 0.6], [0.0, 1.0, 0.0], [-0.6, 0.0, 0.8]];
     let alpha = 0.2f64;
     let sq = |x: [f64; 3], y: [f64; 3]| (0..3).map(|i| (x[i] - y[i]).powi(2)).sum::<f64>();
-    let expected = (0..3).map(|i| (sq(anchors[i], positives[i]) - sq(anchors[i], negatives[i]) + alpha).max(0.0)).sum::<f64>() / 3.0;
+    let expected = (0..3)
+        .map(|i| (sq(anchors[i], positives[i]) - sq(anchors[i], negatives[i]) + alpha).max(0.0))
+        .sum::<f64>()
+        / 3.0;
     let device = Device::flex();
     let t = |rows: [[f64; 3]; 3]| Tensor::<2>::from_floats(rows.map(|r| r.map(|v| v as f32)), &device);
     let loss = triplet_loss(t(anchors), t(positives), t(negatives), alpha).into_scalar::<f32>() as f64;

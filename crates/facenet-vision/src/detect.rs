@@ -1,7 +1,7 @@
 //! Running a [`Detector`] over many photos, in parallel, one result per photo (one bad file does not
 //! stop the others), and writing annotated copies.
 
-use crate::{draw, load_rgb, Detection, Detector, Error, LoadOptions, Result};
+use crate::{Detection, Detector, Error, LoadOptions, Result, draw, load_rgb};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -24,7 +24,12 @@ pub fn write_annotated(source: &Path, detections: &[Detection], load: &LoadOptio
     let mut image = load_rgb(source, load)?;
     draw::annotate(&mut image, detections);
     if let Some(dir) = target.parent() {
-        std::fs::create_dir_all(dir).map_err(|source| Error::Io { path: dir.into(), source })?;
+        std::fs::create_dir_all(dir).map_err(|source| Error::Io {
+            path: dir.into(),
+            source,
+        })?;
     }
-    image.save(target).map_err(|e| Error::Stage(format!("{}: cannot write: {e}", target.display())))
+    image
+        .save(target)
+        .map_err(|e| Error::Stage(format!("{}: cannot write: {e}", target.display())))
 }

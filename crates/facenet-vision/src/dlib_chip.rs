@@ -52,7 +52,12 @@ impl DRect {
     /// `centered_drect`: a `width × height` rectangle centred on `center`.
     fn centered(center: [f64; 2], width: f64, height: f64) -> Self {
         let (half_w, half_h) = ((width - 1.0) / 2.0, (height - 1.0) / 2.0);
-        Self { left: center[0] - half_w, top: center[1] - half_h, right: center[0] + half_w, bottom: center[1] + half_h }
+        Self {
+            left: center[0] - half_w,
+            top: center[1] - half_h,
+            right: center[0] + half_w,
+            bottom: center[1] + half_h,
+        }
     }
 
     fn is_empty(&self) -> bool {
@@ -60,11 +65,19 @@ impl DRect {
     }
 
     fn width(&self) -> f64 {
-        if self.is_empty() { 0.0 } else { self.right - self.left + 1.0 }
+        if self.is_empty() {
+            0.0
+        } else {
+            self.right - self.left + 1.0
+        }
     }
 
     fn height(&self) -> f64 {
-        if self.is_empty() { 0.0 } else { self.bottom - self.top + 1.0 }
+        if self.is_empty() {
+            0.0
+        } else {
+            self.bottom - self.top + 1.0
+        }
     }
 
     fn area(&self) -> f64 {
@@ -76,15 +89,30 @@ impl DRect {
     }
 
     fn corners(&self) -> [[f64; 2]; 4] {
-        [[self.left, self.top], [self.right, self.top], [self.left, self.bottom], [self.right, self.bottom]]
+        [
+            [self.left, self.top],
+            [self.right, self.top],
+            [self.left, self.bottom],
+            [self.right, self.bottom],
+        ]
     }
 
     fn translated(&self, dx: f64, dy: f64) -> Self {
-        Self { left: self.left + dx, top: self.top + dy, right: self.right + dx, bottom: self.bottom + dy }
+        Self {
+            left: self.left + dx,
+            top: self.top + dy,
+            right: self.right + dx,
+            bottom: self.bottom + dy,
+        }
     }
 
     fn grown(&self, by: f64) -> Self {
-        Self { left: self.left - by, top: self.top - by, right: self.right + by, bottom: self.bottom + by }
+        Self {
+            left: self.left - by,
+            top: self.top - by,
+            right: self.right + by,
+            bottom: self.bottom + by,
+        }
     }
 
     fn intersect(&self, other: &Self) -> Self {
@@ -100,12 +128,22 @@ impl DRect {
     fn down(&self) -> Self {
         let [left, top] = point_down([self.left, self.top]);
         let [right, bottom] = point_down([self.right, self.bottom]);
-        Self { left, top, right, bottom }
+        Self {
+            left,
+            top,
+            right,
+            bottom,
+        }
     }
 
     /// The integer rectangle dlib converts this to (`std::lround` of each side).
     fn rounded(&self) -> PixelRect {
-        PixelRect { left: self.left.round() as i64, top: self.top.round() as i64, right: self.right.round() as i64, bottom: self.bottom.round() as i64 }
+        PixelRect {
+            left: self.left.round() as i64,
+            top: self.top.round() as i64,
+            right: self.right.round() as i64,
+            bottom: self.bottom.round() as i64,
+        }
     }
 }
 
@@ -162,13 +200,19 @@ impl ChipDetails {
             )));
         }
         if size == 0 || padding.is_nan() || padding < 0.0 {
-            return Err(Error::Invalid(format!("chip size {size} and padding {padding}: need size > 0, padding ≥ 0")));
+            return Err(Error::Invalid(format!(
+                "chip size {size} and padding {padding}: need size > 0, padding ≥ 0"
+            )));
         }
         let template: Vec<[f64; 2]> = MEAN_FACE_5
             .iter()
             .map(|p| p.map(|v| (padding + v) / (2.0 * padding + 1.0) * f64::from(size)))
             .collect();
-        let points: Vec<[f64; 2]> = landmarks.points.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
+        let points: Vec<[f64; 2]> = landmarks
+            .points
+            .iter()
+            .map(|p| [f64::from(p.x), f64::from(p.y)])
+            .collect();
         Ok(Self::from_similarity(&template, &points, size, size))
     }
 
@@ -181,7 +225,12 @@ impl ChipDetails {
         let (cx, cy) = (f64::from(cols) / 2.0, f64::from(rows) / 2.0);
         let center = [a * cx - b * cy + shift[0], b * cx + a * cy + shift[1]];
         let rect = DRect::centered(center, f64::from(cols) * scale, f64::from(rows) * scale);
-        Self { rect, angle, rows, cols }
+        Self {
+            rect,
+            angle,
+            rows,
+            cols,
+        }
     }
 
     fn pixel_count(&self) -> f64 {
@@ -194,7 +243,10 @@ impl ChipDetails {
 /// closed form). Returns the 2×2 matrix and the shift.
 fn similarity_transform(from: &[[f64; 2]], to: &[[f64; 2]]) -> ([[f64; 2]; 2], [f64; 2]) {
     let n = from.len() as f64;
-    let mean = |ps: &[[f64; 2]]| ps.iter().fold([0.0, 0.0], |acc, p| [acc[0] + p[0] / n, acc[1] + p[1] / n]);
+    let mean = |ps: &[[f64; 2]]| {
+        ps.iter()
+            .fold([0.0, 0.0], |acc, p| [acc[0] + p[0] / n, acc[1] + p[1] / n])
+    };
     let (mf, mt) = (mean(from), mean(to));
     let (mut dot, mut cross, mut spread) = (0.0, 0.0, 0.0);
     for (f, t) in from.iter().zip(to) {
@@ -203,7 +255,11 @@ fn similarity_transform(from: &[[f64; 2]], to: &[[f64; 2]]) -> ([[f64; 2]; 2], [
         cross += ux * vy - uy * vx;
         spread += ux * ux + uy * uy;
     }
-    let (a, b) = if spread == 0.0 { (1.0, 0.0) } else { (dot / spread, cross / spread) };
+    let (a, b) = if spread == 0.0 {
+        (1.0, 0.0)
+    } else {
+        (dot / spread, cross / spread)
+    };
     let shift = [mt[0] - (a * mf[0] - b * mf[1]), mt[1] - (b * mf[0] + a * mf[1])];
     ([[a, -b], [b, a]], shift)
 }
@@ -255,7 +311,12 @@ fn source_bounds(image: &RgbImage, details: &ChipDetails, depth: u32) -> PixelRe
     let grow = (0..depth).fold(2.0, |g, _| g * 2.0 + 2.0);
     let center = details.rect.center();
     let turned = DRect::bounding(&details.rect.corners().map(|p| rotate_point(center, p, details.angle)));
-    let whole = DRect { left: 0.0, top: 0.0, right: f64::from(image.width()) - 1.0, bottom: f64::from(image.height()) - 1.0 };
+    let whole = DRect {
+        left: 0.0,
+        top: 0.0,
+        right: f64::from(image.width()) - 1.0,
+        bottom: f64::from(image.height()) - 1.0,
+    };
     turned.grown(grow).intersect(&whole).rounded()
 }
 
@@ -343,7 +404,10 @@ impl BoxToDlib {
     /// mean landmark error 0.86 % of the eye distance, descriptor 0.047–0.095 (L2) from the HOG-box
     /// descriptor; mapped: 0.33 %, 0.025–0.063 (a least-squares fit of the boxes themselves, 1.072 and
     /// 0.059, agrees). scripts/fit_mtcnn_to_dlib_boxes.py reproduces the fit.
-    pub const MTCNN: Self = Self::SquareFromWidth { scale: 1.075, shift_down: 0.05 };
+    pub const MTCNN: Self = Self::SquareFromWidth {
+        scale: 1.075,
+        shift_down: 0.05,
+    };
 
     pub fn apply(&self, bbox: &BBox) -> BBox {
         match *self {
@@ -381,7 +445,9 @@ impl DlibChipAligner {
 impl FaceAligner for DlibChipAligner {
     fn align(&self, image: &RgbImage, detection: &Detection) -> Result<AlignedFace> {
         let landmarks = self.landmarks(image, detection);
-        Ok(AlignedFace { image: dlib_face_chip(image, &landmarks)? })
+        Ok(AlignedFace {
+            image: dlib_face_chip(image, &landmarks)?,
+        })
     }
 }
 
@@ -391,8 +457,14 @@ mod tests {
     use crate::Point;
 
     fn level_face(scale: f32) -> FaceLandmarks {
-        let points = MEAN_FACE_5.iter().map(|p| Point::new(100.0 + scale * p[0] as f32, 80.0 + scale * p[1] as f32)).collect();
-        FaceLandmarks { scheme: LandmarkScheme::Dlib5, points }
+        let points = MEAN_FACE_5
+            .iter()
+            .map(|p| Point::new(100.0 + scale * p[0] as f32, 80.0 + scale * p[1] as f32))
+            .collect();
+        FaceLandmarks {
+            scheme: LandmarkScheme::Dlib5,
+            points,
+        }
     }
 
     #[test]
@@ -400,9 +472,15 @@ mod tests {
         let details = ChipDetails::for_face(&level_face(100.0), 150, 0.25).unwrap();
         assert!(details.angle.abs() < 1e-6);
         // The template spans 1 / 1.5 of the chip: 100 px of face → a 150 px rectangle.
-        assert!((details.rect.width() - 150.0).abs() < 1e-3 && (details.rect.height() - 150.0).abs() < 1e-3, "{details:?}");
+        assert!(
+            (details.rect.width() - 150.0).abs() < 1e-3 && (details.rect.height() - 150.0).abs() < 1e-3,
+            "{details:?}"
+        );
         // Centred on the template's centre (150, 130), 149 px from left edge to right edge.
-        assert!((details.rect.left - 75.5).abs() < 1e-4 && (details.rect.top - 55.5).abs() < 1e-4, "{details:?}");
+        assert!(
+            (details.rect.left - 75.5).abs() < 1e-4 && (details.rect.top - 55.5).abs() < 1e-4,
+            "{details:?}"
+        );
     }
 
     #[test]
@@ -429,13 +507,20 @@ mod tests {
         let mut image = RgbImage::new(2, 2);
         image.put_pixel(1, 0, Rgb([255, 255, 255]));
         assert_eq!(bilinear(&image, 0.5, 0.0).0, [127, 127, 127]);
-        assert_eq!(bilinear(&image, 1.0, 0.0).0, [0, 0, 0], "needs the right neighbour inside the image");
+        assert_eq!(
+            bilinear(&image, 1.0, 0.0).0,
+            [0, 0, 0],
+            "needs the right neighbour inside the image"
+        );
     }
 
     #[test]
     fn other_landmark_schemes_are_refused() {
         let mut face = level_face(100.0);
         face.scheme = LandmarkScheme::Mtcnn5;
-        assert!(matches!(ChipDetails::for_face(&face, 150, 0.25), Err(Error::Invalid(_))));
+        assert!(matches!(
+            ChipDetails::for_face(&face, 150, 0.25),
+            Err(Error::Invalid(_))
+        ));
     }
 }

@@ -90,8 +90,17 @@ impl<'a> DlibReader<'a> {
     }
 
     /// An error at `offset` (the start of an item the caller has read and found wrong).
-    pub fn error_at_offset(&self, offset: usize, what: impl Into<String>, problem: impl Into<String>) -> DlibFormatError {
-        DlibFormatError { offset, what: what.into(), problem: problem.into() }
+    pub fn error_at_offset(
+        &self,
+        offset: usize,
+        what: impl Into<String>,
+        problem: impl Into<String>,
+    ) -> DlibFormatError {
+        DlibFormatError {
+            offset,
+            what: what.into(),
+            problem: problem.into(),
+        }
     }
 
     /// The next `n` raw bytes.
@@ -121,7 +130,9 @@ impl<'a> DlibReader<'a> {
             let problem = format!("integer control byte 0x{control:02x} declares {size} bytes (1…{max_bytes} allowed)");
             return Err(self.error(what, problem));
         }
-        let digits = self.read_bytes(size, what).map_err(|e| DlibFormatError { offset: start, ..e })?;
+        let digits = self
+            .read_bytes(size, what)
+            .map_err(|e| DlibFormatError { offset: start, ..e })?;
         let magnitude = digits.iter().rev().fold(0u64, |acc, &b| (acc << 8) | u64::from(b));
         Ok((negative, magnitude))
     }
@@ -148,7 +159,8 @@ impl<'a> DlibReader<'a> {
     pub fn read_i32(&mut self, what: &str) -> FormatResult<i32> {
         let start = self.offset;
         let value = self.read_i64(what)?;
-        i32::try_from(value).map_err(|_| self.error_at_offset(start, what, format!("integer {value} out of range for a 32-bit int")))
+        i32::try_from(value)
+            .map_err(|_| self.error_at_offset(start, what, format!("integer {value} out of range for a 32-bit int")))
     }
 
     /// An unsigned integer used as a count or an index.
@@ -176,12 +188,17 @@ impl<'a> DlibReader<'a> {
         match self.bytes.get(self.offset) {
             None => return Err(self.error(what, "unexpected end of data")),
             Some(first) if first & 0x70 != 0 => {
-                return Err(self.error(what, format!("byte 0x{first:02x} starts dlib's old ASCII float format (not supported)")));
+                return Err(self.error(
+                    what,
+                    format!("byte 0x{first:02x} starts dlib's old ASCII float format (not supported)"),
+                ));
             }
             Some(_) => {}
         }
         let mantissa = self.read_i64(what)?;
-        let (negative, magnitude) = self.read_int_parts(2, what).map_err(|e| DlibFormatError { offset: start, ..e })?;
+        let (negative, magnitude) = self
+            .read_int_parts(2, what)
+            .map_err(|e| DlibFormatError { offset: start, ..e })?;
         // dlib reads the exponent into an int16, wrapping magnitudes above 32767, then negates it.
         let exponent = (magnitude as u16 as i16).wrapping_mul(if negative { -1 } else { 1 });
         Ok((mantissa, i64::from(exponent)))
@@ -269,9 +286,10 @@ impl<'a> DlibReader<'a> {
         };
         let mut data = Vec::with_capacity(count);
         for i in 0..count {
-            let value = self
-                .read_f32("element")
-                .map_err(|e| DlibFormatError { what: format!("element ({}, {}) of {what}", i / cols, i % cols), ..e })?;
+            let value = self.read_f32("element").map_err(|e| DlibFormatError {
+                what: format!("element ({}, {}) of {what}", i / cols, i % cols),
+                ..e
+            })?;
             data.push(value);
         }
         Ok(DlibMatrix { rows, cols, data })
@@ -366,7 +384,10 @@ mod tests {
         // exponent 32000 = 0x7d00, 32001 = 0x7d01, 32002 = 0x7d02, mantissa 0.
         let special = |e: u8| [0x01, 0x00, 0x02, e, 0x7d];
         assert_eq!(DlibReader::new(&special(0x00)).read_f32("x").unwrap(), f32::INFINITY);
-        assert_eq!(DlibReader::new(&special(0x01)).read_f64("x").unwrap(), f64::NEG_INFINITY);
+        assert_eq!(
+            DlibReader::new(&special(0x01)).read_f64("x").unwrap(),
+            f64::NEG_INFINITY
+        );
         assert!(DlibReader::new(&special(0x02)).read_f32("x").unwrap().is_nan());
     }
 
@@ -374,11 +395,23 @@ mod tests {
     fn tiny_and_huge_floats_round_like_ldexp() {
         // 1 · 2^-149 is the smallest f32 subnormal; 1 · 2^-150 rounds to 0 (ties to even); 2^200 overflows.
         let with_exponent = |neg: u8, e: u8| [0x01, 0x01, 0x01 | neg, e];
-        assert_eq!(DlibReader::new(&with_exponent(0x80, 149)).read_f32("x").unwrap(), f32::from_bits(1));
+        assert_eq!(
+            DlibReader::new(&with_exponent(0x80, 149)).read_f32("x").unwrap(),
+            f32::from_bits(1)
+        );
         assert_eq!(DlibReader::new(&with_exponent(0x80, 150)).read_f32("x").unwrap(), 0.0);
-        assert_eq!(DlibReader::new(&with_exponent(0, 200)).read_f32("x").unwrap(), f32::INFINITY);
-        assert_eq!(DlibReader::new(&with_exponent(0, 200)).read_f64("x").unwrap(), 2f64.powi(200));
-        assert_eq!(DlibReader::new(&[0x01, 0x01, 0x82, 0x32, 0x04]).read_f64("x").unwrap(), f64::from_bits(1));
+        assert_eq!(
+            DlibReader::new(&with_exponent(0, 200)).read_f32("x").unwrap(),
+            f32::INFINITY
+        );
+        assert_eq!(
+            DlibReader::new(&with_exponent(0, 200)).read_f64("x").unwrap(),
+            2f64.powi(200)
+        );
+        assert_eq!(
+            DlibReader::new(&[0x01, 0x01, 0x82, 0x32, 0x04]).read_f64("x").unwrap(),
+            f64::from_bits(1)
+        );
     }
 
     #[test]
@@ -409,7 +442,9 @@ mod tests {
         bytes.push(0x7f);
         let err = DlibReader::new(&bytes).read_string("name").unwrap_err();
         assert!(err.problem.contains("exceeds"), "{err}");
-        let err = DlibReader::new(&bytes).read_vec("forests", |r, _| r.read_u8("x")).unwrap_err();
+        let err = DlibReader::new(&bytes)
+            .read_vec("forests", |r, _| r.read_u8("x"))
+            .unwrap_err();
         assert!(err.problem.contains("exceeds"), "{err}");
     }
 
@@ -417,7 +452,9 @@ mod tests {
     fn vectors_name_the_failing_element() {
         // [1, 2, <missing>]: a vector of three unsigned ints with the last one cut off.
         let bytes = [0x01, 0x03, 0x01, 0x01, 0x01, 0x02, 0x01];
-        let err = DlibReader::new(&bytes).read_vec("anchor_idx", |r, _| r.read_u64("index")).unwrap_err();
+        let err = DlibReader::new(&bytes)
+            .read_vec("anchor_idx", |r, _| r.read_u64("index"))
+            .unwrap_err();
         assert_eq!(err.offset, 6);
         assert_eq!(err.what, "index in element 2 of anchor_idx");
         let ok = DlibReader::new(&bytes[..6]).read_vec("v", |r, _| r.read_u64("i"));
@@ -436,9 +473,25 @@ mod tests {
         bytes.extend([0x01, 0x01, 0x01, 0x01]);
         bytes.extend(one);
         let mut r = DlibReader::new(&bytes);
-        assert_eq!(r.read_matrix_f32("m").unwrap(), DlibMatrix { rows: 2, cols: 1, data: vec![1.0, 0.0] });
-        assert_eq!(r.read_matrix_f32("m").unwrap(), DlibMatrix { rows: 1, cols: 1, data: vec![1.0] });
-        let err = DlibReader::new(&[0x84, 0xff, 0xff, 0xff, 0x7f, 0x81, 0x02]).read_matrix_f32("initial_shape").unwrap_err();
+        assert_eq!(
+            r.read_matrix_f32("m").unwrap(),
+            DlibMatrix {
+                rows: 2,
+                cols: 1,
+                data: vec![1.0, 0.0]
+            }
+        );
+        assert_eq!(
+            r.read_matrix_f32("m").unwrap(),
+            DlibMatrix {
+                rows: 1,
+                cols: 1,
+                data: vec![1.0]
+            }
+        );
+        let err = DlibReader::new(&[0x84, 0xff, 0xff, 0xff, 0x7f, 0x81, 0x02])
+            .read_matrix_f32("initial_shape")
+            .unwrap_err();
         assert!(err.problem.contains("exceeds"), "{err}");
     }
 
@@ -453,7 +506,14 @@ mod tests {
 
     #[test]
     fn within_names_the_enclosing_item() {
-        let err = DlibReader::new(&[]).read_u8("thresh").unwrap_err().within("split 3").within("tree 1");
-        assert_eq!(err.to_string(), "at byte 0: unexpected end of data (1 bytes needed, 0 left) while reading thresh in split 3 in tree 1");
+        let err = DlibReader::new(&[])
+            .read_u8("thresh")
+            .unwrap_err()
+            .within("split 3")
+            .within("tree 1");
+        assert_eq!(
+            err.to_string(),
+            "at byte 0: unexpected end of data (1 bytes needed, 0 left) while reading thresh in split 3 in tree 1"
+        );
     }
 }

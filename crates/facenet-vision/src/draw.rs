@@ -49,7 +49,14 @@ fn rectangle(image: &mut RgbImage, x0: i64, y0: i64, x1: i64, y1: i64, thickness
 
 fn dot(image: &mut RgbImage, p: Point, radius: i64, colour: Rgb<u8>) {
     let (cx, cy) = (p.x.round() as i64, p.y.round() as i64);
-    fill(image, cx - radius, cy - radius, cx + radius + 1, cy + radius + 1, colour);
+    fill(
+        image,
+        cx - radius,
+        cy - radius,
+        cx + radius + 1,
+        cy + radius + 1,
+        colour,
+    );
 }
 
 /// 3×5 glyphs, rows top to bottom, 3 bits per row (leftmost pixel = highest bit).
@@ -96,9 +103,16 @@ mod tests {
         let detection = Detection {
             bbox: BBox::new(10.0, 12.0, 30.0, 35.0),
             score: 0.98,
-            landmarks: Some(FaceLandmarks { scheme: LandmarkScheme::Mtcnn5, points: vec![Point::new(20.0, 20.0); 5] }),
+            landmarks: Some(FaceLandmarks {
+                scheme: LandmarkScheme::Mtcnn5,
+                points: vec![Point::new(20.0, 20.0); 5],
+            }),
         };
-        let outside = Detection { bbox: BBox::new(-50.0, -50.0, 500.0, 500.0), score: 1.0, landmarks: None };
+        let outside = Detection {
+            bbox: BBox::new(-50.0, -50.0, 500.0, 500.0),
+            score: 1.0,
+            landmarks: None,
+        };
         annotate(&mut image, &[detection, outside]);
         assert_eq!(*image.get_pixel(10, 20), BOX);
         assert_eq!(*image.get_pixel(20, 20), LANDMARK);

@@ -27,14 +27,20 @@ pub struct LoadOptions {
 
 impl Default for LoadOptions {
     fn default() -> Self {
-        Self { max_pixels: DEFAULT_MAX_PIXELS, apply_orientation: true }
+        Self {
+            max_pixels: DEFAULT_MAX_PIXELS,
+            apply_orientation: true,
+        }
     }
 }
 
 /// Reads the image at `path` as 8-bit RGB: grayscale is expanded, alpha dropped, 16-bit scaled down,
 /// EXIF rotation applied. Errors name the file and the problem.
 pub fn load_rgb(path: &Path, options: &LoadOptions) -> Result<RgbImage> {
-    let file = std::fs::File::open(path).map_err(|source| Error::Io { path: path.into(), source })?;
+    let file = std::fs::File::open(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
     decode(std::io::BufReader::new(file), path, options)
 }
 
@@ -44,16 +50,28 @@ pub fn load_rgb_from_memory(bytes: &[u8], name: &Path, options: &LoadOptions) ->
 }
 
 fn decode<R: BufRead + Seek>(reader: R, path: &Path, options: &LoadOptions) -> Result<RgbImage> {
-    let reader = ImageReader::new(reader).with_guessed_format().map_err(|source| Error::Io { path: path.into(), source })?;
+    let reader = ImageReader::new(reader)
+        .with_guessed_format()
+        .map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })?;
     match reader.format() {
-        None => Err(Error::Decode { path: path.into(), message: "unknown or unsupported image format".into() }),
+        None => Err(Error::Decode {
+            path: path.into(),
+            message: "unknown or unsupported image format".into(),
+        }),
         Some(ImageFormat::Jpeg) => decode_jpeg(reader.into_inner(), path, options),
         Some(_) => decode_with_image_crate(reader, path, options),
     }
 }
 
 /// Any format: the `image` crate's decoder, checked against the pixel limit before decoding.
-fn decode_with_image_crate<R: BufRead + Seek>(mut reader: ImageReader<R>, path: &Path, options: &LoadOptions) -> Result<RgbImage> {
+fn decode_with_image_crate<R: BufRead + Seek>(
+    mut reader: ImageReader<R>,
+    path: &Path,
+    options: &LoadOptions,
+) -> Result<RgbImage> {
     let decode_err = |e: image::ImageError| decode_error(path, e);
     reader.limits(decoder_limits(options.max_pixels));
     let mut decoder = reader.into_decoder().map_err(decode_err)?;
@@ -68,13 +86,23 @@ fn decode_with_image_crate<R: BufRead + Seek>(mut reader: ImageReader<R>, path: 
 /// A JPEG: the header (size, EXIF orientation) read by the `image` crate, the pixels by libjpeg-turbo-rs.
 fn decode_jpeg<R: BufRead + Seek>(mut reader: R, path: &Path, options: &LoadOptions) -> Result<RgbImage> {
     let mut bytes = Vec::new();
-    reader.read_to_end(&mut bytes).map_err(|source| Error::Io { path: path.into(), source })?;
+    reader.read_to_end(&mut bytes).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
     let mut header = image::codecs::jpeg::JpegDecoder::new(Cursor::new(&bytes)).map_err(|e| decode_error(path, e))?;
     let orientation = checked_header(&mut header, path, options)?;
     let mut image = match libjpeg_turbo_rs::decompress_to(&bytes, libjpeg_turbo_rs::PixelFormat::Rgb) {
         Ok(decoded) => DynamicImage::ImageRgb8(rgb_from_libjpeg(decoded, path)?),
-        Err(libjpeg_turbo_rs::JpegError::Unsupported(_)) => DynamicImage::from_decoder(header).map_err(|e| decode_error(path, e))?,
-        Err(e) => return Err(Error::Decode { path: path.into(), message: e.to_string() }),
+        Err(libjpeg_turbo_rs::JpegError::Unsupported(_)) => {
+            DynamicImage::from_decoder(header).map_err(|e| decode_error(path, e))?
+        }
+        Err(e) => {
+            return Err(Error::Decode {
+                path: path.into(),
+                message: e.to_string(),
+            });
+        }
     };
     if let Some(orientation) = orientation {
         image.apply_orientation(orientation);
@@ -84,8 +112,10 @@ fn decode_jpeg<R: BufRead + Seek>(mut reader: R, path: &Path, options: &LoadOpti
 
 fn rgb_from_libjpeg(decoded: libjpeg_turbo_rs::Image, path: &Path) -> Result<RgbImage> {
     let (width, height) = (decoded.width as u32, decoded.height as u32);
-    RgbImage::from_raw(width, height, decoded.data)
-        .ok_or_else(|| Error::Decode { path: path.into(), message: format!("the JPEG decoder returned too few pixels for {width}×{height}") })
+    RgbImage::from_raw(width, height, decoded.data).ok_or_else(|| Error::Decode {
+        path: path.into(),
+        message: format!("the JPEG decoder returned too few pixels for {width}×{height}"),
+    })
 }
 
 /// Refuses a declared size over the pixel limit (or without pixels), before any pixel is decoded; returns
@@ -93,12 +123,24 @@ fn rgb_from_libjpeg(decoded: libjpeg_turbo_rs::Image, path: &Path) -> Result<Rgb
 fn checked_header(decoder: &mut impl ImageDecoder, path: &Path, options: &LoadOptions) -> Result<Option<Orientation>> {
     let (width, height) = decoder.dimensions();
     if width as u64 * height as u64 > options.max_pixels {
-        return Err(Error::TooLarge { path: path.into(), width, height, limit: options.max_pixels });
+        return Err(Error::TooLarge {
+            path: path.into(),
+            width,
+            height,
+            limit: options.max_pixels,
+        });
     }
     if width == 0 || height == 0 {
-        return Err(Error::Decode { path: path.into(), message: "image has no pixels".into() });
+        return Err(Error::Decode {
+            path: path.into(),
+            message: "image has no pixels".into(),
+        });
     }
-    Ok(if options.apply_orientation { decoder.orientation().ok() } else { None })
+    Ok(if options.apply_orientation {
+        decoder.orientation().ok()
+    } else {
+        None
+    })
 }
 
 /// The decoder's allocation limit: the pixel limit at the widest pixel (RGBA, 32-bit float).
@@ -112,7 +154,10 @@ fn decode_error(path: &Path, e: image::ImageError) -> Error {
     let path: PathBuf = path.into();
     match e {
         image::ImageError::IoError(source) => Error::Io { path, source },
-        other => Error::Decode { path, message: other.to_string() },
+        other => Error::Decode {
+            path,
+            message: other.to_string(),
+        },
     }
 }
 
@@ -123,7 +168,9 @@ mod tests {
 
     fn encode(image: &DynamicImage, format: ImageFormat) -> Vec<u8> {
         let mut bytes = Cursor::new(Vec::new());
-        image.write_to(&mut bytes, format).expect("encoding to memory should work");
+        image
+            .write_to(&mut bytes, format)
+            .expect("encoding to memory should work");
         bytes.into_inner()
     }
 
@@ -143,24 +190,44 @@ mod tests {
     #[test]
     fn over_the_pixel_limit_is_refused_before_decoding() {
         let bytes = encode(&DynamicImage::new_rgb8(20, 10), ImageFormat::Png);
-        let options = LoadOptions { max_pixels: 199, ..Default::default() };
+        let options = LoadOptions {
+            max_pixels: 199,
+            ..Default::default()
+        };
         let err = load_rgb_from_memory(&bytes, Path::new("big.png"), &options).unwrap_err();
-        assert!(matches!(err, Error::TooLarge { width: 20, height: 10, .. }), "{err}");
+        assert!(
+            matches!(
+                err,
+                Error::TooLarge {
+                    width: 20,
+                    height: 10,
+                    ..
+                }
+            ),
+            "{err}"
+        );
         assert!(err.to_string().contains("big.png"));
     }
 
     #[test]
     fn truncated_and_non_image_files_name_the_file() {
         let bytes = encode(&DynamicImage::new_rgb8(64, 64), ImageFormat::Png);
-        let err = load_rgb_from_memory(&bytes[..bytes.len() / 2], Path::new("cut.png"), &LoadOptions::default()).unwrap_err();
+        let err =
+            load_rgb_from_memory(&bytes[..bytes.len() / 2], Path::new("cut.png"), &LoadOptions::default()).unwrap_err();
         assert!(err.to_string().starts_with("cut.png"), "{err}");
-        let err = load_rgb_from_memory(b"hello, not an image", Path::new("notes.txt"), &LoadOptions::default()).unwrap_err();
+        let err =
+            load_rgb_from_memory(b"hello, not an image", Path::new("notes.txt"), &LoadOptions::default()).unwrap_err();
         assert!(err.to_string().contains("notes.txt"), "{err}");
     }
 
     #[test]
     fn one_pixel_image_loads() {
         let bytes = encode(&DynamicImage::new_rgb8(1, 1), ImageFormat::Png);
-        assert_eq!(load_rgb_from_memory(&bytes, Path::new("p.png"), &LoadOptions::default()).unwrap().dimensions(), (1, 1));
+        assert_eq!(
+            load_rgb_from_memory(&bytes, Path::new("p.png"), &LoadOptions::default())
+                .unwrap()
+                .dimensions(),
+            (1, 1)
+        );
     }
 }

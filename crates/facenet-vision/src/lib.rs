@@ -12,9 +12,9 @@ pub mod baseline;
 pub mod dataset;
 mod detect;
 mod detection;
-pub mod draw;
 mod dlib_chip;
 pub mod dlib_format;
+pub mod draw;
 mod error;
 mod geometry;
 mod image_io;
@@ -22,19 +22,21 @@ mod pipeline;
 mod protocol_embedder;
 mod shape_predictor;
 mod stages;
-pub mod tasks;
 pub mod synth;
+pub mod tasks;
 
 pub use align::{AlignMode, Aligner};
 pub use detect::{detect_path, detect_paths, write_annotated};
-pub use dlib_format::DlibFormatError;
-pub use dlib_chip::{dlib_face_chip, extract_image_chip, BoxToDlib, ChipDetails, DlibChipAligner, DLIB_CHIP_PADDING, DLIB_CHIP_SIZE};
 pub use detection::{Detection, FaceLandmarks, LandmarkScheme};
+pub use dlib_chip::{
+    BoxToDlib, ChipDetails, DLIB_CHIP_PADDING, DLIB_CHIP_SIZE, DlibChipAligner, dlib_face_chip, extract_image_chip,
+};
+pub use dlib_format::DlibFormatError;
 pub use error::{Error, Result};
 pub use geometry::{BBox, Point};
+pub use image_io::{DEFAULT_MAX_PIXELS, LoadOptions, load_rgb, load_rgb_from_memory};
 pub use pipeline::{FacePipeline, FaceRecord};
-pub use protocol_embedder::{center_crop, FaceCrop, ProtocolEmbedder, CENTER_CROP_FRACTION};
-pub use image_io::{load_rgb, load_rgb_from_memory, LoadOptions, DEFAULT_MAX_PIXELS};
+pub use protocol_embedder::{CENTER_CROP_FRACTION, FaceCrop, ProtocolEmbedder, center_crop};
 pub use shape_predictor::ShapePredictor;
 pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo};
 

@@ -1,6 +1,6 @@
 //! [`FacePipeline`]: image → detections → aligned faces → embeddings, for one photo or a batch.
 
-use crate::{load_rgb, AlignedFace, Detection, Detector, Embedder, Error, FaceAligner, LoadOptions, ModelInfo, Result};
+use crate::{AlignedFace, Detection, Detector, Embedder, Error, FaceAligner, LoadOptions, ModelInfo, Result, load_rgb};
 use facenet_core::Embedding;
 use image::RgbImage;
 use rayon::prelude::*;
@@ -27,7 +27,12 @@ pub struct FacePipeline {
 
 impl FacePipeline {
     pub fn new(detector: Box<dyn Detector>, aligner: Box<dyn FaceAligner>, embedder: Box<dyn Embedder>) -> Self {
-        Self { detector, aligner, embedder, load: LoadOptions::default() }
+        Self {
+            detector,
+            aligner,
+            embedder,
+            load: LoadOptions::default(),
+        }
     }
 
     /// Replaces how photos are read (pixel limit, EXIF).
@@ -51,7 +56,10 @@ impl FacePipeline {
     /// Every face of `image`: its detection and embedding. No face → empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
         let detections = self.detector.detect(image)?;
-        let faces = detections.iter().map(|d| self.aligner.align(image, d)).collect::<Result<Vec<AlignedFace>>>()?;
+        let faces = detections
+            .iter()
+            .map(|d| self.aligner.align(image, d))
+            .collect::<Result<Vec<AlignedFace>>>()?;
         let embeddings = self.embedder.embed(&faces)?;
         Ok(detections.into_iter().zip(embeddings).collect())
     }
@@ -66,7 +74,12 @@ impl FacePipeline {
         Ok(faces
             .into_iter()
             .enumerate()
-            .map(|(face, (detection, embedding))| FaceRecord { path: path.into(), face, detection, embedding })
+            .map(|(face, (detection, embedding))| FaceRecord {
+                path: path.into(),
+                face,
+                detection,
+                embedding,
+            })
             .collect())
     }
 

@@ -9,10 +9,10 @@
 //!   length (test-time augmentation, as in davidsandberg's `--use_flipped_images`); when the mirror shows
 //!   no face the photo's own embedding, unit-normalised, is used.
 
-use crate::{load_rgb, AlignedFace, Error, FacePipeline, LoadOptions, Result};
+use crate::{AlignedFace, Error, FacePipeline, LoadOptions, Result, load_rgb};
 use facenet_core::Embedding;
-use image::imageops::{self, FilterType};
 use image::RgbImage;
+use image::imageops::{self, FilterType};
 use std::path::Path;
 
 /// The side of the centre crop, as a fraction of the shorter image side.
@@ -38,7 +38,12 @@ pub struct ProtocolEmbedder<'a> {
 
 impl<'a> ProtocolEmbedder<'a> {
     pub fn new(pipeline: &'a FacePipeline, crop: FaceCrop, flip: bool, load: LoadOptions) -> Self {
-        Self { pipeline, crop, flip, load }
+        Self {
+            pipeline,
+            crop,
+            flip,
+            load,
+        }
     }
 
     /// The embedding of the photo at `path`; `None` when no face is found.
@@ -48,7 +53,9 @@ impl<'a> ProtocolEmbedder<'a> {
             Error::Stage(message) => Error::Stage(format!("{}: {message}", path.display())),
             other => other,
         };
-        let Some(embedding) = self.embed_image(&image).map_err(named)? else { return Ok(None) };
+        let Some(embedding) = self.embed_image(&image).map_err(named)? else {
+            return Ok(None);
+        };
         if !self.flip {
             return Ok(Some(embedding));
         }
@@ -60,11 +67,18 @@ impl<'a> ProtocolEmbedder<'a> {
         match self.crop {
             FaceCrop::Detector => {
                 let faces = self.pipeline.process_image(image)?;
-                Ok(faces.into_iter().max_by(|a, b| a.0.prominence().total_cmp(&b.0.prominence())).map(|(_, e)| e))
+                Ok(faces
+                    .into_iter()
+                    .max_by(|a, b| a.0.prominence().total_cmp(&b.0.prominence()))
+                    .map(|(_, e)| e))
             }
             FaceCrop::CenterCrop => {
                 let crop = center_crop(image, self.pipeline.model_info().input_size);
-                Ok(self.pipeline.embed_aligned(&[AlignedFace { image: crop }])?.into_iter().next())
+                Ok(self
+                    .pipeline
+                    .embed_aligned(&[AlignedFace { image: crop }])?
+                    .into_iter()
+                    .next())
             }
         }
     }
@@ -73,7 +87,14 @@ impl<'a> ProtocolEmbedder<'a> {
 /// (a + b) / ‖a + b‖₂, or a / ‖a‖₂ without `b`.
 fn mean_of(a: &Embedding, b: Option<&Embedding>) -> Embedding {
     match b {
-        Some(b) => Embedding::new(a.as_slice().iter().zip(b.as_slice()).map(|(x, y)| (x + y) / 2.0).collect()).normalized(),
+        Some(b) => Embedding::new(
+            a.as_slice()
+                .iter()
+                .zip(b.as_slice())
+                .map(|(x, y)| (x + y) / 2.0)
+                .collect(),
+        )
+        .normalized(),
         None => a.normalized(),
     }
 }
@@ -82,7 +103,14 @@ fn mean_of(a: &Embedding, b: Option<&Embedding>) -> Embedding {
 pub fn center_crop(image: &RgbImage, size: (u32, u32)) -> RgbImage {
     let (width, height) = image.dimensions();
     let side = ((width.min(height) as f32 * CENTER_CROP_FRACTION).round() as u32).max(1);
-    let crop = imageops::crop_imm(image, (width - side.min(width)) / 2, (height - side.min(height)) / 2, side, side).to_image();
+    let crop = imageops::crop_imm(
+        image,
+        (width - side.min(width)) / 2,
+        (height - side.min(height)) / 2,
+        side,
+        side,
+    )
+    .to_image();
     imageops::resize(&crop, size.0, size.1, FilterType::Triangle)
 }
 
@@ -97,9 +125,30 @@ mod tests {
     impl Detector for TwoFaces {
         fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>> {
             let w = image.width() as f32;
-            let left = BBox { x1: 0.0, y1: 0.0, x2: 10.0, y2: 10.0 };
-            let right = BBox { x1: w - 30.0, y1: 0.0, x2: w, y2: 30.0 };
-            Ok(vec![Detection { bbox: left, score: 0.9, landmarks: None }, Detection { bbox: right, score: 0.9, landmarks: None }])
+            let left = BBox {
+                x1: 0.0,
+                y1: 0.0,
+                x2: 10.0,
+                y2: 10.0,
+            };
+            let right = BBox {
+                x1: w - 30.0,
+                y1: 0.0,
+                x2: w,
+                y2: 30.0,
+            };
+            Ok(vec![
+                Detection {
+                    bbox: left,
+                    score: 0.9,
+                    landmarks: None,
+                },
+                Detection {
+                    bbox: right,
+                    score: 0.9,
+                    landmarks: None,
+                },
+            ])
         }
     }
     /// Crops the box.
@@ -107,7 +156,10 @@ mod tests {
     impl FaceAligner for Crop {
         fn align(&self, image: &RgbImage, d: &Detection) -> Result<AlignedFace> {
             let b = d.bbox;
-            Ok(AlignedFace { image: imageops::crop_imm(image, b.x1 as u32, b.y1 as u32, b.width() as u32, b.height() as u32).to_image() })
+            Ok(AlignedFace {
+                image: imageops::crop_imm(image, b.x1 as u32, b.y1 as u32, b.width() as u32, b.height() as u32)
+                    .to_image(),
+            })
         }
     }
     /// (mean red, mean green, side of the crop).
@@ -129,13 +181,25 @@ mod tests {
     }
 
     fn pipeline() -> FacePipeline {
-        let info = ModelInfo { id: "fake".into(), dim: 3, input_size: (20, 20), metric: Metric::SquaredL2, threshold: 1.0 };
+        let info = ModelInfo {
+            id: "fake".into(),
+            dim: 3,
+            input_size: (20, 20),
+            metric: Metric::SquaredL2,
+            threshold: 1.0,
+        };
         FacePipeline::new(Box::new(TwoFaces), Box::new(Crop), Box::new(MeanColour(info)))
     }
 
     /// 100×40: left half red, right half green.
     fn photo(dir: &Path) -> std::path::PathBuf {
-        let image = RgbImage::from_fn(100, 40, |x, _| if x < 50 { image::Rgb([200, 0, 0]) } else { image::Rgb([0, 100, 0]) });
+        let image = RgbImage::from_fn(100, 40, |x, _| {
+            if x < 50 {
+                image::Rgb([200, 0, 0])
+            } else {
+                image::Rgb([0, 100, 0])
+            }
+        });
         let path = dir.join("photo.png");
         image.save(&path).unwrap();
         path
@@ -147,14 +211,34 @@ mod tests {
         std::fs::create_dir_all(&dir).unwrap();
         let path = photo(&dir);
         let pipeline = pipeline();
-        let e = ProtocolEmbedder::new(&pipeline, FaceCrop::Detector, false, LoadOptions::default()).embed(&path).unwrap().unwrap();
+        let e = ProtocolEmbedder::new(&pipeline, FaceCrop::Detector, false, LoadOptions::default())
+            .embed(&path)
+            .unwrap()
+            .unwrap();
         assert_eq!(e.as_slice(), &[0.0, 100.0, 30.0], "the large green face on the right");
         // Mirrored, the large face sits on the red side: the mean of both, unit length.
-        let flipped = ProtocolEmbedder::new(&pipeline, FaceCrop::Detector, true, LoadOptions::default()).embed(&path).unwrap().unwrap();
+        let flipped = ProtocolEmbedder::new(&pipeline, FaceCrop::Detector, true, LoadOptions::default())
+            .embed(&path)
+            .unwrap()
+            .unwrap();
         let expected = Embedding::new(vec![100.0, 50.0, 30.0]).normalized();
-        assert!(flipped.as_slice().iter().zip(expected.as_slice()).all(|(a, b)| (a - b).abs() < 1e-6), "{flipped:?}");
-        let centre = ProtocolEmbedder::new(&pipeline, FaceCrop::CenterCrop, false, LoadOptions::default()).embed(&path).unwrap().unwrap();
-        assert_eq!(centre.as_slice()[2], 20.0, "the centre crop is resized to the model input");
+        assert!(
+            flipped
+                .as_slice()
+                .iter()
+                .zip(expected.as_slice())
+                .all(|(a, b)| (a - b).abs() < 1e-6),
+            "{flipped:?}"
+        );
+        let centre = ProtocolEmbedder::new(&pipeline, FaceCrop::CenterCrop, false, LoadOptions::default())
+            .embed(&path)
+            .unwrap()
+            .unwrap();
+        assert_eq!(
+            centre.as_slice()[2],
+            20.0,
+            "the centre crop is resized to the model input"
+        );
         std::fs::remove_dir_all(&dir).unwrap();
     }
 

@@ -50,7 +50,11 @@ impl RegressionTree {
         let mut node = 0;
         while node < self.splits.len() {
             let split = &self.splits[node];
-            node = if pixels[split.idx1] - pixels[split.idx2] > split.thresh { 2 * node + 1 } else { 2 * node + 2 };
+            node = if pixels[split.idx1] - pixels[split.idx2] > split.thresh {
+                2 * node + 1
+            } else {
+                2 * node + 2
+            };
         }
         let leaf = node - self.splits.len();
         &self.leaf_values[leaf * shape_len..(leaf + 1) * shape_len]
@@ -78,8 +82,14 @@ impl ShapePredictor {
     /// Reads a dlib shape predictor file. A truncated or corrupt file gives [`Error::DlibFile`] with the
     /// file name, the item and the byte offset.
     pub fn from_file(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io { path: path.into(), source })?;
-        Self::from_bytes(&bytes).map_err(|source| Error::DlibFile { path: path.into(), source })
+        let bytes = std::fs::read(path).map_err(|source| Error::Io {
+            path: path.into(),
+            source,
+        })?;
+        Self::from_bytes(&bytes).map_err(|source| Error::DlibFile {
+            path: path.into(),
+            source,
+        })
     }
 
     /// Parses a serialised dlib shape predictor and checks that every index in it is in range.
@@ -87,21 +97,35 @@ impl ShapePredictor {
         let mut r = DlibReader::new(bytes);
         let version = r.read_i32("shape predictor version")?;
         if version != 1 {
-            return Err(DlibReader::new(bytes).error("shape predictor version", format!("version {version}, expected 1")));
+            return Err(
+                DlibReader::new(bytes).error("shape predictor version", format!("version {version}, expected 1"))
+            );
         }
         let shape_at = r.offset();
         let initial = r.read_matrix_f32("initial shape")?;
         if initial.cols != 1 || initial.rows != 2 * NUM_PARTS {
-            let problem = format!("{}×{} matrix, expected {}×1 (a {NUM_PARTS}-point model)", initial.rows, initial.cols, 2 * NUM_PARTS);
+            let problem = format!(
+                "{}×{} matrix, expected {}×1 (a {NUM_PARTS}-point model)",
+                initial.rows,
+                initial.cols,
+                2 * NUM_PARTS
+            );
             return Err(DlibReader::new(bytes).error_at_offset(shape_at, "initial shape", problem));
         }
         let shape_len = initial.data.len();
         let forests = r.read_vec("forests", |r, _| r.read_vec("forest", |r, _| read_tree(r, shape_len)))?;
-        let anchors = r.read_vec("anchor_idx", |r, _| r.read_vec("anchors", |r, _| read_anchor(r, NUM_PARTS)))?;
+        let anchors = r.read_vec("anchor_idx", |r, _| {
+            r.read_vec("anchors", |r, _| read_anchor(r, NUM_PARTS))
+        })?;
         let deltas_at = r.offset();
         let deltas = r.read_vec("deltas", |r, _| r.read_vec("deltas", |r, _| r.read_point_f32("delta")))?;
         if forests.len() != anchors.len() || forests.len() != deltas.len() {
-            let problem = format!("{} forests, {} anchor lists and {} delta lists", forests.len(), anchors.len(), deltas.len());
+            let problem = format!(
+                "{} forests, {} anchor lists and {} delta lists",
+                forests.len(),
+                anchors.len(),
+                deltas.len()
+            );
             return Err(DlibReader::new(bytes).error_at_offset(deltas_at, "deltas", problem));
         }
         let cascades = forests
@@ -111,7 +135,10 @@ impl ShapePredictor {
             .map(|(level, (trees, (anchors, deltas)))| check_cascade(Cascade { trees, anchors, deltas }, level))
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(|problem| DlibReader::new(bytes).error_at_offset(deltas_at, "cascade", problem))?;
-        Ok(Self { initial_shape: initial.data, cascades })
+        Ok(Self {
+            initial_shape: initial.data,
+            cascades,
+        })
     }
 
     /// dlib's 5 landmarks for the face in `bbox`, in image pixels, in [`LandmarkScheme::Dlib5`] order.
@@ -134,7 +161,10 @@ impl ShapePredictor {
                 Point::new(x as f32, y as f32)
             })
             .collect();
-        FaceLandmarks { scheme: LandmarkScheme::Dlib5, points }
+        FaceLandmarks {
+            scheme: LandmarkScheme::Dlib5,
+            points,
+        }
     }
 
     /// The gray levels of `cascade`'s feature pixels, placed relative to the current `shape`.
@@ -161,11 +191,19 @@ struct BoxFrame {
 impl BoxFrame {
     fn new(bbox: &BBox) -> Self {
         let [x1, y1, x2, y2] = bbox.to_array().map(f64::from);
-        Self { left: x1, top: y1, width: x2 - x1, height: y2 - y1 }
+        Self {
+            left: x1,
+            top: y1,
+            width: x2 - x1,
+            height: y2 - y1,
+        }
     }
 
     fn to_pixel(&self, x: f32, y: f32) -> [f64; 2] {
-        [self.left + f64::from(x) * self.width, self.top + f64::from(y) * self.height]
+        [
+            self.left + f64::from(x) * self.width,
+            self.top + f64::from(y) * self.height,
+        ]
     }
 }
 
@@ -209,18 +247,31 @@ fn similarity_transform(from: &[f32], to: &[f32]) -> [[f32; 2]; 2] {
 
 fn read_tree(r: &mut DlibReader, shape_len: usize) -> FormatResult<RegressionTree> {
     let splits = r.read_vec("splits", |r, _| {
-        Ok(Split { idx1: r.read_usize("idx1")?, idx2: r.read_usize("idx2")?, thresh: r.read_f32("thresh")? })
+        Ok(Split {
+            idx1: r.read_usize("idx1")?,
+            idx2: r.read_usize("idx2")?,
+            thresh: r.read_f32("thresh")?,
+        })
     })?;
     let leaves_at = r.offset();
     let leaves = r.read_vec("leaf values", |r, _| r.read_matrix_f32("leaf"))?;
     if leaves.len() != splits.len() + 1 {
-        let problem = format!("{} leaves for {} splits (expected {})", leaves.len(), splits.len(), splits.len() + 1);
+        let problem = format!(
+            "{} leaves for {} splits (expected {})",
+            leaves.len(),
+            splits.len(),
+            splits.len() + 1
+        );
         return Err(r.error_at_offset(leaves_at, "leaf values", problem));
     }
     let mut leaf_values = Vec::with_capacity(leaves.len() * shape_len);
     for leaf in leaves {
         if leaf.data.len() != shape_len {
-            return Err(r.error_at_offset(leaves_at, "leaf values", format!("leaf of {} values, expected {shape_len}", leaf.data.len())));
+            return Err(r.error_at_offset(
+                leaves_at,
+                "leaf values",
+                format!("leaf of {} values, expected {shape_len}", leaf.data.len()),
+            ));
         }
         leaf_values.extend(leaf.data);
     }
@@ -240,11 +291,17 @@ fn read_anchor(r: &mut DlibReader, num_parts: usize) -> FormatResult<usize> {
 fn check_cascade(cascade: Cascade, level: usize) -> std::result::Result<Cascade, String> {
     let features = cascade.deltas.len();
     if cascade.anchors.len() != features {
-        return Err(format!("level {level}: {} anchors for {features} feature pixels", cascade.anchors.len()));
+        return Err(format!(
+            "level {level}: {} anchors for {features} feature pixels",
+            cascade.anchors.len()
+        ));
     }
     for (t, tree) in cascade.trees.iter().enumerate() {
         if let Some(s) = tree.splits.iter().find(|s| s.idx1 >= features || s.idx2 >= features) {
-            return Err(format!("level {level}, tree {t}: split reads pixel {} of {features}", s.idx1.max(s.idx2)));
+            return Err(format!(
+                "level {level}, tree {t}: split reads pixel {} of {features}",
+                s.idx1.max(s.idx2)
+            ));
         }
     }
     Ok(cascade)

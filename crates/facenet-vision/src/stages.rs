@@ -2,7 +2,7 @@
 //! alignment and embedding, [`AlignedFace`].
 
 use crate::{Detection, Result};
-use facenet_core::{distance::Metric, Embedding};
+use facenet_core::{Embedding, distance::Metric};
 use image::RgbImage;
 use serde::{Deserialize, Serialize};
 

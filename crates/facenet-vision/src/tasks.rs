@@ -2,9 +2,9 @@
 //! into rows, compare the most prominent faces of two photos, recognise unknown photos against a folder
 //! of known people (as face_recognition's `face_recognition KNOWN UNKNOWN` does), and write `.npy`.
 
-use crate::{load_rgb, AlignedFace, Embedder, Error, FacePipeline, FaceRecord, LoadOptions, Result};
-use facenet_core::distance::Metric;
+use crate::{AlignedFace, Embedder, Error, FacePipeline, FaceRecord, LoadOptions, Result, load_rgb};
 use facenet_core::Embedding;
+use facenet_core::distance::Metric;
 use serde::Serialize;
 use std::io::Write;
 use std::path::{Path, PathBuf};
@@ -33,14 +33,21 @@ impl EmbeddingRow {
             face: record.face,
             bbox: Some(detection.bbox.to_array()),
             score: Some(detection.score),
-            landmarks: detection.landmarks.as_ref().map(|l| l.points.iter().map(|p| [p.x, p.y]).collect()),
+            landmarks: detection
+                .landmarks
+                .as_ref()
+                .map(|l| l.points.iter().map(|p| [p.x, p.y]).collect()),
             embedding: maybe_normalized(&record.embedding, normalize),
         }
     }
 }
 
 fn maybe_normalized(embedding: &Embedding, normalize: bool) -> Vec<f32> {
-    if normalize { embedding.normalized().into_vec() } else { embedding.as_slice().to_vec() }
+    if normalize {
+        embedding.normalized().into_vec()
+    } else {
+        embedding.as_slice().to_vec()
+    }
 }
 
 /// What became of one input of a batch: its rows, or the error that names it.
@@ -53,12 +60,27 @@ pub fn embed_photos(pipeline: &FacePipeline, paths: &[PathBuf], normalize: bool)
         .iter()
         .cloned()
         .zip(results)
-        .map(|(path, result)| (path, result.map(|records| records.iter().map(|r| EmbeddingRow::from_record(r, normalize)).collect())))
+        .map(|(path, result)| {
+            (
+                path,
+                result.map(|records| {
+                    records
+                        .iter()
+                        .map(|r| EmbeddingRow::from_record(r, normalize))
+                        .collect()
+                }),
+            )
+        })
         .collect()
 }
 
 /// Embeds already-aligned chips (no detection), one outcome per file.
-pub fn embed_chips(embedder: &dyn Embedder, paths: &[PathBuf], load: &LoadOptions, normalize: bool) -> Vec<PhotoOutcome> {
+pub fn embed_chips(
+    embedder: &dyn Embedder,
+    paths: &[PathBuf],
+    load: &LoadOptions,
+    normalize: bool,
+) -> Vec<PhotoOutcome> {
     paths
         .iter()
         .map(|path| {
@@ -66,8 +88,18 @@ pub fn embed_chips(embedder: &dyn Embedder, paths: &[PathBuf], load: &LoadOption
                 .and_then(|image| check_chip_size(embedder, path, image))
                 .and_then(|face| embedder.embed(&[face]))
                 .map(|embeddings| {
-                    let embedding = embeddings.first().map(|e| maybe_normalized(e, normalize)).unwrap_or_default();
-                    vec![EmbeddingRow { path: path.clone(), face: 0, bbox: None, score: None, landmarks: None, embedding }]
+                    let embedding = embeddings
+                        .first()
+                        .map(|e| maybe_normalized(e, normalize))
+                        .unwrap_or_default();
+                    vec![EmbeddingRow {
+                        path: path.clone(),
+                        face: 0,
+                        bbox: None,
+                        score: None,
+                        landmarks: None,
+                        embedding,
+                    }]
                 });
             (path.clone(), row)
         })
@@ -94,7 +126,9 @@ pub fn pick_face(path: &Path, records: Vec<FaceRecord>, index: Option<usize>) ->
     let count = records.len();
     let picked = match index {
         Some(i) => records.into_iter().nth(i),
-        None => records.into_iter().max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence())),
+        None => records
+            .into_iter()
+            .max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence())),
     };
     picked.ok_or_else(|| match index {
         Some(i) if count > 0 => Error::Invalid(format!("{}: no face {i} (the photo has {count})", path.display())),
@@ -122,8 +156,14 @@ pub fn compare_photos(
     let second = pick_face(b, pipeline.process_path(b)?, face_b)?;
     let info = pipeline.model_info();
     let threshold = threshold.unwrap_or(info.threshold);
-    let distance = info.metric.distance(first.embedding.as_slice(), second.embedding.as_slice());
-    Ok(Comparison { distance, threshold, same: distance <= threshold })
+    let distance = info
+        .metric
+        .distance(first.embedding.as_slice(), second.embedding.as_slice());
+    Ok(Comparison {
+        distance,
+        threshold,
+        same: distance <= threshold,
+    })
 }
 
 /// One face of an unknown photo, recognised (or not) against the known people.
@@ -143,7 +183,10 @@ pub type KnownPeople = Vec<(String, Embedding)>;
 /// fail or hold no face are returned as errors (face_recognition warns and skips them).
 pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(KnownPeople, Vec<Error>)> {
     let mut paths: Vec<PathBuf> = std::fs::read_dir(dir)
-        .map_err(|source| Error::Io { path: dir.into(), source })?
+        .map_err(|source| Error::Io {
+            path: dir.into(),
+            source,
+        })?
         .filter_map(|entry| entry.ok().map(|e| e.path()))
         .filter(|path| path.is_file())
         .collect();
@@ -153,7 +196,10 @@ pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(KnownPe
     for (path, result) in paths.iter().zip(pipeline.process_paths(&paths)) {
         match result.and_then(|records| pick_face(path, records, None)) {
             Ok(record) => {
-                let name = path.file_stem().map(|s| s.to_string_lossy().into_owned()).unwrap_or_default();
+                let name = path
+                    .file_stem()
+                    .map(|s| s.to_string_lossy().into_owned())
+                    .unwrap_or_default();
                 known.push((name, record.embedding));
             }
             Err(e) => errors.push(e),
@@ -164,20 +210,38 @@ pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(KnownPe
 
 /// Every face of the photo at `path` against `known`: every known person within `threshold`, closest
 /// first, or one unknown-person row when nobody is.
-pub fn recognize_photo(pipeline: &FacePipeline, known: &[(String, Embedding)], path: &Path, threshold: f32) -> Result<Vec<Recognition>> {
+pub fn recognize_photo(
+    pipeline: &FacePipeline,
+    known: &[(String, Embedding)],
+    path: &Path,
+    threshold: f32,
+) -> Result<Vec<Recognition>> {
     let metric = pipeline.model_info().metric;
     let mut rows = Vec::new();
     for record in pipeline.process_path(path)? {
         let mut matches: Vec<(f32, &str)> = known
             .iter()
-            .map(|(name, e)| (metric.distance(e.as_slice(), record.embedding.as_slice()), name.as_str()))
+            .map(|(name, e)| {
+                (
+                    metric.distance(e.as_slice(), record.embedding.as_slice()),
+                    name.as_str(),
+                )
+            })
             .filter(|(distance, _)| *distance <= threshold)
             .collect();
         matches.sort_by(|a, b| a.0.total_cmp(&b.0));
         if matches.is_empty() {
-            rows.push(Recognition { path: path.into(), name: None, distance: None });
+            rows.push(Recognition {
+                path: path.into(),
+                name: None,
+                distance: None,
+            });
         }
-        rows.extend(matches.into_iter().map(|(d, name)| Recognition { path: path.into(), name: Some(name.into()), distance: Some(d) }));
+        rows.extend(matches.into_iter().map(|(d, name)| Recognition {
+            path: path.into(),
+            name: Some(name.into()),
+            distance: Some(d),
+        }));
     }
     Ok(rows)
 }
@@ -202,15 +266,31 @@ pub fn distance_table(pipeline: &FacePipeline, paths: &[PathBuf]) -> Result<Dist
     let info = pipeline.model_info();
     let distances = faces
         .iter()
-        .map(|a| faces.iter().map(|b| info.metric.distance(a.embedding.as_slice(), b.embedding.as_slice())).collect())
+        .map(|a| {
+            faces
+                .iter()
+                .map(|b| info.metric.distance(a.embedding.as_slice(), b.embedding.as_slice()))
+                .collect()
+        })
         .collect();
-    Ok(DistanceTable { paths: paths.to_vec(), metric: info.metric, threshold: info.threshold, distances })
+    Ok(DistanceTable {
+        paths: paths.to_vec(),
+        metric: info.metric,
+        threshold: info.threshold,
+        distances,
+    })
 }
 
 /// Writes `rows` (all of length `dim`) as a NumPy `.npy` file of shape `(rows, dim)`, little-endian f32.
 pub fn write_npy(path: &Path, rows: &[Vec<f32>], dim: usize) -> Result<()> {
-    let io_error = |source| Error::Io { path: path.into(), source };
-    let mut header = format!("{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {dim}), }}", rows.len());
+    let io_error = |source| Error::Io {
+        path: path.into(),
+        source,
+    };
+    let mut header = format!(
+        "{{'descr': '<f4', 'fortran_order': False, 'shape': ({}, {dim}), }}",
+        rows.len()
+    );
     // Magic (6) + version (2) + header length (2) + header, padded with spaces to 64 bytes, ending in '\n'.
     let unpadded = 10 + header.len() + 1;
     header.push_str(&" ".repeat((64 - unpadded % 64) % 64));
@@ -221,11 +301,17 @@ pub fn write_npy(path: &Path, rows: &[Vec<f32>], dim: usize) -> Result<()> {
     bytes.extend_from_slice(header.as_bytes());
     for row in rows {
         if row.len() != dim {
-            return Err(Error::Invalid(format!("{}: rows of {} and {dim} values cannot share one array", path.display(), row.len())));
+            return Err(Error::Invalid(format!(
+                "{}: rows of {} and {dim} values cannot share one array",
+                path.display(),
+                row.len()
+            )));
         }
         row.iter().for_each(|v| bytes.extend_from_slice(&v.to_le_bytes()));
     }
-    std::fs::File::create(path).and_then(|mut f| f.write_all(&bytes)).map_err(io_error)
+    std::fs::File::create(path)
+        .and_then(|mut f| f.write_all(&bytes))
+        .map_err(io_error)
 }
 
 #[cfg(test)]
@@ -243,7 +329,10 @@ mod tests {
         assert_eq!((10 + header_len) % 64, 0);
         let header = std::str::from_utf8(&bytes[10..10 + header_len]).unwrap();
         assert!(header.contains("'shape': (3, 2)") && header.ends_with('\n'), "{header}");
-        let data: Vec<f32> = bytes[10 + header_len..].chunks(4).map(|c| f32::from_le_bytes(c.try_into().unwrap())).collect();
+        let data: Vec<f32> = bytes[10 + header_len..]
+            .chunks(4)
+            .map(|c| f32::from_le_bytes(c.try_into().unwrap()))
+            .collect();
         assert_eq!(data, [1.0, 2.0, 3.0, 4.0, 5.0, 6.0]);
     }
 

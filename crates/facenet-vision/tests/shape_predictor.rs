@@ -55,7 +55,10 @@ fn truncated_files_are_errors_naming_the_file_and_offset() {
         let err = ShapePredictor::from_file(&path).unwrap_err();
         assert!(matches!(err, Error::DlibFile { .. }), "{err}");
         let message = err.to_string();
-        assert!(message.contains(&format!("cut_{cut}.dat")) && message.contains("at byte"), "{message}");
+        assert!(
+            message.contains(&format!("cut_{cut}.dat")) && message.contains("at byte"),
+            "{message}"
+        );
     }
 }
 

@@ -42,6 +42,12 @@ pub fn embed_throughput(
             calls += 1;
         }
         let seconds = start.elapsed().as_secs_f64();
-        Ok(Throughput { batch, threads, calls, seconds, chips_per_s: (calls * batch) as f64 / seconds })
+        Ok(Throughput {
+            batch,
+            threads,
+            calls,
+            seconds,
+            chips_per_s: (calls * batch) as f64 / seconds,
+        })
     })
 }

@@ -52,7 +52,11 @@ pub struct PipelineSpec {
 
 impl Default for PipelineSpec {
     fn default() -> Self {
-        Self { model: ModelSpec::Dlib, detector: DetectorSpec::default(), load: LoadOptions::default() }
+        Self {
+            model: ModelSpec::Dlib,
+            detector: DetectorSpec::default(),
+            load: LoadOptions::default(),
+        }
     }
 }
 
@@ -99,6 +103,10 @@ fn dlib_boxes_for(detector: DetectorSpec) -> BoxToDlib {
 /// (fetched and converted on first use).
 pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detector>> {
     match spec {
-        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(cache, MtcnnConfig::new(), &default_device())?)),
+        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(
+            cache,
+            MtcnnConfig::new(),
+            &default_device(),
+        )?)),
     }
 }

@@ -2,14 +2,18 @@
 //! finds the faces, the checkpoint's own alignment crops them, its network embeds them.
 
 use facenet::assets::Cache;
-use facenet::nn::checkpoint::{save_checkpoint, CheckpointConfig};
 use facenet::kernels::device::default_device;
-use facenet::pipeline::{build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
+use facenet::nn::checkpoint::{CheckpointConfig, save_checkpoint};
 use facenet::nn::{Arch, FaceNetConfig};
+use facenet::pipeline::{DetectorSpec, ModelSpec, PipelineSpec, build_pipeline};
 use facenet::vision::LoadOptions;
 
 fn spec(model: ModelSpec) -> PipelineSpec {
-    PipelineSpec { model, detector: DetectorSpec::Mtcnn, load: LoadOptions::default() }
+    PipelineSpec {
+        model,
+        detector: DetectorSpec::Mtcnn,
+        load: LoadOptions::default(),
+    }
 }
 
 #[test]
@@ -36,6 +40,12 @@ fn a_missing_checkpoint_is_an_error_naming_it() {
     let cache = Cache::from_env().unwrap();
     let dir = tempfile::tempdir().unwrap();
     let missing = dir.path().join("no-such-checkpoint");
-    let err = build_pipeline(&spec(ModelSpec::Checkpoint(missing.clone())), &cache).err().expect("should fail");
-    assert!(err.to_string().contains(&missing.join("config.json").display().to_string()), "{err}");
+    let err = build_pipeline(&spec(ModelSpec::Checkpoint(missing.clone())), &cache)
+        .err()
+        .expect("should fail");
+    assert!(
+        err.to_string()
+            .contains(&missing.join("config.json").display().to_string()),
+        "{err}"
+    );
 }

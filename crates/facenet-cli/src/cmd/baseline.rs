@@ -30,13 +30,20 @@ pub struct BaselineArgs {
 pub fn run(args: BaselineArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let loader = FaceLoader::crops(args.size, args.size);
     let (dataset, _) = FaceDataset::open(&args.data, &loader)?;
-    let dataset = if args.held_out > 0 { dataset.split_held_out(args.held_out)?.1 } else { dataset };
+    let dataset = if args.held_out > 0 {
+        dataset.split_held_out(args.held_out)?.1
+    } else {
+        dataset
+    };
     let report = evaluate_pixel_baseline(&dataset, &loader, args.side, args.validation_photos, PAPER_TARGET_FAR)?;
     let cv = &report.cross_validation;
     if ctx.json {
         ctx.print_json(&report)?;
     } else {
-        println!("pixel baseline ({0}×{0} grey): VAL {1:.3} @ FAR {2:.4}, accuracy {3:.3} ± {4:.3}, AUC {5:.3}", args.side, cv.val_mean, cv.far_mean, cv.accuracy_mean, cv.accuracy_se, report.auc);
+        println!(
+            "pixel baseline ({0}×{0} grey): VAL {1:.3} @ FAR {2:.4}, accuracy {3:.3} ± {4:.3}, AUC {5:.3}",
+            args.side, cv.val_mean, cv.far_mean, cv.accuracy_mean, cv.accuracy_se, report.auc
+        );
     }
     Ok(Status::Ok)
 }

@@ -1,6 +1,6 @@
 //! `facenet bench …`: speed measurements, one subcommand per component.
 
-use super::{bench_detect, bench_embed, Status};
+use super::{Status, bench_detect, bench_embed};
 use crate::output::Ctx;
 
 #[derive(Debug, clap::Subcommand)]

@@ -7,12 +7,20 @@ use super::Status;
 use crate::output::Ctx;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet::vision::{load_rgb, LoadOptions, RgbImage};
+use facenet::vision::{LoadOptions, RgbImage, load_rgb};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
 
-const FIXTURE_PHOTOS: [&str; 7] = ["obama.jpg", "obama2.jpg", "obama3.jpg", "biden.jpg", "obama_partial_face.jpg", "obama_partial_face2.jpg", "32bit.png"];
+const FIXTURE_PHOTOS: [&str; 7] = [
+    "obama.jpg",
+    "obama2.jpg",
+    "obama3.jpg",
+    "biden.jpg",
+    "obama_partial_face.jpg",
+    "obama_partial_face2.jpg",
+    "32bit.png",
+];
 
 #[derive(Debug, clap::Args)]
 pub struct BenchDetectArgs {
@@ -43,7 +51,10 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let mtcnn = Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?;
     let mut photos = Vec::new();
     for name in FIXTURE_PHOTOS {
-        photos.push((name.to_string(), load_rgb(&cache.ensure(name)?, &LoadOptions::default())?));
+        photos.push((
+            name.to_string(),
+            load_rgb(&cache.ensure(name)?, &LoadOptions::default())?,
+        ));
     }
     let canvas = full_hd_canvas(&photos[0].1);
     let canvas_path: PathBuf = cache.derived_dir()?.join("bench-1920x1080.png");
@@ -61,9 +72,18 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             })
             .collect();
         ms.sort_by(f64::total_cmp);
-        let timing = Timing { photo: photo.clone(), width: image.width(), height: image.height(), faces, median_ms: ms[ms.len() / 2] };
+        let timing = Timing {
+            photo: photo.clone(),
+            width: image.width(),
+            height: image.height(),
+            faces,
+            median_ms: ms[ms.len() / 2],
+        };
         if !ctx.json {
-            println!("{:<60} {:>4}×{:<4} {} faces {:>8.1} ms", timing.photo, timing.width, timing.height, timing.faces, timing.median_ms);
+            println!(
+                "{:<60} {:>4}×{:<4} {} faces {:>8.1} ms",
+                timing.photo, timing.width, timing.height, timing.faces, timing.median_ms
+            );
         }
         timings.push(timing);
     }

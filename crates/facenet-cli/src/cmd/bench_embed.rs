@@ -6,9 +6,9 @@ use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
 use facenet::assets::Cache;
-use facenet::bench::{embed_throughput, Throughput};
+use facenet::bench::{Throughput, embed_throughput};
 use facenet::nn::dlib::DlibResNet;
-use facenet::vision::{load_rgb, AlignedFace, LoadOptions, RgbImage};
+use facenet::vision::{AlignedFace, LoadOptions, RgbImage, load_rgb};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -28,18 +28,26 @@ pub struct BenchEmbedArgs {
 }
 
 pub fn run(args: BenchEmbedArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    anyhow::ensure!(args.threads > 0 && args.batches.iter().all(|&b| b > 0), "--threads and --batch must be at least 1");
+    anyhow::ensure!(
+        args.threads > 0 && args.batches.iter().all(|&b| b > 0),
+        "--threads and --batch must be at least 1"
+    );
     let net = DlibResNet::load(&Cache::from_env()?).context("loading the dlib ResNet")?;
     let image = match &args.chip {
         Some(path) => load_rgb(path, &LoadOptions::default())?,
-        None => RgbImage::from_fn(150, 150, |x, y| [(x * 2) as u8, (y * 2) as u8, ((x + y) % 256) as u8].into()),
+        None => RgbImage::from_fn(150, 150, |x, y| {
+            [(x * 2) as u8, (y * 2) as u8, ((x + y) % 256) as u8].into()
+        }),
     };
     let chip = AlignedFace { image };
     let mut results: Vec<Throughput> = Vec::new();
     for &batch in &args.batches {
         let t = embed_throughput(&net, &chip, batch, args.threads, args.seconds, 3)?;
         if !ctx.json {
-            println!("batch {:>3}  threads {}  {:>8.1} chips/s  ({} calls in {:.1} s)", t.batch, t.threads, t.chips_per_s, t.calls, t.seconds);
+            println!(
+                "batch {:>3}  threads {}  {:>8.1} chips/s  ({} calls in {:.1} s)",
+                t.batch, t.threads, t.chips_per_s, t.calls, t.seconds
+            );
         }
         results.push(t);
     }

@@ -4,7 +4,7 @@
 
 use super::Status;
 use crate::output::Ctx;
-use facenet::core::metrics::{calibrate, PAPER_TARGET_FAR};
+use facenet::core::metrics::{PAPER_TARGET_FAR, calibrate};
 use facenet::core::protocols::scores::read_scores;
 use std::path::PathBuf;
 
@@ -26,9 +26,24 @@ pub fn run(args: CalibrateArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     let pct = |x: f64| format!("{:.3} %", 100.0 * x);
-    println!("threshold {:.6} (accept D ≤ threshold) for FAR {:e}", c.threshold, c.target_far);
-    println!("VAL {} [{}, {}] over {} same pairs", pct(c.val), pct(c.val_interval.low), pct(c.val_interval.high), c.n_same);
-    println!("FAR {} [{}, {}] over {} different pairs", pct(c.far), pct(c.far_interval.low), pct(c.far_interval.high), c.n_diff);
+    println!(
+        "threshold {:.6} (accept D ≤ threshold) for FAR {:e}",
+        c.threshold, c.target_far
+    );
+    println!(
+        "VAL {} [{}, {}] over {} same pairs",
+        pct(c.val),
+        pct(c.val_interval.low),
+        pct(c.val_interval.high),
+        c.n_same
+    );
+    println!(
+        "FAR {} [{}, {}] over {} different pairs",
+        pct(c.far),
+        pct(c.far_interval.low),
+        pct(c.far_interval.high),
+        c.n_diff
+    );
     println!("(95 % Wilson intervals at this threshold)");
     Ok(Status::Ok)
 }

@@ -1,11 +1,13 @@
 //! `facenet cluster`: group an unlabelled photo collection by person, with a contact sheet per cluster;
 //! and `facenet cluster-eval`: score clustering against a gallery's known identities to pick a threshold.
 
+use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
-use super::Status;
 use crate::output::Ctx;
-use facenet::gallery::cluster::{cluster_records, evaluate, link_clusters, write_contact_sheets, Cluster, ClusterMethod, ClusterOptions};
+use facenet::gallery::cluster::{
+    Cluster, ClusterMethod, ClusterOptions, cluster_records, evaluate, link_clusters, write_contact_sheets,
+};
 use facenet::gallery::photos::find_photos;
 use serde::Serialize;
 use std::path::PathBuf;
@@ -66,7 +68,11 @@ pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             }
         }
     }
-    let options = ClusterOptions::new(args.method.into(), args.threshold.unwrap_or(info.threshold), info.metric);
+    let options = ClusterOptions::new(
+        args.method.into(),
+        args.threshold.unwrap_or(info.threshold),
+        info.metric,
+    );
     let clusters = cluster_records(&records, &options)?;
     write_json(&args.out, &clusters)?;
     let sheets_dir = args.sheets.clone().unwrap_or_else(|| sibling(&args.out, ".sheets"));
@@ -77,7 +83,14 @@ pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     if ctx.json {
         ctx.print_json(&clusters)?;
     } else {
-        println!("{} faces in {} photos → {} clusters; {} and contact sheets in {}", records.len(), photos.len(), clusters.len(), args.out.display(), sheets_dir.display());
+        println!(
+            "{} faces in {} photos → {} clusters; {} and contact sheets in {}",
+            records.len(),
+            photos.len(),
+            clusters.len(),
+            args.out.display(),
+            sheets_dir.display()
+        );
     }
     Ok(Status::from_failures(failures))
 }
@@ -103,18 +116,43 @@ pub fn run_eval(args: ClusterEvalArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         labels.push(face.subject);
         Ok(())
     })?;
-    let thresholds = if args.threshold.is_empty() { [0.5, 0.75, 1.0, 1.25, 1.5].map(|f| f * model.threshold).to_vec() } else { args.threshold };
-    let rows = evaluate(&embeddings, &labels, &thresholds, &ClusterOptions::new(args.method.into(), 0.0, model.metric))?;
+    let thresholds = if args.threshold.is_empty() {
+        [0.5, 0.75, 1.0, 1.25, 1.5].map(|f| f * model.threshold).to_vec()
+    } else {
+        args.threshold
+    };
+    let rows = evaluate(
+        &embeddings,
+        &labels,
+        &thresholds,
+        &ClusterOptions::new(args.method.into(), 0.0, model.metric),
+    )?;
     if ctx.json {
         ctx.print_json(&rows)?;
         return Ok(Status::Ok);
     }
-    println!("{} faces of {} identities ({:?}, model {})", embeddings.len(), gallery.subjects()?.len(), model.metric, model.id);
-    println!("{:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}", "threshold", "clusters", "pair P", "pair R", "pair F", "B³ P", "B³ R", "B³ F");
+    println!(
+        "{} faces of {} identities ({:?}, model {})",
+        embeddings.len(),
+        gallery.subjects()?.len(),
+        model.metric,
+        model.id
+    );
+    println!(
+        "{:>9} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8} {:>8}",
+        "threshold", "clusters", "pair P", "pair R", "pair F", "B³ P", "B³ R", "B³ F"
+    );
     for r in &rows {
         println!(
             "{:>9.3} {:>8} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4} {:>8.4}",
-            r.threshold, r.clusters, r.pairwise.precision, r.pairwise.recall, r.pairwise.f, r.bcubed.precision, r.bcubed.recall, r.bcubed.f
+            r.threshold,
+            r.clusters,
+            r.pairwise.precision,
+            r.pairwise.recall,
+            r.pairwise.f,
+            r.bcubed.precision,
+            r.bcubed.recall,
+            r.bcubed.f
         );
     }
     Ok(Status::Ok)

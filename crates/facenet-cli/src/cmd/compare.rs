@@ -1,7 +1,7 @@
 //! `facenet compare A B`: are the most prominent faces of two photos the same person?
 
-use super::pipeline_args::PipelineArgs;
 use super::Status;
+use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::vision::tasks::compare_photos;
 use std::path::PathBuf;
@@ -27,7 +27,10 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         ctx.print_json(&result)?;
     } else {
         let verdict = if result.same { "same person" } else { "different people" };
-        println!("distance {:.4} (threshold {:.4}): {verdict}", result.distance, result.threshold);
+        println!(
+            "distance {:.4} (threshold {:.4}): {verdict}",
+            result.distance, result.threshold
+        );
     }
     Ok(Status::Ok)
 }

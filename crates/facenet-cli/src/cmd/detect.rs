@@ -7,8 +7,8 @@ use crate::output::Ctx;
 use anyhow::Context;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet::vision::align::dataset::{crop_all, crop_tasks, photos_below, CropOutcome};
-use facenet::vision::{detect_paths, write_annotated, Aligner, Detection, LoadOptions, DEFAULT_MAX_PIXELS};
+use facenet::vision::align::dataset::{CropOutcome, crop_all, crop_tasks, photos_below};
+use facenet::vision::{Aligner, DEFAULT_MAX_PIXELS, Detection, LoadOptions, detect_paths, write_annotated};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -75,7 +75,10 @@ pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let cache = facenet::assets::Cache::from_env()?;
     let config = MtcnnConfig::new().with_min_face_size(args.min_face);
     let detector = Mtcnn::pretrained(&cache, config, &default_device()).context("loading MTCNN")?;
-    let load = LoadOptions { max_pixels: args.max_pixels, ..LoadOptions::default() };
+    let load = LoadOptions {
+        max_pixels: args.max_pixels,
+        ..LoadOptions::default()
+    };
     match &args.crop {
         Some(out_dir) => crop(&args, &detector, &load, out_dir),
         None => detect(&args, &detector, &load, ctx),
@@ -106,7 +109,12 @@ fn detect(args: &DetectArgs, detector: &Mtcnn, load: &LoadOptions, ctx: &Ctx) ->
         }
     }
     if ctx.json {
-        ctx.print_json(&photos.iter().map(|(path, faces)| photo_json(path, faces)).collect::<Vec<_>>())?;
+        ctx.print_json(
+            &photos
+                .iter()
+                .map(|(path, faces)| photo_json(path, faces))
+                .collect::<Vec<_>>(),
+        )?;
     } else {
         print_rows(&photos, args.csv);
     }
@@ -136,12 +144,18 @@ fn photo_json(path: &Path, faces: &[Detection]) -> PhotoJson {
             landmarks: d.landmarks.iter().flat_map(|l| &l.points).map(|p| [p.x, p.y]).collect(),
         })
         .collect();
-    PhotoJson { path: path.into(), faces }
+    PhotoJson {
+        path: path.into(),
+        faces,
+    }
 }
 
 fn print_rows(photos: &[(PathBuf, Vec<Detection>)], csv: bool) {
     if csv {
-        println!("path,face,score,x1,y1,x2,y2,{}", (1..=5).map(|k| format!("lx{k},ly{k}")).collect::<Vec<_>>().join(","));
+        println!(
+            "path,face,score,x1,y1,x2,y2,{}",
+            (1..=5).map(|k| format!("lx{k},ly{k}")).collect::<Vec<_>>().join(",")
+        );
     }
     for (path, faces) in photos {
         if faces.is_empty() && !csv {
@@ -149,11 +163,28 @@ fn print_rows(photos: &[(PathBuf, Vec<Detection>)], csv: bool) {
         }
         for (i, d) in faces.iter().enumerate() {
             let b = d.bbox.to_array().map(|v| format!("{v:.2}"));
-            let points: Vec<String> = d.landmarks.iter().flat_map(|l| &l.points).map(|p| format!("{:.2},{:.2}", p.x, p.y)).collect();
+            let points: Vec<String> = d
+                .landmarks
+                .iter()
+                .flat_map(|l| &l.points)
+                .map(|p| format!("{:.2},{:.2}", p.x, p.y))
+                .collect();
             if csv {
-                println!("{},{i},{:.6},{},{}", path.display(), d.score, b.join(","), points.join(","));
+                println!(
+                    "{},{i},{:.6},{},{}",
+                    path.display(),
+                    d.score,
+                    b.join(","),
+                    points.join(",")
+                );
             } else {
-                println!("{}\tface {i}\tscore {:.6}\tbox [{}]\tlandmarks {}", path.display(), d.score, b.join(", "), points.join(" "));
+                println!(
+                    "{}\tface {i}\tscore {:.6}\tbox [{}]\tlandmarks {}",
+                    path.display(),
+                    d.score,
+                    b.join(", "),
+                    points.join(" ")
+                );
             }
         }
     }
@@ -166,7 +197,8 @@ fn crop(args: &DetectArgs, detector: &Mtcnn, load: &LoadOptions, out_dir: &Path)
     };
     let tasks = crop_tasks(&args.inputs, out_dir)?;
     let bar = ProgressBar::new(tasks.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {elapsed} elapsed, {eta} left").expect("the progress template should parse"),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {elapsed} elapsed, {eta} left")
+            .expect("the progress template should parse"),
     );
     let results = crop_all(detector, &aligner, load, &tasks, &|task, outcome| {
         if let Err(e) = outcome {

@@ -2,9 +2,9 @@
 //! chips that are already aligned. Output: a table, `--json`, `--csv`, or `--npy OUT`.
 
 use super::pipeline_args::PipelineArgs;
-use super::{report_failures, Status};
+use super::{Status, report_failures};
 use crate::output::Ctx;
-use facenet::vision::tasks::{embed_chips, embed_photos, write_npy, EmbeddingRow};
+use facenet::vision::tasks::{EmbeddingRow, embed_chips, embed_photos, write_npy};
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -31,7 +31,12 @@ pub struct EmbedArgs {
 pub fn run(args: EmbedArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let outcomes = if args.aligned {
         let embedder = args.pipeline.build_embedder()?;
-        embed_chips(embedder.as_ref(), &args.inputs, &args.pipeline.spec().load, args.normalize)
+        embed_chips(
+            embedder.as_ref(),
+            &args.inputs,
+            &args.pipeline.spec().load,
+            args.normalize,
+        )
     } else {
         embed_photos(&args.pipeline.build()?, &args.inputs, args.normalize)
     };
@@ -52,14 +57,30 @@ pub fn run(args: EmbedArgs, ctx: &Ctx) -> anyhow::Result<Status> {
 }
 
 fn csv_line(row: &EmbeddingRow) -> String {
-    let bbox = row.bbox.map_or_else(|| ",,,".to_string(), |b| b.map(|v| v.to_string()).join(","));
+    let bbox = row
+        .bbox
+        .map_or_else(|| ",,,".to_string(), |b| b.map(|v| v.to_string()).join(","));
     let score = row.score.map(|s| s.to_string()).unwrap_or_default();
     let values: Vec<String> = row.embedding.iter().map(|v| v.to_string()).collect();
-    format!("{},{},{bbox},{score},{}", row.path.display(), row.face, values.join(","))
+    format!(
+        "{},{},{bbox},{score},{}",
+        row.path.display(),
+        row.face,
+        values.join(",")
+    )
 }
 
 fn table_line(row: &EmbeddingRow) -> String {
-    let bbox = row.bbox.map_or_else(|| "aligned".to_string(), |b| format!("[{:.0}, {:.0}, {:.0}, {:.0}]", b[0], b[1], b[2], b[3]));
+    let bbox = row.bbox.map_or_else(
+        || "aligned".to_string(),
+        |b| format!("[{:.0}, {:.0}, {:.0}, {:.0}]", b[0], b[1], b[2], b[3]),
+    );
     let head: Vec<String> = row.embedding.iter().take(4).map(|v| format!("{v:.4}")).collect();
-    format!("{}  face {}  {bbox}  [{}, …] ({} values)", row.path.display(), row.face, head.join(", "), row.embedding.len())
+    format!(
+        "{}  face {}  {bbox}  [{}, …] ({} values)",
+        row.path.display(),
+        row.face,
+        head.join(", "),
+        row.embedding.len()
+    )
 }

@@ -1,11 +1,11 @@
 //! `facenet enroll`: add photos of a person (or a folder-per-person tree) to the gallery.
 //! Resumable: photos whose sha256 is already enrolled are skipped.
 
+use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
-use super::Status;
 use crate::output::Ctx;
-use facenet::gallery::photos::{enroll_photo, identity_folders, EnrolOutcome};
+use facenet::gallery::photos::{EnrolOutcome, enroll_photo, identity_folders};
 use facenet::gallery::{Gallery, GalleryModel};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -42,24 +42,38 @@ struct Row {
 pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let jobs: Vec<(String, PathBuf)> = match (&args.name, &args.from_dir) {
         (Some(name), _) => args.images.iter().map(|p| (name.clone(), p.clone())).collect(),
-        (None, Some(dir)) => identity_folders(dir)?.into_iter().flat_map(|(name, photos)| photos.into_iter().map(move |p| (name.clone(), p))).collect(),
+        (None, Some(dir)) => identity_folders(dir)?
+            .into_iter()
+            .flat_map(|(name, photos)| photos.into_iter().map(move |p| (name.clone(), p)))
+            .collect(),
         (None, None) => anyhow::bail!("give --name NAME IMG… or --from-dir DIR"),
     };
     let pipeline = args.pipeline.build()?;
     let mut gallery = Gallery::open_for(&args.db.path()?, &GalleryModel::from(pipeline.model_info()))?;
     let progress = ProgressBar::new(jobs.len() as u64).with_style(
-        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}<{eta}]").expect("the progress template should parse"),
+        ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}<{eta}]")
+            .expect("the progress template should parse"),
     );
     let mut rows = Vec::with_capacity(jobs.len());
     let mut failures = 0;
     for (subject, path) in jobs {
         progress.set_message(subject.clone());
         let row = match enroll_photo(&mut gallery, &pipeline, &subject, &path) {
-            Ok(outcome) => Row { path, subject, outcome: Some(outcome), error: None },
+            Ok(outcome) => Row {
+                path,
+                subject,
+                outcome: Some(outcome),
+                error: None,
+            },
             Err(e) => {
                 failures += 1;
                 progress.suspend(|| eprintln!("error: {e}"));
-                Row { path, subject, outcome: None, error: Some(e.to_string()) }
+                Row {
+                    path,
+                    subject,
+                    outcome: None,
+                    error: Some(e.to_string()),
+                }
             }
         };
         progress.inc(1);

@@ -2,15 +2,15 @@
 //! FAR, ROC, AUC, EER; facenet::core::metrics) on precomputed scores, on LFW, or on YouTube Faces, with
 //! `--report DIR` for JSON + charts + HTML (facenet-report).
 
-use super::pipeline_args::PipelineArgs;
 use super::Status;
+use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::core::metrics::PAPER_TARGET_FAR;
 use facenet::core::protocols::lfw::{evaluate_lfw, read_lfw_pairs};
 use facenet::core::protocols::scores::read_scores;
-use facenet::core::protocols::ytf::{evaluate_ytf, read_ytf, PAPER_FRAMES};
+use facenet::core::protocols::ytf::{PAPER_FRAMES, evaluate_ytf, read_ytf};
 use facenet::core::protocols::{ProtocolReport, ScoredPairs};
-use facenet::report::{write_report, ReportInput};
+use facenet::report::{ReportInput, write_report};
 use facenet::vision::{FaceCrop, FacePipeline, ProtocolEmbedder};
 use std::path::{Path, PathBuf};
 
@@ -107,14 +107,26 @@ pub fn run(command: EvalCommand, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         EvalCommand::Pairs(args) => {
             let scored = read_scores(&args.scores)?.into_scored(args.folds)?;
-            finish(&scored, &args.report, &format!("scores {}", file_name(&args.scores)), ctx)
+            finish(
+                &scored,
+                &args.report,
+                &format!("scores {}", file_name(&args.scores)),
+                ctx,
+            )
         }
         EvalCommand::Lfw(args) => {
             let pairs = read_lfw_pairs(&args.pairs)?;
             let pipeline = args.embed.pipeline.build()?;
             let embedder = protocol_embedder(&pipeline, &args.embed);
-            let scored = evaluate_lfw(&args.dir, &pairs, pipeline.model_info().metric, |p: &Path| embedder.embed(p))?;
-            finish(&scored, &args.report, &format!("LFW {}, {}", file_name(&args.pairs), pipeline.model_info().id), ctx)
+            let scored = evaluate_lfw(&args.dir, &pairs, pipeline.model_info().metric, |p: &Path| {
+                embedder.embed(p)
+            })?;
+            finish(
+                &scored,
+                &args.report,
+                &format!("LFW {}, {}", file_name(&args.pairs), pipeline.model_info().id),
+                ctx,
+            )
         }
         EvalCommand::Ytf(args) => {
             let protocol = read_ytf(&args.videos, &args.splits)?;
@@ -122,13 +134,19 @@ pub fn run(command: EvalCommand, ctx: &Ctx) -> anyhow::Result<Status> {
             let embedder = protocol_embedder(&pipeline, &args.embed);
             let metric = pipeline.model_info().metric;
             let scored = evaluate_ytf(&args.dir, &protocol, args.frames, metric, |p: &Path| embedder.embed(p))?;
-            finish(&scored, &args.report, &format!("YouTube Faces, {}", pipeline.model_info().id), ctx)
+            finish(
+                &scored,
+                &args.report,
+                &format!("YouTube Faces, {}", pipeline.model_info().id),
+                ctx,
+            )
         }
     }
 }
 
 fn file_name(path: &Path) -> String {
-    path.file_name().map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
+    path.file_name()
+        .map_or_else(|| path.display().to_string(), |n| n.to_string_lossy().into_owned())
 }
 
 fn protocol_embedder<'a>(pipeline: &'a FacePipeline, args: &EmbedArgs) -> ProtocolEmbedder<'a> {
@@ -144,7 +162,10 @@ fn protocol_embedder<'a>(pipeline: &'a FacePipeline, args: &EmbedArgs) -> Protoc
 fn finish(scored: &ScoredPairs, args: &ReportArgs, title: &str, ctx: &Ctx) -> anyhow::Result<Status> {
     let report = scored.evaluate(args.far)?;
     for skipped in &report.skipped {
-        eprintln!("skipped line {} ({} / {}): {}", skipped.line, skipped.first, skipped.second, skipped.reason);
+        eprintln!(
+            "skipped line {} ({} / {}): {}",
+            skipped.line, skipped.first, skipped.second, skipped.reason
+        );
     }
     if ctx.json {
         ctx.print_json(&report)?;
@@ -154,7 +175,14 @@ fn finish(scored: &ScoredPairs, args: &ReportArgs, title: &str, ctx: &Ctx) -> an
     if let Some(dir) = &args.report {
         let json = serde_json::to_value(&report)?;
         let notes = skipped_notes(&report);
-        let input = ReportInput { title, json: &json, evaluation: &report.evaluation, distances: &scored.distances, same: &scored.same, notes: &notes };
+        let input = ReportInput {
+            title,
+            json: &json,
+            evaluation: &report.evaluation,
+            distances: &scored.distances,
+            same: &scored.same,
+            notes: &notes,
+        };
         let files = write_report(dir, &input)?;
         eprintln!("report: {}", files.html.display());
     }
@@ -165,9 +193,17 @@ fn finish(scored: &ScoredPairs, args: &ReportArgs, title: &str, ctx: &Ctx) -> an
 const NOTES_LISTED: usize = 50;
 
 fn skipped_notes(report: &ProtocolReport) -> Vec<String> {
-    let mut notes: Vec<String> = report.skipped.iter().take(NOTES_LISTED).map(|s| format!("skipped line {}: {}", s.line, s.reason)).collect();
+    let mut notes: Vec<String> = report
+        .skipped
+        .iter()
+        .take(NOTES_LISTED)
+        .map(|s| format!("skipped line {}: {}", s.line, s.reason))
+        .collect();
     if report.skipped_pairs > NOTES_LISTED {
-        notes.push(format!("… {} skipped pairs in all (see report.json)", report.skipped_pairs));
+        notes.push(format!(
+            "… {} skipped pairs in all (see report.json)",
+            report.skipped_pairs
+        ));
     }
     notes
 }
@@ -176,12 +212,47 @@ fn print_table(report: &ProtocolReport) {
     let e = &report.evaluation;
     let cv = &e.cross_validation;
     let pct = |x: f64| format!("{:.2} %", 100.0 * x);
-    println!("{} pairs ({} same, {} different), {} folds, {} skipped", e.pairs, e.n_same, e.n_diff, cv.folds.len(), report.skipped_pairs);
-    println!("{:>5} {:>6} {:>10} {:>9} {:>14} {:>9} {:>8}", "fold", "pairs", "threshold", "accuracy", "VAL threshold", "VAL", "FAR");
+    println!(
+        "{} pairs ({} same, {} different), {} folds, {} skipped",
+        e.pairs,
+        e.n_same,
+        e.n_diff,
+        cv.folds.len(),
+        report.skipped_pairs
+    );
+    println!(
+        "{:>5} {:>6} {:>10} {:>9} {:>14} {:>9} {:>8}",
+        "fold", "pairs", "threshold", "accuracy", "VAL threshold", "VAL", "FAR"
+    );
     for f in &cv.folds {
-        println!("{:>5} {:>6} {:>10.4} {:>9} {:>14.4} {:>9} {:>8}", f.fold, f.pairs, f.threshold, pct(f.accuracy), f.val_threshold, pct(f.val), pct(f.far));
+        println!(
+            "{:>5} {:>6} {:>10.4} {:>9} {:>14.4} {:>9} {:>8}",
+            f.fold,
+            f.pairs,
+            f.threshold,
+            pct(f.accuracy),
+            f.val_threshold,
+            pct(f.val),
+            pct(f.far)
+        );
     }
-    println!("accuracy {} ± {} (standard error; std {})", pct(cv.accuracy_mean), pct(cv.accuracy_se), pct(cv.accuracy_std));
-    println!("VAL {} ± {} @ FAR {:e} (measured FAR {})", pct(cv.val_mean), pct(cv.val_std), cv.target_far, pct(cv.far_mean));
-    println!("AUC {:.6}, EER {} at threshold {:.4}", e.auc, pct(e.eer), e.eer_threshold);
+    println!(
+        "accuracy {} ± {} (standard error; std {})",
+        pct(cv.accuracy_mean),
+        pct(cv.accuracy_se),
+        pct(cv.accuracy_std)
+    );
+    println!(
+        "VAL {} ± {} @ FAR {:e} (measured FAR {})",
+        pct(cv.val_mean),
+        pct(cv.val_std),
+        cv.target_far,
+        pct(cv.far_mean)
+    );
+    println!(
+        "AUC {:.6}, EER {} at threshold {:.4}",
+        e.auc,
+        pct(e.eer),
+        e.eer_threshold
+    );
 }

@@ -3,7 +3,7 @@
 
 use super::Status;
 use crate::output::Ctx;
-use facenet::gallery::{jsonl, Gallery};
+use facenet::gallery::{Gallery, jsonl};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
@@ -21,7 +21,10 @@ impl DbArg {
     pub fn path(&self) -> anyhow::Result<PathBuf> {
         match &self.db {
             Some(path) => Ok(path.clone()),
-            None => Ok(dirs::data_dir().ok_or_else(|| anyhow::anyhow!("no data folder on this platform; pass --db FILE"))?.join("facenet").join("gallery.db")),
+            None => Ok(dirs::data_dir()
+                .ok_or_else(|| anyhow::anyhow!("no data folder on this platform; pass --db FILE"))?
+                .join("facenet")
+                .join("gallery.db")),
         }
     }
 
@@ -96,13 +99,24 @@ fn list(gallery: &Gallery, ctx: &Ctx) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     match gallery.model() {
-        Some(m) => println!("gallery {} — model {} ({}-D, {:?} threshold {})", gallery.path().display(), m.id, m.dim, m.metric, m.threshold),
+        Some(m) => println!(
+            "gallery {} — model {} ({}-D, {:?} threshold {})",
+            gallery.path().display(),
+            m.id,
+            m.dim,
+            m.metric,
+            m.threshold
+        ),
         None => println!("gallery {} — empty", gallery.path().display()),
     }
     for s in &subjects {
         println!("{:>6}  {}", s.faces, s.name);
     }
-    println!("{} subjects, {} faces", subjects.len(), subjects.iter().map(|s| s.faces).sum::<usize>());
+    println!(
+        "{} subjects, {} faces",
+        subjects.len(),
+        subjects.iter().map(|s| s.faces).sum::<usize>()
+    );
     Ok(Status::Ok)
 }
 
@@ -114,8 +128,14 @@ fn show(gallery: &Gallery, name: &str, ctx: &Ctx) -> anyhow::Result<Status> {
     }
     println!("{name}: {} faces", faces.len());
     for f in &faces {
-        let source = f.face.source.as_ref().map_or("-".to_string(), |s| format!("{} (face {})", s.path, s.face_index));
-        let bbox = f.face.detection.as_ref().map_or("-".to_string(), |d| format!("{:?}", d.bbox.to_array().map(|v| v.round() as i64)));
+        let source = f
+            .face
+            .source
+            .as_ref()
+            .map_or("-".to_string(), |s| format!("{} (face {})", s.path, s.face_index));
+        let bbox = f.face.detection.as_ref().map_or("-".to_string(), |d| {
+            format!("{:?}", d.bbox.to_array().map(|v| v.round() as i64))
+        });
         println!("{:>8}  {source}  box {bbox}", f.id);
     }
     Ok(Status::Ok)

@@ -1,11 +1,11 @@
 //! `facenet identify`: who is in these photos? Every face gets the nearest gallery subject, or
 //! `unknown` beyond the threshold.
 
+use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
-use super::Status;
 use crate::output::Ctx;
-use facenet::gallery::photos::{identify_photos, FaceMatch};
+use facenet::gallery::photos::{FaceMatch, identify_photos};
 use facenet::gallery::{Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, SearchIndex};
 use std::path::PathBuf;
 

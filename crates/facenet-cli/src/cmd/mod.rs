@@ -118,7 +118,11 @@ pub fn report_failures<T>(outcomes: Vec<(std::path::PathBuf, facenet::vision::Re
             Err(e) => {
                 let message = e.to_string();
                 let named = path.display().to_string();
-                if message.contains(&named) { eprintln!("error: {message}") } else { eprintln!("error: {named}: {message}") }
+                if message.contains(&named) {
+                    eprintln!("error: {message}")
+                } else {
+                    eprintln!("error: {named}: {message}")
+                }
                 failures += 1;
             }
         }

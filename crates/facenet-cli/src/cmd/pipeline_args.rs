@@ -1,8 +1,8 @@
 //! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`), and the
 //! pipeline they build.
 
-use facenet::pipeline::{build_embedder, build_pipeline, DetectorSpec, ModelSpec, PipelineSpec};
-use facenet::vision::{Embedder, FacePipeline, LoadOptions, DEFAULT_MAX_PIXELS};
+use facenet::pipeline::{DetectorSpec, ModelSpec, PipelineSpec, build_embedder, build_pipeline};
+use facenet::vision::{DEFAULT_MAX_PIXELS, Embedder, FacePipeline, LoadOptions};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PipelineArgs {
@@ -22,7 +22,10 @@ impl PipelineArgs {
         PipelineSpec {
             model: self.model.clone(),
             detector: DetectorSpec::Mtcnn,
-            load: LoadOptions { max_pixels: self.max_pixels, ..LoadOptions::default() },
+            load: LoadOptions {
+                max_pixels: self.max_pixels,
+                ..LoadOptions::default()
+            },
         }
     }
 

@@ -2,8 +2,8 @@
 //! unknown photo, `path,name,distance` for each known person within the threshold, else
 //! `path,unknown_person,`. Known people are the photos of KNOWN_DIR, named by file stem.
 
-use super::pipeline_args::PipelineArgs;
 use super::Status;
+use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::vision::tasks::{load_known_people, recognize_photo};
 use std::path::PathBuf;

@@ -2,7 +2,7 @@
 
 use super::Status;
 use crate::output::Ctx;
-use facenet::vision::synth::{write_dataset, Layout, SynthSpec};
+use facenet::vision::synth::{Layout, SynthSpec, write_dataset};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::PathBuf;
 
@@ -29,20 +29,37 @@ pub struct SynthArgs {
 }
 
 pub fn run(args: SynthArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let spec = SynthSpec { identities: args.identities, per_identity: args.per_identity, size: args.size, seed: args.seed };
+    let spec = SynthSpec {
+        identities: args.identities,
+        per_identity: args.per_identity,
+        size: args.size,
+        seed: args.seed,
+    };
     let layout = if args.lfw_layout { Layout::Lfw } else { Layout::Numbered };
     let total = match layout {
         Layout::Lfw => facenet::vision::synth::lfw_names().iter().map(|(_, n)| n).sum(),
         Layout::Numbered => spec.identities * spec.per_identity,
     };
-    let bar = if ctx.json { ProgressBar::hidden() } else { ProgressBar::new(total as u64) };
-    bar.set_style(ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {per_sec}, eta {eta}").expect("progress template should parse"));
+    let bar = if ctx.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(total as u64)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {per_sec}, eta {eta}")
+            .expect("progress template should parse"),
+    );
     let summary = write_dataset(&spec, layout, &args.out, &|| bar.inc(1))?;
     bar.finish_and_clear();
     if ctx.json {
         ctx.print_json(&summary)?;
     } else {
-        println!("wrote {} photos of {} identities to {}", summary.images, summary.identities, summary.out.display());
+        println!(
+            "wrote {} photos of {} identities to {}",
+            summary.images,
+            summary.identities,
+            summary.out.display()
+        );
     }
     Ok(Status::Ok)
 }

@@ -5,15 +5,15 @@ use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
 use facenet::core::mining::{BatchShape, NegativeRule};
-use facenet::train::metrics::{read_metrics, METRICS_FILE};
-use facenet::train::{train, Event, LrSchedule, StopReason, TrainingConfig};
-use facenet::report::{line_chart, Series};
 use facenet::nn::{Arch, FaceNetConfig, InputSize};
+use facenet::report::{Series, line_chart};
+use facenet::train::metrics::{METRICS_FILE, read_metrics};
+use facenet::train::{Event, LrSchedule, StopReason, TrainingConfig, train};
 use facenet::vision::dataset::{Augment, FaceLoader};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
-use std::sync::atomic::{AtomicBool, Ordering};
 use std::sync::Arc;
+use std::sync::atomic::{AtomicBool, Ordering};
 
 #[derive(Debug, clap::Args)]
 pub struct TrainArgs {
@@ -109,28 +109,53 @@ pub struct TrainArgs {
 }
 
 fn parse_input_size(s: &str) -> Result<InputSize, String> {
-    let parsed = s.split_once(['x', '×']).and_then(|(h, w)| Some(InputSize { height: h.trim().parse().ok()?, width: w.trim().parse().ok()? }));
+    let parsed = s.split_once(['x', '×']).and_then(|(h, w)| {
+        Some(InputSize {
+            height: h.trim().parse().ok()?,
+            width: w.trim().parse().ok()?,
+        })
+    });
     match parsed {
         Some(size) if size.height >= 16 && size.width >= 16 => Ok(size),
-        _ => Err(format!("bad input size '{s}' (expected HEIGHTxWIDTH, each ≥ 16, e.g. 70x58)")),
+        _ => Err(format!(
+            "bad input size '{s}' (expected HEIGHTxWIDTH, each ≥ 16, e.g. 70x58)"
+        )),
     }
 }
 
 fn parse_rule(s: &str) -> Result<NegativeRule, String> {
-    serde_json::from_value(serde_json::Value::String(s.to_string())).map_err(|_| format!("unknown rule '{s}' (expected random-semi-hard, hardest-semi-hard or tf)"))
+    serde_json::from_value(serde_json::Value::String(s.to_string()))
+        .map_err(|_| format!("unknown rule '{s}' (expected random-semi-hard, hardest-semi-hard or tf)"))
 }
 
 pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let config = if args.resume { resumed_config(&args)? } else { new_config(&args)? };
+    let config = if args.resume {
+        resumed_config(&args)?
+    } else {
+        new_config(&args)?
+    };
     let input = config.model.input_size();
     let loader = FaceLoader::crops(input.width as u32, input.height as u32);
     let stop = Arc::new(AtomicBool::new(false));
     let flag = Arc::clone(&stop);
     ctrlc::set_handler(move || flag.store(true, Ordering::SeqCst)).context("cannot install the Ctrl-C handler")?;
-    let bar = if ctx.json { ProgressBar::hidden() } else { ProgressBar::new(config.steps) };
-    bar.set_style(ProgressStyle::with_template("{bar:30} {pos}/{len} steps, eta {eta} {msg}").expect("progress template should parse"));
+    let bar = if ctx.json {
+        ProgressBar::hidden()
+    } else {
+        ProgressBar::new(config.steps)
+    };
+    bar.set_style(
+        ProgressStyle::with_template("{bar:30} {pos}/{len} steps, eta {eta} {msg}")
+            .expect("progress template should parse"),
+    );
     let mut observer = |event: Event| match event {
-        Event::Started { step, train_photos, held_out_photos, scan, .. } => {
+        Event::Started {
+            step,
+            train_photos,
+            held_out_photos,
+            scan,
+            ..
+        } => {
             bar.set_position(step);
             bar.reset_eta();
             for file in &scan.unreadable {
@@ -144,7 +169,12 @@ pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         Event::Metrics(line) => {
             bar.set_position(line.step);
             if let Some(v) = &line.validation {
-                bar.suspend(|| eprintln!("step {}: held-out VAL {:.3} @ FAR {:.4}, accuracy {:.3}", line.step, v.val, v.far, v.accuracy));
+                bar.suspend(|| {
+                    eprintln!(
+                        "step {}: held-out VAL {:.3} @ FAR {:.4}, accuracy {:.3}",
+                        line.step, v.val, v.far, v.accuracy
+                    )
+                });
             } else if let (Some(loss), Some(active)) = (line.loss, line.active_triplets) {
                 bar.set_message(format!("loss {loss:.4}, active {:.0}%", active * 100.0));
             }
@@ -162,11 +192,16 @@ pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         let how = match outcome.reason {
             StopReason::Completed => "completed".to_string(),
             StopReason::Interrupted => "interrupted (checkpoint saved)".to_string(),
-            StopReason::Collapsed { mean_distance } => format!("stopped: embeddings collapsed (mean distance {mean_distance:.2e})"),
+            StopReason::Collapsed { mean_distance } => {
+                format!("stopped: embeddings collapsed (mean distance {mean_distance:.2e})")
+            }
         };
         println!("{} steps, {how}; run in {}", outcome.steps, args.out.display());
         if let (Some(first), Some(last)) = (outcome.first_validation, outcome.last_validation) {
-            println!("held-out VAL @ FAR 1e-3: {:.3} → {:.3}; accuracy {:.3} → {:.3}", first.val, last.val, first.accuracy, last.accuracy);
+            println!(
+                "held-out VAL @ FAR 1e-3: {:.3} → {:.3}; accuracy {:.3} → {:.3}",
+                first.val, last.val, first.accuracy, last.accuracy
+            );
         }
     }
     Ok(match outcome.reason {
@@ -178,17 +213,38 @@ pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
 /// `RUN_DIR/metrics.png`: the loss per step and the held-out VAL @ FAR 1e-3 per validation.
 fn plot_metrics(run_dir: &Path) -> anyhow::Result<()> {
     let lines = read_metrics(&run_dir.join(METRICS_FILE))?;
-    let loss = Series::new("triplet loss", lines.iter().filter_map(|l| Some((l.step as f64, l.loss?))).collect());
-    let val = Series::new("held-out VAL @ FAR 1e-3", lines.iter().filter_map(|l| Some((l.step as f64, l.validation?.val))).collect());
-    line_chart(&run_dir.join("metrics.png"), "training", "step", "loss / VAL", &[loss, val])?;
+    let loss = Series::new(
+        "triplet loss",
+        lines.iter().filter_map(|l| Some((l.step as f64, l.loss?))).collect(),
+    );
+    let val = Series::new(
+        "held-out VAL @ FAR 1e-3",
+        lines
+            .iter()
+            .filter_map(|l| Some((l.step as f64, l.validation?.val)))
+            .collect(),
+    );
+    line_chart(
+        &run_dir.join("metrics.png"),
+        "training",
+        "step",
+        "loss / VAL",
+        &[loss, val],
+    )?;
     Ok(())
 }
 
 fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     let data = args.data.clone().context("--data is required")?;
-    let model = FaceNetConfig::new(args.arch).with_embedding_dim(args.embedding_dim).with_input(args.input_size);
+    let model = FaceNetConfig::new(args.arch)
+        .with_embedding_dim(args.embedding_dim)
+        .with_input(args.input_size);
     let mut config = TrainingConfig::new(model, data);
-    config.batch = BatchShape { people_per_batch: args.people_per_batch, images_per_person: args.images_per_person, random_negatives: args.random_negatives };
+    config.batch = BatchShape {
+        people_per_batch: args.people_per_batch,
+        images_per_person: args.images_per_person,
+        random_negatives: args.random_negatives,
+    };
     config.triplets_per_step = args.triplets_per_step;
     config.max_steps_per_batch = args.max_steps_per_batch;
     config.alpha = args.alpha;
@@ -196,7 +252,10 @@ fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     config.lr = args.lr;
     config.schedule = match (&args.lr_schedule, args.lr_decay_every) {
         (Some(path), _) => LrSchedule::read_table(path)?,
-        (None, Some(every)) => LrSchedule::StepDecay { every, factor: args.lr_decay_factor },
+        (None, Some(every)) => LrSchedule::StepDecay {
+            every,
+            factor: args.lr_decay_factor,
+        },
         (None, None) => LrSchedule::Constant,
     };
     config.weight_decay = args.weight_decay;
@@ -209,7 +268,15 @@ fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     config.checkpoint_every = args.checkpoint_every;
     config.embed_chunk = args.embed_chunk;
     config.collapse_floor = args.collapse_floor;
-    config.augment = if args.no_augment { Augment::none() } else { Augment { crop: args.augment_crop, jitter: args.augment_jitter, ..Augment::default() } };
+    config.augment = if args.no_augment {
+        Augment::none()
+    } else {
+        Augment {
+            crop: args.augment_crop,
+            jitter: args.augment_jitter,
+            ..Augment::default()
+        }
+    };
     Ok(config)
 }
 

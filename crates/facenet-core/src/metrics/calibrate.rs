@@ -9,7 +9,7 @@
 //! not how the threshold itself would move on other pairs.
 
 use super::rates::ValFar;
-use super::sweep::{check_pairs, sort_pairs, Sweep};
+use super::sweep::{Sweep, check_pairs, sort_pairs};
 use super::threshold::threshold_at_far;
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -56,7 +56,10 @@ pub fn wilson_interval(successes: u64, trials: u64) -> Interval {
     let denominator = 1.0 + z2 / n;
     let centre = (p + z2 / (2.0 * n)) / denominator;
     let half = Z_95 * (p * (1.0 - p) / n + z2 / (4.0 * n * n)).sqrt() / denominator;
-    Interval { low: (centre - half).max(0.0), high: (centre + half).min(1.0) }
+    Interval {
+        low: (centre - half).max(0.0),
+        high: (centre + half).min(1.0),
+    }
 }
 
 /// The threshold at which the pairs' FAR reaches `target_far`, with VAL, FAR and their 95 % intervals.
@@ -68,7 +71,10 @@ pub fn calibrate(distances: &[f64], same: &[bool], target_far: f64) -> Result<Ca
     }
     let sweep = Sweep::from_sorted(&sort_pairs(distances, same, None));
     if sweep.n_same == 0 || sweep.n_diff == 0 {
-        return Err(Error::Invalid(format!("calibration needs same and different pairs, got {} same and {} different", sweep.n_same, sweep.n_diff)));
+        return Err(Error::Invalid(format!(
+            "calibration needs same and different pairs, got {} same and {} different",
+            sweep.n_same, sweep.n_diff
+        )));
     }
     let threshold = threshold_at_far(&sweep, target_far);
     let at = ValFar::count(threshold, distances.iter().copied().zip(same.iter().copied()));
@@ -93,7 +99,10 @@ mod tests {
     fn wilson_matches_the_textbook_example() {
         // 8 of 10 at 95 %: [0.4902, 0.9433], the usual worked example of the Wilson interval.
         let i = wilson_interval(8, 10);
-        assert!((i.low - 0.490_162).abs() < 1e-5 && (i.high - 0.943_318).abs() < 1e-5, "{i:?}");
+        assert!(
+            (i.low - 0.490_162).abs() < 1e-5 && (i.high - 0.943_318).abs() < 1e-5,
+            "{i:?}"
+        );
         let zero = wilson_interval(0, 1000);
         assert!(zero.low.abs() < 1e-15);
         assert!((zero.high - 0.003_826).abs() < 1e-5, "{zero:?}");

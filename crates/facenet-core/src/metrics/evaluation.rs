@@ -1,9 +1,9 @@
 //! [`evaluate`]: everything a verification report shows, from one sort of the pairs: k-fold accuracy
 //! and VAL @ FAR, the ROC curve, AUC and EER. `facenet eval pairs|lfw|ytf` print this as JSON.
 
-use super::kfold::{check_cross_validation, cross_validate_sorted, CrossValidation, Folds};
+use super::kfold::{CrossValidation, Folds, check_cross_validation, cross_validate_sorted};
 use super::roc::Roc;
-use super::sweep::{sort_pairs, Sweep};
+use super::sweep::{Sweep, sort_pairs};
 use crate::Result;
 use serde::Serialize;
 

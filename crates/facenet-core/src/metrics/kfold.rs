@@ -2,7 +2,7 @@
 //! threshold is chosen on the other k − 1 folds and tested on the held-out fold.
 
 use super::rates::ValFar;
-use super::sweep::{check_pairs, sort_pairs, SortedPair, Sweep};
+use super::sweep::{SortedPair, Sweep, check_pairs, sort_pairs};
 use super::threshold::{best_accuracy_threshold, threshold_at_far};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
@@ -22,11 +22,18 @@ impl Folds {
     /// pairs.txt (6000 pairs, k = 10) these are exactly the 10 official folds of 600. Labels are 1…k.
     pub fn contiguous(pairs: usize, k: usize) -> Result<Self> {
         if k < 2 || k > pairs {
-            return Err(Error::Invalid(format!("cannot split {pairs} pairs into {k} folds (need 2 ≤ k ≤ pairs)")));
+            return Err(Error::Invalid(format!(
+                "cannot split {pairs} pairs into {k} folds (need 2 ≤ k ≤ pairs)"
+            )));
         }
         let (base, extra) = (pairs / k, pairs % k);
-        let index_of_pair = (0..k).flat_map(|f| std::iter::repeat_n(f as u32, base + usize::from(f < extra))).collect();
-        Ok(Self { index_of_pair, labels: (1..=k as u32).collect() })
+        let index_of_pair = (0..k)
+            .flat_map(|f| std::iter::repeat_n(f as u32, base + usize::from(f < extra)))
+            .collect();
+        Ok(Self {
+            index_of_pair,
+            labels: (1..=k as u32).collect(),
+        })
     }
 
     /// Folds given per pair by label (any numbers, e.g. 1…10): the distinct labels, ascending, become the
@@ -40,7 +47,11 @@ impl Folds {
         }
         let index_of_pair = labels_of_pairs
             .iter()
-            .map(|l| labels.binary_search(l).expect("every label should be among the distinct labels") as u32)
+            .map(|l| {
+                labels
+                    .binary_search(l)
+                    .expect("every label should be among the distinct labels") as u32
+            })
             .collect();
         Ok(Self { index_of_pair, labels })
     }
@@ -114,12 +125,18 @@ pub struct CrossValidation {
 /// O(n log n + k·n).
 pub fn cross_validate(distances: &[f64], same: &[bool], folds: &Folds, target_far: f64) -> Result<CrossValidation> {
     check_cross_validation(distances, same, folds, target_far)?;
-    cross_validate_sorted(&sort_pairs(distances, same, Some(&folds.index_of_pair)), folds, target_far)
+    cross_validate_sorted(
+        &sort_pairs(distances, same, Some(&folds.index_of_pair)),
+        folds,
+        target_far,
+    )
 }
 
 /// [`cross_validate`] of pairs already sorted by distance and tagged with their fold index.
 pub(crate) fn cross_validate_sorted(sorted: &[SortedPair], folds: &Folds, target_far: f64) -> Result<CrossValidation> {
-    let results = (0..folds.count()).map(|f| evaluate_fold(sorted, f as u32, folds.labels[f], target_far)).collect::<Result<Vec<_>>>()?;
+    let results = (0..folds.count())
+        .map(|f| evaluate_fold(sorted, f as u32, folds.labels[f], target_far))
+        .collect::<Result<Vec<_>>>()?;
     Ok(summarise(results, target_far))
 }
 
@@ -127,7 +144,11 @@ pub(crate) fn cross_validate_sorted(sorted: &[SortedPair], folds: &Folds, target
 pub(crate) fn check_cross_validation(distances: &[f64], same: &[bool], folds: &Folds, target_far: f64) -> Result<()> {
     check_pairs(distances, same)?;
     if folds.pairs() != distances.len() {
-        return Err(Error::Invalid(format!("folds cover {} pairs, but there are {}", folds.pairs(), distances.len())));
+        return Err(Error::Invalid(format!(
+            "folds cover {} pairs, but there are {}",
+            folds.pairs(),
+            distances.len()
+        )));
     }
     if !(0.0..=1.0).contains(&target_far) {
         return Err(Error::Invalid(format!("target FAR {target_far} is not within 0…1")));
@@ -138,7 +159,9 @@ pub(crate) fn check_cross_validation(distances: &[f64], same: &[bool], folds: &F
 fn evaluate_fold(sorted: &[SortedPair], fold: u32, label: u32, target_far: f64) -> Result<FoldResult> {
     let training = Sweep::from_sorted(sorted.iter().filter(|p| p.fold != fold));
     if training.len() == 0 {
-        return Err(Error::Invalid(format!("fold {label} holds every pair: nothing left to choose a threshold on")));
+        return Err(Error::Invalid(format!(
+            "fold {label} holds every pair: nothing left to choose a threshold on"
+        )));
     }
     let threshold = best_accuracy_threshold(&training);
     let val_threshold = threshold_at_far(&training, target_far);
@@ -174,7 +197,11 @@ fn summarise(folds: Vec<FoldResult>, target_far: f64) -> CrossValidation {
 
 /// The arithmetic mean (0 for no values).
 pub fn mean(values: &[f64]) -> f64 {
-    if values.is_empty() { 0.0 } else { values.iter().sum::<f64>() / values.len() as f64 }
+    if values.is_empty() {
+        0.0
+    } else {
+        values.iter().sum::<f64>() / values.len() as f64
+    }
 }
 
 /// √(Σ(x − x̄)² / n): `np.std`, ddof 0.

@@ -64,8 +64,8 @@ mod roc;
 mod sweep;
 mod threshold;
 
-pub use calibrate::{calibrate, wilson_interval, Calibration, Interval};
-pub use evaluation::{evaluate, Evaluation, PAPER_TARGET_FAR};
-pub use kfold::{cross_validate, mean, population_std, standard_error, CrossValidation, FoldResult, Folds};
-pub use rates::{val_far, ValFar};
-pub use roc::{roc, Eer, Roc, RocPoint};
+pub use calibrate::{Calibration, Interval, calibrate, wilson_interval};
+pub use evaluation::{Evaluation, PAPER_TARGET_FAR, evaluate};
+pub use kfold::{CrossValidation, FoldResult, Folds, cross_validate, mean, population_std, standard_error};
+pub use rates::{ValFar, val_far};
+pub use roc::{Eer, Roc, RocPoint, roc};

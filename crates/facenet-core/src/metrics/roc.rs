@@ -1,7 +1,7 @@
 //! The ROC curve of a verification set (VAL against FAR as the threshold d grows), its area (AUC) and
 //! its equal error rate (EER), exact over the distinct distances.
 
-use super::sweep::{check_pairs, just_below, rate, sort_pairs, Sweep};
+use super::sweep::{Sweep, check_pairs, just_below, rate, sort_pairs};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -45,12 +45,20 @@ impl Roc {
             )));
         }
         let mut points = Vec::with_capacity(sweep.groups.len() + 1);
-        points.push(RocPoint { threshold: just_below(sweep.groups[0].value), far: 0.0, val: 0.0 });
+        points.push(RocPoint {
+            threshold: just_below(sweep.groups[0].value),
+            far: 0.0,
+            val: 0.0,
+        });
         let (mut ta, mut fa) = (0, 0);
         for group in &sweep.groups {
             ta += group.same;
             fa += group.diff;
-            points.push(RocPoint { threshold: group.value, far: rate(fa, sweep.n_diff), val: rate(ta, sweep.n_same) });
+            points.push(RocPoint {
+                threshold: group.value,
+                far: rate(fa, sweep.n_diff),
+                val: rate(ta, sweep.n_same),
+            });
         }
         Ok(Self { points })
     }
@@ -64,7 +72,10 @@ impl Roc {
     /// random same pair is closer than a random different pair, ties counting ½ (the Mann–Whitney U / n₊n₋,
     /// scikit-learn's `roc_auc_score`).
     pub fn auc(&self) -> f64 {
-        self.points.windows(2).map(|w| (w[1].far - w[0].far) * (w[0].val + w[1].val) / 2.0).sum()
+        self.points
+            .windows(2)
+            .map(|w| (w[1].far - w[0].far) * (w[0].val + w[1].val) / 2.0)
+            .sum()
     }
 
     /// Where the curve, drawn as straight segments between its points, crosses FAR = 1 − VAL; the rate and
@@ -77,7 +88,10 @@ impl Roc {
             let (ga, gb) = (g(a), g(b));
             if ga > 0.0 && gb <= 0.0 {
                 let s = ga / (ga - gb);
-                return Eer { rate: a.far + s * (b.far - a.far), threshold: a.threshold + s * (b.threshold - a.threshold) };
+                return Eer {
+                    rate: a.far + s * (b.far - a.far),
+                    threshold: a.threshold + s * (b.threshold - a.threshold),
+                };
             }
         }
         unreachable!("g is 1 at the first point and −1 at the last, so it changes sign")
@@ -90,7 +104,9 @@ impl Roc {
         if n <= max_points || max_points < 2 {
             return self.points.clone();
         }
-        (0..max_points).map(|i| self.points[i * (n - 1) / (max_points - 1)]).collect()
+        (0..max_points)
+            .map(|i| self.points[i * (n - 1) / (max_points - 1)])
+            .collect()
     }
 }
 

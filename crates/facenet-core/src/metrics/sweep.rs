@@ -18,13 +18,20 @@ pub(crate) struct SortedPair {
 /// Checks that `distances` and `same` describe the same pairs, are not empty and hold only finite values.
 pub(crate) fn check_pairs(distances: &[f64], same: &[bool]) -> Result<()> {
     if distances.len() != same.len() {
-        return Err(Error::Invalid(format!("{} distances but {} same/different labels", distances.len(), same.len())));
+        return Err(Error::Invalid(format!(
+            "{} distances but {} same/different labels",
+            distances.len(),
+            same.len()
+        )));
     }
     if distances.is_empty() {
         return Err(Error::Invalid("no pairs to evaluate".into()));
     }
     if let Some(i) = distances.iter().position(|d| !d.is_finite()) {
-        return Err(Error::Invalid(format!("pair {i}: distance {} is not finite", distances[i])));
+        return Err(Error::Invalid(format!(
+            "pair {i}: distance {} is not finite",
+            distances[i]
+        )));
     }
     Ok(())
 }
@@ -35,7 +42,11 @@ pub(crate) fn sort_pairs(distances: &[f64], same: &[bool], folds: Option<&[u32]>
         .iter()
         .zip(same)
         .enumerate()
-        .map(|(i, (&distance, &same))| SortedPair { distance, same, fold: folds.map_or(0, |f| f[i]) })
+        .map(|(i, (&distance, &same))| SortedPair {
+            distance,
+            same,
+            fold: folds.map_or(0, |f| f[i]),
+        })
         .collect();
     pairs.par_sort_unstable_by(|a, b| a.distance.total_cmp(&b.distance));
     pairs
@@ -65,7 +76,11 @@ impl Sweep {
             match sweep.groups.last_mut() {
                 Some(group) if group.value == pair.distance => group.add(pair.same),
                 _ => {
-                    let mut group = Group { value: pair.distance, same: 0, diff: 0 };
+                    let mut group = Group {
+                        value: pair.distance,
+                        same: 0,
+                        diff: 0,
+                    };
                     group.add(pair.same);
                     sweep.groups.push(group);
                 }
@@ -86,7 +101,9 @@ impl Sweep {
 
     /// The distinct different-pair distances, ascending, each repeated once per pair (δ₁ ≤ δ₂ ≤ …).
     pub fn different_distances(&self) -> impl Iterator<Item = f64> + '_ {
-        self.groups.iter().flat_map(|g| std::iter::repeat_n(g.value, g.diff as usize))
+        self.groups
+            .iter()
+            .flat_map(|g| std::iter::repeat_n(g.value, g.diff as usize))
     }
 }
 

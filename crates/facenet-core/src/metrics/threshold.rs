@@ -1,7 +1,7 @@
 //! Choosing a threshold on a set of labelled distances: the one of best accuracy, and the one that
 //! reaches a target FAR. Both are exact over the distinct distances (no threshold grid).
 
-use super::sweep::{just_below, Sweep};
+use super::sweep::{Sweep, just_below};
 
 /// The threshold that classifies the most pairs of `sweep` right (accept D ≤ d).
 ///
@@ -59,7 +59,10 @@ pub(crate) fn threshold_at_far(sweep: &Sweep, target_far: f64) -> f64 {
         return delta_0;
     }
     if p >= n as f64 {
-        return sweep.different_distances().last().expect("n > 0 different pairs should have a last distance");
+        return sweep
+            .different_distances()
+            .last()
+            .expect("n > 0 different pairs should have a last distance");
     }
     let m = p.floor() as usize; // 0 ≤ m < n
     let mut deltas = sweep.different_distances();

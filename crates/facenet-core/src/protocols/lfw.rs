@@ -7,7 +7,7 @@
 //! fold 1 + ⌊10·i/N⌋, so each fold holds N/10 same and N/10 different pairs, in file order).
 //! Image `i` of `name` is `name/name_%04d.jpg` (or `.png`) under the LFW folder.
 
-use super::{pair_distance, parse_error, read_text, score_pairs, ProtocolPair, ScoredPairs};
+use super::{ProtocolPair, ScoredPairs, pair_distance, parse_error, read_text, score_pairs};
 use crate::distance::Metric;
 use crate::{Embedding, Result};
 use rayon::prelude::*;
@@ -36,7 +36,10 @@ impl LfwImage {
 
     /// The image's file under `dir`, trying each of [`IMAGE_EXTENSIONS`]; `None` when none exists.
     pub fn resolve(&self, dir: &Path) -> Option<PathBuf> {
-        IMAGE_EXTENSIONS.iter().map(|ext| dir.join(self.relative_path(ext))).find(|p| p.is_file())
+        IMAGE_EXTENSIONS
+            .iter()
+            .map(|ext| dir.join(self.relative_path(ext)))
+            .find(|p| p.is_file())
     }
 }
 
@@ -81,7 +84,11 @@ pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
     let lines: Vec<&str> = text.lines().collect();
     let content_lines = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
     let Some(header) = lines.first() else {
-        return Err(parse_error(source, 1, "empty file (expected a header \"FOLDS<TAB>N\" or \"N\")".into()));
+        return Err(parse_error(
+            source,
+            1,
+            "empty file (expected a header \"FOLDS<TAB>N\" or \"N\")".into(),
+        ));
     };
     let (blocks, per_class) = parse_header(header).map_err(|m| parse_error(source, 1, m))?;
     let expected = blocks as usize * 2 * per_class as usize;
@@ -90,24 +97,50 @@ pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
     for (offset, text) in lines[1..content_lines].iter().enumerate() {
         let line = offset + 2;
         if offset == expected {
-            return Err(parse_error(source, line, format!("more pairs than the {expected} the header announces")));
+            return Err(parse_error(
+                source,
+                line,
+                format!("more pairs than the {expected} the header announces"),
+            ));
         }
         let block = (offset / (2 * per_class as usize)) as u32;
         let within = offset % (2 * per_class as usize);
         let same = within < per_class as usize;
         let (first, second) = parse_pair(text, same).map_err(|m| parse_error(source, line, m))?;
-        let key = if first <= second { (first.clone(), second.clone()) } else { (second.clone(), first.clone()) };
+        let key = if first <= second {
+            (first.clone(), second.clone())
+        } else {
+            (second.clone(), first.clone())
+        };
         if let Some(previous) = first_seen.insert(key, line) {
-            return Err(parse_error(source, line, format!("duplicate pair {first} {second} (also on line {previous})")));
+            return Err(parse_error(
+                source,
+                line,
+                format!("duplicate pair {first} {second} (also on line {previous})"),
+            ));
         }
-        let fold = if blocks > 1 { block + 1 } else { 1 + (VIEW1_FOLDS as usize * (within % per_class as usize) / per_class as usize) as u32 };
-        pairs.push(LfwPair { first, second, same, fold, line });
+        let fold = if blocks > 1 {
+            block + 1
+        } else {
+            1 + (VIEW1_FOLDS as usize * (within % per_class as usize) / per_class as usize) as u32
+        };
+        pairs.push(LfwPair {
+            first,
+            second,
+            same,
+            fold,
+            line,
+        });
     }
     if pairs.len() < expected {
         let message = format!("file ends after {} pairs; the header announces {expected}", pairs.len());
         return Err(parse_error(source, content_lines + 1, message));
     }
-    Ok(LfwPairs { blocks, per_class, pairs })
+    Ok(LfwPairs {
+        blocks,
+        per_class,
+        pairs,
+    })
 }
 
 fn parse_header(header: &str) -> Result<(u32, u32), String> {
@@ -127,14 +160,23 @@ fn parse_pair(text: &str, same: bool) -> Result<(LfwImage, LfwImage), String> {
     match (same, fields.as_slice()) {
         (true, [name, i, j]) => Ok((image(name, i)?, image(name, j)?)),
         (false, [name1, i, name2, j]) => Ok((image(name1, i)?, image(name2, j)?)),
-        (true, _) => Err(format!("expected 3 fields (name, number, number) for a same pair, got {}", fields.len())),
-        (false, _) => Err(format!("expected 4 fields (name, number, name, number) for a different pair, got {}", fields.len())),
+        (true, _) => Err(format!(
+            "expected 3 fields (name, number, number) for a same pair, got {}",
+            fields.len()
+        )),
+        (false, _) => Err(format!(
+            "expected 4 fields (name, number, name, number) for a different pair, got {}",
+            fields.len()
+        )),
     }
 }
 
 fn image(name: &str, number: &str) -> Result<LfwImage, String> {
     match number.parse::<u32>() {
-        Ok(n) if n > 0 => Ok(LfwImage { name: name.to_string(), number: n }),
+        Ok(n) if n > 0 => Ok(LfwImage {
+            name: name.to_string(),
+            number: n,
+        }),
         _ => Err(format!("image number {number:?} of {name} is not a positive integer")),
     }
 }
@@ -150,8 +192,10 @@ where
     let mut images: Vec<&LfwImage> = pairs.pairs.iter().flat_map(|p| [&p.first, &p.second]).collect();
     images.sort_unstable();
     images.dedup();
-    let embeddings: HashMap<&LfwImage, std::result::Result<Embedding, String>> =
-        images.into_par_iter().map(|image| (image, embed_image(dir, image, &embed))).collect();
+    let embeddings: HashMap<&LfwImage, std::result::Result<Embedding, String>> = images
+        .into_par_iter()
+        .map(|image| (image, embed_image(dir, image, &embed)))
+        .collect();
     let protocol_pairs = pairs.pairs.iter().map(|p| ProtocolPair {
         first: &p.first,
         second: &p.second,
@@ -169,7 +213,10 @@ where
     E: fmt::Display,
 {
     let Some(path) = image.resolve(dir) else {
-        return Err(format!("missing image {} (or .png)", dir.join(image.relative_path("jpg")).display()));
+        return Err(format!(
+            "missing image {} (or .png)",
+            dir.join(image.relative_path("jpg")).display()
+        ));
     };
     match embed(&path) {
         Ok(Some(embedding)) => Ok(embedding),

@@ -17,7 +17,7 @@ pub mod scores;
 pub mod ytf;
 
 use crate::distance::Metric;
-use crate::metrics::{evaluate, Evaluation, Folds};
+use crate::metrics::{Evaluation, Folds, evaluate};
 use crate::{Embedding, Error, Result};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -26,12 +26,19 @@ use std::path::Path;
 
 /// A parse error at `line` (1-based) of `source`.
 pub(crate) fn parse_error(source: &str, line: usize, message: String) -> Error {
-    Error::Parse { path: source.to_string(), line, message }
+    Error::Parse {
+        path: source.to_string(),
+        line,
+        message,
+    }
 }
 
 /// The whole text of a protocol file.
 pub(crate) fn read_text(path: &Path) -> Result<String> {
-    std::fs::read_to_string(path).map_err(|source| Error::Io { path: path.display().to_string(), source })
+    std::fs::read_to_string(path).map_err(|source| Error::Io {
+        path: path.display().to_string(),
+        source,
+    })
 }
 
 /// A pair a protocol run could not score, and why (missing image, no face detected, unreadable).
@@ -95,7 +102,10 @@ pub(crate) fn score_pairs<K: Eq + Hash, T>(
 /// The distance between two embeddings under `metric`, as f64.
 pub(crate) fn pair_distance(metric: Metric, a: &Embedding, b: &Embedding) -> Result<f64> {
     if a.dim() != b.dim() {
-        return Err(Error::DimensionMismatch { expected: a.dim(), got: b.dim() });
+        return Err(Error::DimensionMismatch {
+            expected: a.dim(),
+            got: b.dim(),
+        });
     }
     Ok(f64::from(metric.distance(a.as_slice(), b.as_slice())))
 }
@@ -114,8 +124,14 @@ impl ScoredPairs {
     /// Evaluates the scored pairs over their folds at `target_far`; the skipped pairs are carried along.
     pub fn evaluate(&self, target_far: f64) -> Result<ProtocolReport> {
         if self.distances.is_empty() {
-            let first = self.skipped.first().map_or(String::new(), |s| format!(" (first: {})", s.reason));
-            return Err(Error::Invalid(format!("no pair could be scored: {} skipped{first}", self.skipped.len())));
+            let first = self
+                .skipped
+                .first()
+                .map_or(String::new(), |s| format!(" (first: {})", s.reason));
+            return Err(Error::Invalid(format!(
+                "no pair could be scored: {} skipped{first}",
+                self.skipped.len()
+            )));
         }
         let folds = Folds::from_labels(&self.fold_labels)?;
         Ok(ProtocolReport {

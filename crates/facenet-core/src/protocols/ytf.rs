@@ -8,7 +8,7 @@
 //! FaceNet (Sec. 5.7) scores a pair of videos by the mean distance over all pairs of the first 100 frames
 //! in which a face is detected: [`evaluate_ytf`] with `max_frames = 100`.
 
-use super::{pair_distance, parse_error, read_text, score_pairs, ProtocolPair, ScoredPairs};
+use super::{ProtocolPair, ScoredPairs, pair_distance, parse_error, read_text, score_pairs};
 use crate::distance::Metric;
 use crate::{Embedding, Result};
 use rayon::prelude::*;
@@ -63,19 +63,35 @@ fn data_rows<'a>(text: &'a str, source: &str, header_start: &str, fields: usize)
     let mut lines = text.lines().enumerate().filter(|(_, l)| !l.trim().is_empty());
     match lines.next() {
         Some((_, header)) if header.starts_with(header_start) => {}
-        Some((i, header)) => return Err(parse_error(source, i + 1, format!("header {header:?} should start with {header_start:?}"))),
+        Some((i, header)) => {
+            return Err(parse_error(
+                source,
+                i + 1,
+                format!("header {header:?} should start with {header_start:?}"),
+            ));
+        }
         None => return Err(parse_error(source, 1, "empty file".into())),
     }
     lines
         .map(|(i, l)| {
             let row: Vec<&str> = l.split('\t').map(str::trim).collect();
-            if row.len() == fields { Ok((i + 1, row)) } else { Err(parse_error(source, i + 1, format!("expected {fields} tab-separated fields, got {}", row.len()))) }
+            if row.len() == fields {
+                Ok((i + 1, row))
+            } else {
+                Err(parse_error(
+                    source,
+                    i + 1,
+                    format!("expected {fields} tab-separated fields, got {}", row.len()),
+                ))
+            }
         })
         .collect()
 }
 
 fn number(source: &str, line: usize, what: &str, field: &str) -> Result<u32> {
-    field.parse::<u32>().map_err(|_| parse_error(source, line, format!("{what} {field:?} is not a non-negative integer")))
+    field
+        .parse::<u32>()
+        .map_err(|_| parse_error(source, line, format!("{what} {field:?} is not a non-negative integer")))
 }
 
 /// Parses videos.tsv; indices must be unique.
@@ -89,9 +105,17 @@ pub fn parse_videos(text: &str, source: &str) -> Result<Vec<YtfVideo>> {
             return Err(parse_error(source, line, "empty video name".into()));
         }
         if let Some(previous) = seen.insert(index, line) {
-            return Err(parse_error(source, line, format!("duplicate video index {index} (also on line {previous})")));
+            return Err(parse_error(
+                source,
+                line,
+                format!("duplicate video index {index} (also on line {previous})"),
+            ));
         }
-        videos.push(YtfVideo { index, label, name: row[2].to_string() });
+        videos.push(YtfVideo {
+            index,
+            label,
+            name: row[2].to_string(),
+        });
     }
     Ok(videos)
 }
@@ -110,9 +134,19 @@ pub fn parse_splits(text: &str, source: &str) -> Result<Vec<YtfPair>> {
             other => return Err(parse_error(source, line, format!("same {other:?} is not 0 or 1"))),
         };
         if let Some(previous) = seen.insert((first.min(second), first.max(second)), line) {
-            return Err(parse_error(source, line, format!("duplicate pair of videos {first} and {second} (also on line {previous})")));
+            return Err(parse_error(
+                source,
+                line,
+                format!("duplicate pair of videos {first} and {second} (also on line {previous})"),
+            ));
         }
-        pairs.push(YtfPair { split, first, second, same, line });
+        pairs.push(YtfPair {
+            split,
+            first,
+            second,
+            same,
+            line,
+        });
     }
     Ok(pairs)
 }
@@ -122,7 +156,11 @@ fn check_references(videos: &[YtfVideo], pairs: &[YtfPair], source: &str) -> Res
     let known: std::collections::HashSet<u32> = videos.iter().map(|v| v.index).collect();
     for pair in pairs {
         if let Some(missing) = [pair.first, pair.second].into_iter().find(|v| !known.contains(v)) {
-            return Err(parse_error(source, pair.line, format!("video {missing} is not in videos.tsv")));
+            return Err(parse_error(
+                source,
+                pair.line,
+                format!("video {missing} is not in videos.tsv"),
+            ));
         }
     }
     Ok(())
@@ -132,7 +170,11 @@ fn check_references(videos: &[YtfVideo], pairs: &[YtfPair], source: &str) -> Res
 pub fn video_frames(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
     let mut frames: Vec<PathBuf> = std::fs::read_dir(folder)?
         .filter_map(|e| e.ok().map(|e| e.path()))
-        .filter(|p| p.is_file() && p.extension().is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_ascii_lowercase().to_str().unwrap_or(""))))
+        .filter(|p| {
+            p.is_file()
+                && p.extension()
+                    .is_some_and(|e| ["jpg", "jpeg", "png"].contains(&e.to_ascii_lowercase().to_str().unwrap_or("")))
+        })
         .collect();
     frames.sort_by_cached_key(|p| (frame_number(p), p.clone()));
     Ok(frames)
@@ -141,7 +183,12 @@ pub fn video_frames(folder: &Path) -> std::io::Result<Vec<PathBuf>> {
 /// The last run of digits in a file's stem (`0.555` → 555; none → 0).
 fn frame_number(path: &Path) -> u64 {
     let stem = path.file_stem().and_then(|s| s.to_str()).unwrap_or("");
-    let digits: String = stem.chars().rev().skip_while(|c| !c.is_ascii_digit()).take_while(char::is_ascii_digit).collect();
+    let digits: String = stem
+        .chars()
+        .rev()
+        .skip_while(|c| !c.is_ascii_digit())
+        .take_while(char::is_ascii_digit)
+        .collect();
     digits.chars().rev().collect::<String>().parse().unwrap_or(0)
 }
 
@@ -149,7 +196,13 @@ fn frame_number(path: &Path) -> u64 {
 /// parallel), walking its frames in order with `embed` (`Ok(None)`: no face) until `max_frames` faces are
 /// found; a pair's distance is the mean of `metric` over all frame pairs of the two videos. Pairs with a
 /// missing video folder or without any face are skipped and listed. Folds are the splits.
-pub fn evaluate_ytf<F, E>(frames_dir: &Path, protocol: &YtfProtocol, max_frames: usize, metric: Metric, embed: F) -> Result<ScoredPairs>
+pub fn evaluate_ytf<F, E>(
+    frames_dir: &Path,
+    protocol: &YtfProtocol,
+    max_frames: usize,
+    metric: Metric,
+    embed: F,
+) -> Result<ScoredPairs>
 where
     F: Fn(&Path) -> std::result::Result<Option<Embedding>, E> + Sync,
     E: fmt::Display,
@@ -158,8 +211,10 @@ where
     let mut used: Vec<u32> = protocol.pairs.iter().flat_map(|p| [p.first, p.second]).collect();
     used.sort_unstable();
     used.dedup();
-    let embedded: HashMap<u32, std::result::Result<Vec<Embedding>, String>> =
-        used.into_par_iter().map(|v| (v, embed_video(&frames_dir.join(names[&v]), max_frames, &embed))).collect();
+    let embedded: HashMap<u32, std::result::Result<Vec<Embedding>, String>> = used
+        .into_par_iter()
+        .map(|v| (v, embed_video(&frames_dir.join(names[&v]), max_frames, &embed)))
+        .collect();
     let protocol_pairs = protocol.pairs.iter().map(|p| ProtocolPair {
         first: p.first,
         second: p.second,
@@ -195,7 +250,10 @@ where
         return Ok(faces);
     }
     let last_error = unreadable.map_or(String::new(), |e| format!(" (last error: {e})"));
-    Err(format!("no face detected in any frame of {}{last_error}", folder.display()))
+    Err(format!(
+        "no face detected in any frame of {}{last_error}",
+        folder.display()
+    ))
 }
 
 /// The mean distance over all pairs (a, b) of `a` × `b`.

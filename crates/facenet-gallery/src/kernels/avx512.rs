@@ -2,7 +2,7 @@
 //! is accumulated in 24 registers over the whole vector, then scored and compared with the bounds.
 //! Checked against the portable kernels of the parent module by its property tests.
 
-use super::{Candidate, F32Rows, I8Rows, QueryPanels, I8_GROUP, I8_OFFSET, PANEL_QUERIES};
+use super::{Candidate, F32Rows, I8_GROUP, I8_OFFSET, I8Rows, PANEL_QUERIES, QueryPanels};
 use std::arch::x86_64::*;
 
 /// Query panels per tile: 4 × 16 queries.
@@ -65,7 +65,13 @@ pub unsafe fn candidates_i8(queries: &QueryPanels, bounds: &[f32], rows: I8Rows,
 /// Every row against panels `first..first + P`, in tiles of 6 rows and a tail of single rows.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn rows_f32<const P: usize>(queries: &QueryPanels, bounds: &[f32], rows: F32Rows, first: usize, out: &mut Vec<Candidate>) {
+unsafe fn rows_f32<const P: usize>(
+    queries: &QueryPanels,
+    bounds: &[f32],
+    rows: F32Rows,
+    first: usize,
+    out: &mut Vec<Candidate>,
+) {
     let n = rows.norms.len();
     let mut row = 0;
     while row + TILE_ROWS <= n {
@@ -82,7 +88,13 @@ unsafe fn rows_f32<const P: usize>(queries: &QueryPanels, bounds: &[f32], rows: 
 
 #[target_feature(enable = "avx512f,avx512vnni")]
 #[inline]
-unsafe fn rows_i8<const P: usize>(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, first: usize, out: &mut Vec<Candidate>) {
+unsafe fn rows_i8<const P: usize>(
+    queries: &QueryPanels,
+    bounds: &[f32],
+    rows: I8Rows,
+    first: usize,
+    out: &mut Vec<Candidate>,
+) {
     let n = rows.norms.len();
     let mut row = 0;
     while row + TILE_ROWS <= n {
@@ -100,7 +112,14 @@ unsafe fn rows_i8<const P: usize>(queries: &QueryPanels, bounds: &[f32], rows: I
 /// Panels `first..first + P` × rows `row..row + R`: Σ_d panel[d] · broadcast(row[d]), then scores.
 #[target_feature(enable = "avx512f")]
 #[inline]
-unsafe fn tile_f32<const P: usize, const R: usize>(queries: &QueryPanels, bounds: &[f32], rows: F32Rows, first: usize, row: usize, out: &mut Vec<Candidate>) {
+unsafe fn tile_f32<const P: usize, const R: usize>(
+    queries: &QueryPanels,
+    bounds: &[f32],
+    rows: F32Rows,
+    first: usize,
+    row: usize,
+    out: &mut Vec<Candidate>,
+) {
     let dim = queries.dim;
     let panels = queries.values.as_ptr();
     let vectors = rows.vectors.as_ptr();
@@ -137,7 +156,14 @@ unsafe fn tile_f32<const P: usize, const R: usize>(queries: &QueryPanels, bounds
 /// then scores ‖row‖² − (2 s_q) s_r · dot.
 #[target_feature(enable = "avx512f,avx512vnni")]
 #[inline]
-unsafe fn tile_i8<const P: usize, const R: usize>(queries: &QueryPanels, bounds: &[f32], rows: I8Rows, first: usize, row: usize, out: &mut Vec<Candidate>) {
+unsafe fn tile_i8<const P: usize, const R: usize>(
+    queries: &QueryPanels,
+    bounds: &[f32],
+    rows: I8Rows,
+    first: usize,
+    row: usize,
+    out: &mut Vec<Candidate>,
+) {
     let dim = queries.dim;
     let panels = queries.offset_codes.as_ptr();
     let codes = rows.codes.as_ptr();
@@ -152,11 +178,13 @@ unsafe fn tile_i8<const P: usize, const R: usize>(queries: &QueryPanels, bounds:
         let mut q = [_mm512_setzero_si512(); P];
         for (p, lanes) in q.iter_mut().enumerate() {
             // SAFETY: panel first + p has dim × 16 bytes.
-            *lanes = unsafe { _mm512_loadu_si512(panels.add(((first + p) * dim + g * I8_GROUP) * PANEL_QUERIES).cast()) };
+            *lanes =
+                unsafe { _mm512_loadu_si512(panels.add(((first + p) * dim + g * I8_GROUP) * PANEL_QUERIES).cast()) };
         }
         for r in 0..R {
             // SAFETY: row `row + r` has dim bytes, and dim is a multiple of 4.
-            let x = _mm512_set1_epi32(unsafe { codes.add((row + r) * dim + g * I8_GROUP).cast::<i32>().read_unaligned() });
+            let x =
+                _mm512_set1_epi32(unsafe { codes.add((row + r) * dim + g * I8_GROUP).cast::<i32>().read_unaligned() });
             for p in 0..P {
                 acc[p][r] = _mm512_dpbusd_epi32(acc[p][r], q[p], x);
             }
@@ -204,7 +232,11 @@ fn push_lanes(mut mask: u16, score: __m512, panel: usize, row: usize, out: &mut 
     unsafe { _mm512_storeu_ps(scores.as_mut_ptr(), score) };
     while mask != 0 {
         let lane = mask.trailing_zeros() as usize;
-        out.push(Candidate { query: (panel * PANEL_QUERIES + lane) as u32, row: row as u32, score: scores[lane] });
+        out.push(Candidate {
+            query: (panel * PANEL_QUERIES + lane) as u32,
+            row: row as u32,
+            score: scores[lane],
+        });
         mask &= mask - 1;
     }
 }

@@ -45,17 +45,29 @@ use std::fmt;
 #[derive(Debug, Clone, Copy, PartialEq, Eq)]
 pub enum LayerKind {
     /// `con_`: filters, square window, stride (padding follows dlib's default rule).
-    Con { filters: usize, window: usize, stride: usize },
+    Con {
+        filters: usize,
+        window: usize,
+        stride: usize,
+    },
     Affine,
     Relu,
-    MaxPool { window: usize, stride: usize },
+    MaxPool {
+        window: usize,
+        stride: usize,
+    },
     /// `avg_pool_`; window 0 is `avg_pool_everything`.
-    AvgPool { window: usize, stride: usize },
+    AvgPool {
+        window: usize,
+        stride: usize,
+    },
     Tag(u8),
     Skip(u8),
     AddPrev(u8),
     /// `fc_` without bias.
-    Fc { outputs: usize },
+    Fc {
+        outputs: usize,
+    },
 }
 
 impl LayerKind {
@@ -73,7 +85,11 @@ impl LayerKind {
 impl fmt::Display for LayerKind {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            LayerKind::Con { filters, window, stride } => write!(f, "con {filters} {window}×{window}/{stride}"),
+            LayerKind::Con {
+                filters,
+                window,
+                stride,
+            } => write!(f, "con {filters} {window}×{window}/{stride}"),
             LayerKind::Affine => write!(f, "affine"),
             LayerKind::Relu => write!(f, "relu"),
             LayerKind::MaxPool { window, stride } => write!(f, "max_pool {window}×{window}/{stride}"),
@@ -92,14 +108,37 @@ impl fmt::Display for LayerKind {
 /// relu(add_prev2(avg_pool 2×2/2(skip1(tag2(block(tag1(x))))))), block = affine(con(relu(affine(con)))).
 pub fn expected_stack(config: &DlibResNetConfig) -> Vec<LayerKind> {
     use LayerKind::*;
-    let mut stack =
-        vec![Con { filters: config.stem_channels, window: 7, stride: 2 }, Affine, Relu, MaxPool { window: 3, stride: 2 }];
+    let mut stack = vec![
+        Con {
+            filters: config.stem_channels,
+            window: 7,
+            stride: 2,
+        },
+        Affine,
+        Relu,
+        MaxPool { window: 3, stride: 2 },
+    ];
     for level in &config.levels {
         for i in 0..level.blocks {
             let down = level.downsample && i == 0;
             let stride = if down { 2 } else { 1 };
             let filters = level.channels;
-            stack.extend([Tag(1), Con { filters, window: 3, stride }, Affine, Relu, Con { filters, window: 3, stride: 1 }, Affine]);
+            stack.extend([
+                Tag(1),
+                Con {
+                    filters,
+                    window: 3,
+                    stride,
+                },
+                Affine,
+                Relu,
+                Con {
+                    filters,
+                    window: 3,
+                    stride: 1,
+                },
+                Affine,
+            ]);
             if down {
                 stack.extend([Tag(2), Skip(1), AvgPool { window: 2, stride: 2 }, AddPrev(2)]);
             } else {
@@ -108,7 +147,12 @@ pub fn expected_stack(config: &DlibResNetConfig) -> Vec<LayerKind> {
             stack.push(Relu);
         }
     }
-    stack.extend([AvgPool { window: 0, stride: 1 }, Fc { outputs: config.embedding_dim }]);
+    stack.extend([
+        AvgPool { window: 0, stride: 1 },
+        Fc {
+            outputs: config.embedding_dim,
+        },
+    ]);
     stack
 }
 
@@ -196,12 +240,22 @@ pub fn parse(bytes: &[u8], config: &DlibResNetConfig) -> Result<DlibResNetFile, 
         }
         let layer = read_details(&mut r, kind, channels, &mut builder).map_err(at(name(forward)))?;
         channels = layer.unwrap_or(channels);
-        let trailer = if forward == 0 { read_bottom_trailer(&mut r, bottom_version) } else { read_trailer(&mut r, versions[forward]) };
+        let trailer = if forward == 0 {
+            read_bottom_trailer(&mut r, bottom_version)
+        } else {
+            read_trailer(&mut r, versions[forward])
+        };
         trailer.map_err(at(name(forward)))?;
     }
     if !r.is_at_end() {
-        let error = r.error("the end of the network", format!("{} unexpected bytes after the last layer", r.remaining()));
-        return Err(LayerError { layer: "layer<0> loss_metric".into(), error });
+        let error = r.error(
+            "the end of the network",
+            format!("{} unexpected bytes after the last layer", r.remaining()),
+        );
+        return Err(LayerError {
+            layer: "layer<0> loss_metric".into(),
+            error,
+        });
     }
     builder.finish().map_err(at("layer<1> fc_no_bias".into()))
 }
@@ -217,12 +271,26 @@ struct FileBuilder {
 
 impl FileBuilder {
     fn new(input: InputLayer, loss: LossMetric) -> Self {
-        Self { input, loss, convs: Vec::new(), pending_con: None, fc: None }
+        Self {
+            input,
+            loss,
+            convs: Vec::new(),
+            pending_con: None,
+            fc: None,
+        }
     }
 
     fn finish(self) -> FormatResult<DlibResNetFile> {
-        let (fc, fc_inputs) = self.fc.ok_or_else(|| DlibReader::new(&[]).error("fc weights", "missing"))?;
-        Ok(DlibResNetFile { input: self.input, loss: self.loss, convs: self.convs, fc, fc_inputs })
+        let (fc, fc_inputs) = self
+            .fc
+            .ok_or_else(|| DlibReader::new(&[]).error("fc weights", "missing"))?;
+        Ok(DlibResNetFile {
+            input: self.input,
+            loss: self.loss,
+            convs: self.convs,
+            fc,
+            fc_inputs,
+        })
     }
 }
 
@@ -230,7 +298,10 @@ fn read_version(r: &mut DlibReader, allowed: &[i32], what: &str) -> FormatResult
     let start = *r;
     let version = r.read_i32(what)?;
     if !allowed.contains(&version) {
-        return Err(start.error(what, format!("unsupported version {version} (expected one of {allowed:?})")));
+        return Err(start.error(
+            what,
+            format!("unsupported version {version} (expected one of {allowed:?})"),
+        ));
     }
     Ok(version)
 }
@@ -240,7 +311,10 @@ fn read_tag<'t>(r: &mut DlibReader, allowed: &[&'t str]) -> FormatResult<&'t str
     let start = *r;
     let found = r.read_string("type tag")?;
     allowed.iter().copied().find(|a| *a == found).ok_or_else(|| {
-        start.error("type tag", format!("expected {}, found \"{}\"", allowed.join(" or "), found.escape_debug()))
+        start.error(
+            "type tag",
+            format!("expected {}, found \"{}\"", allowed.join(" or "), found.escape_debug()),
+        )
     })
 }
 
@@ -258,14 +332,24 @@ fn read_loss(r: &mut DlibReader) -> FormatResult<LossMetric> {
     read_version(r, &[1], "add_loss_layer version")?;
     match read_tag(r, &["loss_metric_", "loss_metric_2"])? {
         // The first version had these values hard-coded (dlib loss.h).
-        "loss_metric_" => Ok(LossMetric { margin: 0.1, distance_threshold: 0.75 }),
-        _ => Ok(LossMetric { margin: r.read_f32("margin")?, distance_threshold: r.read_f32("distance threshold")? }),
+        "loss_metric_" => Ok(LossMetric {
+            margin: 0.1,
+            distance_threshold: 0.75,
+        }),
+        _ => Ok(LossMetric {
+            margin: r.read_f32("margin")?,
+            distance_threshold: r.read_f32("distance threshold")?,
+        }),
     }
 }
 
 fn read_input(r: &mut DlibReader) -> FormatResult<InputLayer> {
     read_tag(r, &["input_rgb_image_sized"])?;
-    let mean_rgb = [r.read_f32("mean red")?, r.read_f32("mean green")?, r.read_f32("mean blue")?];
+    let mean_rgb = [
+        r.read_f32("mean red")?,
+        r.read_f32("mean green")?,
+        r.read_f32("mean blue")?,
+    ];
     let rows = r.read_usize("rows")?;
     let cols = r.read_usize("columns")?;
     Ok(InputLayer { mean_rgb, rows, cols })
@@ -279,10 +363,20 @@ fn read_tensor(r: &mut DlibReader, what: &str) -> FormatResult<([usize; 4], Vec<
     let count = dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
     let bytes = match count.and_then(|n| n.checked_mul(4)) {
         Some(bytes) if bytes <= r.remaining() => bytes,
-        _ => return Err(start.error(what, format!("tensor {dims:?} exceeds the {} bytes left", r.remaining()))),
+        _ => {
+            return Err(start.error(
+                what,
+                format!("tensor {dims:?} exceeds the {} bytes left", r.remaining()),
+            ));
+        }
     };
     let raw = r.read_bytes(bytes, what)?;
-    Ok((dims, raw.chunks_exact(4).map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]])).collect()))
+    Ok((
+        dims,
+        raw.chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect(),
+    ))
 }
 
 fn read_dims(r: &mut DlibReader, what: &str) -> FormatResult<[usize; 4]> {
@@ -302,23 +396,40 @@ fn read_alias(r: &mut DlibReader, what: &str) -> FormatResult<[usize; 4]> {
 }
 
 fn read_multipliers(r: &mut DlibReader) -> FormatResult<()> {
-    for what in ["learning rate multiplier", "weight decay multiplier", "bias learning rate multiplier", "bias weight decay multiplier"] {
+    for what in [
+        "learning rate multiplier",
+        "weight decay multiplier",
+        "bias learning rate multiplier",
+        "bias weight decay multiplier",
+    ] {
         r.read_f64(what)?;
     }
     Ok(())
 }
 
 /// Reads one layer's details into `builder`; returns the channel count after it when it changes.
-fn read_details(r: &mut DlibReader, kind: LayerKind, channels: usize, builder: &mut FileBuilder) -> FormatResult<Option<usize>> {
+fn read_details(
+    r: &mut DlibReader,
+    kind: LayerKind,
+    channels: usize,
+    builder: &mut FileBuilder,
+) -> FormatResult<Option<usize>> {
     match kind {
-        LayerKind::Con { filters, window, stride } => {
+        LayerKind::Con {
+            filters,
+            window,
+            stride,
+        } => {
             let con = read_con(r, filters, window, stride, channels)?;
             builder.pending_con = Some(con);
             Ok(Some(filters))
         }
         LayerKind::Affine => {
             let affine = read_affine(r, channels)?;
-            let con = builder.pending_con.take().ok_or_else(|| r.error("affine", "no con layer before it"))?;
+            let con = builder
+                .pending_con
+                .take()
+                .ok_or_else(|| r.error("affine", "no con layer before it"))?;
             builder.convs.push((con, affine));
             Ok(None)
         }
@@ -339,33 +450,71 @@ fn read_details(r: &mut DlibReader, kind: LayerKind, channels: usize, builder: &
     }
 }
 
-fn read_con(r: &mut DlibReader, filters: usize, window: usize, stride: usize, in_channels: usize) -> FormatResult<ConLayer> {
+fn read_con(
+    r: &mut DlibReader,
+    filters: usize,
+    window: usize,
+    stride: usize,
+    in_channels: usize,
+) -> FormatResult<ConLayer> {
     let version = read_tag(r, &["con_4", "con_5", "con_6"])?;
     let (_, params) = read_tensor(r, "params")?;
     let padding = LayerKind::padding(window, stride);
-    for (what, expected) in [("num_filters", filters), ("nr", window), ("nc", window), ("stride_y", stride), ("stride_x", stride), ("padding_y", padding), ("padding_x", padding)] {
+    for (what, expected) in [
+        ("num_filters", filters),
+        ("nr", window),
+        ("nc", window),
+        ("stride_y", stride),
+        ("stride_x", stride),
+        ("padding_y", padding),
+        ("padding_x", padding),
+    ] {
         read_expected(r, what, expected)?;
     }
     let filter_dims = read_alias(r, "filters alias")?;
     let bias_dims = read_alias(r, "biases alias")?;
     read_multipliers(r)?;
-    let use_bias = if version == "con_4" { true } else { r.read_bool("use_bias")? };
+    let use_bias = if version == "con_4" {
+        true
+    } else {
+        r.read_bool("use_bias")?
+    };
     if version == "con_6" && r.read_bool("use_relu")? {
         return Err(r.error("use_relu", "a con with a fused relu is not supported"));
     }
     let expected_filters = [filters, in_channels, window, window];
     if filter_dims != expected_filters {
-        return Err(r.error("filters alias", format!("shape {filter_dims:?}, the architecture has {expected_filters:?}")));
+        return Err(r.error(
+            "filters alias",
+            format!("shape {filter_dims:?}, the architecture has {expected_filters:?}"),
+        ));
     }
     let filter_len = filters * in_channels * window * window;
-    let bias_len = if use_bias { bias_dims.iter().product::<usize>() } else { 0 };
+    let bias_len = if use_bias {
+        bias_dims.iter().product::<usize>()
+    } else {
+        0
+    };
     if params.len() != filter_len + bias_len || (use_bias && bias_len != filters) {
-        let problem = format!("{} parameters for {filter_len} weights and {bias_len} biases ({filters} expected)", params.len());
+        let problem = format!(
+            "{} parameters for {filter_len} weights and {bias_len} biases ({filters} expected)",
+            params.len()
+        );
         return Err(r.error("params", problem));
     }
     let mut filters_data = params;
-    let biases = if use_bias { filters_data.split_off(filter_len) } else { vec![0.0; filters] };
-    Ok(ConLayer { out_channels: filters, in_channels, window, filters: filters_data, biases })
+    let biases = if use_bias {
+        filters_data.split_off(filter_len)
+    } else {
+        vec![0.0; filters]
+    };
+    Ok(ConLayer {
+        out_channels: filters,
+        in_channels,
+        window,
+        filters: filters_data,
+        biases,
+    })
 }
 
 fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<AffineLayer> {
@@ -376,11 +525,17 @@ fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<AffineLayer>
     read_expected(r, "mode (0 = per channel)", 0)?;
     let disabled = version == "affine_2" && r.read_bool("disabled")?;
     if gamma_dims.iter().product::<usize>() != channels || params.len() != 2 * channels {
-        let problem = format!("{} parameters, γ shape {gamma_dims:?}; {channels} channels need 2 × {channels}", params.len());
+        let problem = format!(
+            "{} parameters, γ shape {gamma_dims:?}; {channels} channels need 2 × {channels}",
+            params.len()
+        );
         return Err(r.error("params", problem));
     }
     if disabled {
-        return Ok(AffineLayer { gamma: vec![1.0; channels], beta: vec![0.0; channels] });
+        return Ok(AffineLayer {
+            gamma: vec![1.0; channels],
+            beta: vec![0.0; channels],
+        });
     }
     let beta = params.split_off(channels);
     Ok(AffineLayer { gamma: params, beta })
@@ -389,7 +544,14 @@ fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<AffineLayer>
 fn read_pool(r: &mut DlibReader, tag: &str, window: usize, stride: usize) -> FormatResult<()> {
     read_tag(r, &[tag])?;
     let padding = LayerKind::padding(window, stride);
-    for (what, expected) in [("nr", window), ("nc", window), ("stride_y", stride), ("stride_x", stride), ("padding_y", padding), ("padding_x", padding)] {
+    for (what, expected) in [
+        ("nr", window),
+        ("nc", window),
+        ("stride_y", stride),
+        ("stride_x", stride),
+        ("padding_y", padding),
+        ("padding_x", padding),
+    ] {
         read_expected(r, what, expected)?;
     }
     Ok(())
@@ -409,14 +571,21 @@ fn read_fc(r: &mut DlibReader, outputs: usize, inputs: usize) -> FormatResult<Ve
         r.read_bool("use_bias")?;
     }
     if params.len() != inputs * outputs {
-        return Err(r.error("params", format!("{} weights, {inputs} × {outputs} expected", params.len())));
+        return Err(r.error(
+            "params",
+            format!("{} weights, {inputs} × {outputs} expected", params.len()),
+        ));
     }
     Ok(params)
 }
 
 /// The bools and tensors after an `add_layer`'s details (their contents are training state).
 fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
-    for what in ["this_layer_setup_called", "gradient_input_is_stale", "get_output_and_gradient_input_disabled"] {
+    for what in [
+        "this_layer_setup_called",
+        "gradient_input_is_stale",
+        "get_output_and_gradient_input_disabled",
+    ] {
         r.read_bool(what)?;
     }
     read_tensor(r, "x_grad")?;
@@ -430,7 +599,11 @@ fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
 /// The bottom `add_layer`'s trailer: as [`read_trailer`] with `grad_final`, and (version 3) the sample
 /// expansion factor.
 fn read_bottom_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
-    for what in ["this_layer_setup_called", "gradient_input_is_stale", "get_output_and_gradient_input_disabled"] {
+    for what in [
+        "this_layer_setup_called",
+        "gradient_input_is_stale",
+        "get_output_and_gradient_input_disabled",
+    ] {
         r.read_bool(what)?;
     }
     for what in ["x_grad", "cached_output", "grad_final"] {
@@ -448,7 +621,11 @@ impl DlibResNetFile {
     pub fn to_module(&self, config: &DlibResNetConfig, device: &Device) -> DlibResNetNet {
         let mut net = config.init(device);
         let mut folded = self.convs.iter().map(|(con, affine)| fold(con, affine, device));
-        let mut next = || folded.next().expect("the parser should yield one con per conv of the architecture");
+        let mut next = || {
+            folded
+                .next()
+                .expect("the parser should yield one con per conv of the architecture")
+        };
         (net.stem.weight, net.stem.bias) = next();
         for block in net.levels.iter_mut().flat_map(|level| level.blocks.iter_mut()) {
             (block.conv1.weight, block.conv1.bias) = next();
@@ -465,9 +642,19 @@ type ConvParams = (Param<Tensor<4>>, Option<Param<Tensor<1>>>);
 
 fn fold(con: &ConLayer, affine: &AffineLayer, device: &Device) -> ConvParams {
     let per_filter = con.in_channels * con.window * con.window;
-    let weights: Vec<f32> =
-        con.filters.chunks_exact(per_filter).zip(&affine.gamma).flat_map(|(w, &g)| w.iter().map(move |v| v * g)).collect();
-    let biases: Vec<f32> = con.biases.iter().zip(&affine.gamma).zip(&affine.beta).map(|((b, g), beta)| b * g + beta).collect();
+    let weights: Vec<f32> = con
+        .filters
+        .chunks_exact(per_filter)
+        .zip(&affine.gamma)
+        .flat_map(|(w, &g)| w.iter().map(move |v| v * g))
+        .collect();
+    let biases: Vec<f32> = con
+        .biases
+        .iter()
+        .zip(&affine.gamma)
+        .zip(&affine.beta)
+        .map(|((b, g), beta)| b * g + beta)
+        .collect();
     let shape = [con.out_channels, con.in_channels, con.window, con.window];
     let weight = Tensor::from_data(TensorData::new(weights, shape), device);
     let bias = Tensor::from_data(TensorData::new(biases, [con.out_channels]), device);

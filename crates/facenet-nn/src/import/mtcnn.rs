@@ -65,7 +65,10 @@ pub fn load_torch_safetensors<M: Module>(mut module: M, path: &Path) -> Result<M
     if !applied.errors.is_empty() || !applied.missing.is_empty() {
         let missing: Vec<&str> = applied.missing.iter().map(|(name, _)| name.as_str()).collect();
         let errors: Vec<String> = applied.errors.iter().map(|e| format!("{e:?}")).collect();
-        return Err(Error::weights(path, format!("missing tensors {missing:?}, errors {errors:?}")));
+        return Err(Error::weights(
+            path,
+            format!("missing tensors {missing:?}, errors {errors:?}"),
+        ));
     }
     Ok(module)
 }

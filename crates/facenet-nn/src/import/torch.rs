@@ -24,14 +24,28 @@ pub fn read_state_dict(path: &Path) -> Result<BTreeMap<String, F32Tensor>> {
     for (name, tensor) in reader.into_tensors() {
         let bytes = tensor.read().map_err(|e| Error::weights(path, e))?;
         let data = match tensor.dtype() {
-            DType::F32 => bytes.chunks_exact(4).map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]])).collect(),
+            DType::F32 => bytes
+                .chunks_exact(4)
+                .map(|b| f32::from_ne_bytes([b[0], b[1], b[2], b[3]]))
+                .collect(),
             DType::F64 => bytes
                 .chunks_exact(8)
                 .map(|b| f64::from_ne_bytes([b[0], b[1], b[2], b[3], b[4], b[5], b[6], b[7]]) as f32)
                 .collect(),
-            other => return Err(Error::weights(path, format!("tensor {name} has type {other:?}, expected a float"))),
+            other => {
+                return Err(Error::weights(
+                    path,
+                    format!("tensor {name} has type {other:?}, expected a float"),
+                ));
+            }
         };
-        tensors.insert(name, F32Tensor { shape: tensor.shape().to_vec(), data });
+        tensors.insert(
+            name,
+            F32Tensor {
+                shape: tensor.shape().to_vec(),
+                data,
+            },
+        );
     }
     if tensors.is_empty() {
         return Err(Error::weights(path, "no tensors in the checkpoint"));
@@ -44,12 +58,20 @@ pub fn read_state_dict(path: &Path) -> Result<BTreeMap<String, F32Tensor>> {
 pub fn write_safetensors(tensors: &BTreeMap<String, F32Tensor>, path: &Path) -> Result<()> {
     let bytes: Vec<(&String, Vec<u8>, &[usize])> = tensors
         .iter()
-        .map(|(name, t)| (name, t.data.iter().flat_map(|v| v.to_le_bytes()).collect(), t.shape.as_slice()))
+        .map(|(name, t)| {
+            (
+                name,
+                t.data.iter().flat_map(|v| v.to_le_bytes()).collect(),
+                t.shape.as_slice(),
+            )
+        })
         .collect();
     let views = bytes
         .iter()
         .map(|(name, data, shape)| {
-            TensorView::new(Dtype::F32, shape.to_vec(), data).map(|view| (name.as_str(), view)).map_err(|e| Error::weights(path, e))
+            TensorView::new(Dtype::F32, shape.to_vec(), data)
+                .map(|view| (name.as_str(), view))
+                .map_err(|e| Error::weights(path, e))
         })
         .collect::<Result<Vec<_>>>()?;
     let serialized = safetensors::serialize(views, None).map_err(|e| Error::weights(path, e))?;
@@ -77,7 +99,13 @@ mod tests {
     fn safetensors_round_trip() {
         let dir = tempfile::tempdir().unwrap();
         let path = dir.path().join("t.safetensors");
-        let tensors = BTreeMap::from([("a.weight".to_string(), F32Tensor { shape: vec![2, 3], data: vec![1.0, -2.0, 3.5, 0.0, 5.0, 6.0] })]);
+        let tensors = BTreeMap::from([(
+            "a.weight".to_string(),
+            F32Tensor {
+                shape: vec![2, 3],
+                data: vec![1.0, -2.0, 3.5, 0.0, 5.0, 6.0],
+            },
+        )]);
         write_safetensors(&tensors, &path).unwrap();
         let bytes = std::fs::read(&path).unwrap();
         let st = safetensors::SafeTensors::deserialize(&bytes).unwrap();

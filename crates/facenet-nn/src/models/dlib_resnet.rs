@@ -32,13 +32,13 @@
 //! [`DlibResNetCpu`] is the same network frozen onto the NHWC kernels of [`facenet_kernels::nhwc`] for fast
 //! inference on CPU; it is built from a loaded [`DlibResNetNet`] and tested equal to it.
 
-use facenet_kernels::nhwc::{add_zero_padded_relu, global_mean, pool, FrozenConv, Nhwc};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{AvgPool2d, AvgPool2dConfig, MaxPool2d, MaxPool2dConfig};
 use burn::nn::{Linear, LinearConfig, PaddingConfig2d};
 use burn::prelude::*;
 use burn::tensor::activation::relu;
 use burn::tensor::ops::PadMode;
+use facenet_kernels::nhwc::{FrozenConv, Nhwc, add_zero_padded_relu, global_mean, pool};
 
 /// One resolution level: `blocks` residual blocks of `channels` filters; the first one halves the size
 /// when `downsample` is set (dlib's `ares_down`), the others keep it (`ares`).
@@ -68,13 +68,25 @@ pub struct DlibResNetConfig {
 impl DlibResNetConfig {
     /// `dlib_face_recognition_resnet_model_v1`: alevel4 … alevel0 of `dnn_face_recognition_ex.cpp`.
     pub fn v1() -> Self {
-        let level = |channels, blocks, downsample| LevelConfig { channels, blocks, downsample };
-        Self::new(vec![level(32, 3, false), level(64, 4, true), level(128, 3, true), level(256, 3, true), level(256, 1, true)])
+        let level = |channels, blocks, downsample| LevelConfig {
+            channels,
+            blocks,
+            downsample,
+        };
+        Self::new(vec![
+            level(32, 3, false),
+            level(64, 4, true),
+            level(128, 3, true),
+            level(256, 3, true),
+            level(256, 1, true),
+        ])
     }
 
     /// Builds the network with freshly initialised weights (they are replaced when loading).
     pub fn init(&self, device: &Device) -> DlibResNetNet {
-        let stem = Conv2dConfig::new([3, self.stem_channels], [7, 7]).with_stride([2, 2]).init(device);
+        let stem = Conv2dConfig::new([3, self.stem_channels], [7, 7])
+            .with_stride([2, 2])
+            .init(device);
         let stem_pool = MaxPool2dConfig::new([3, 3]).with_strides([2, 2]).init();
         let mut in_channels = self.stem_channels;
         let levels = self
@@ -91,8 +103,15 @@ impl DlibResNetConfig {
                 Level { blocks }
             })
             .collect();
-        let embedding = LinearConfig::new(in_channels, self.embedding_dim).with_bias(false).init(device);
-        DlibResNetNet { stem, stem_pool, levels, embedding }
+        let embedding = LinearConfig::new(in_channels, self.embedding_dim)
+            .with_bias(false)
+            .init(device);
+        DlibResNetNet {
+            stem,
+            stem_pool,
+            levels,
+            embedding,
+        }
     }
 }
 
@@ -126,8 +145,15 @@ pub struct ResidualBlock {
 impl ResidualBlock {
     fn new(in_channels: usize, channels: usize, downsample: bool, device: &Device) -> Self {
         let conv = |c_in, stride: usize| {
-            let padding = if stride == 1 { PaddingConfig2d::Explicit(1, 1, 1, 1) } else { PaddingConfig2d::Valid };
-            Conv2dConfig::new([c_in, channels], [3, 3]).with_stride([stride, stride]).with_padding(padding).init(device)
+            let padding = if stride == 1 {
+                PaddingConfig2d::Explicit(1, 1, 1, 1)
+            } else {
+                PaddingConfig2d::Valid
+            };
+            Conv2dConfig::new([c_in, channels], [3, 3])
+                .with_stride([stride, stride])
+                .with_padding(padding)
+                .init(device)
         };
         let stride = if downsample { 2 } else { 1 };
         Self {
@@ -198,8 +224,19 @@ impl DlibResNetCpu {
             })
             .collect();
         let [_, embedding_dim] = net.embedding.weight.dims();
-        let embedding = net.embedding.weight.val().into_data().try_to_vec::<f32>().expect("weights should be f32");
-        Self { stem: FrozenConv::from_conv2d(&net.stem), blocks, embedding, embedding_dim }
+        let embedding = net
+            .embedding
+            .weight
+            .val()
+            .into_data()
+            .try_to_vec::<f32>()
+            .expect("weights should be f32");
+        Self {
+            stem: FrozenConv::from_conv2d(&net.stem),
+            blocks,
+            embedding,
+            embedding_dim,
+        }
     }
 
     /// Raw descriptors, row-major `[n, 128]`, of preprocessed chips in NHWC layout.
@@ -219,8 +256,13 @@ impl DlibResNetCpu {
         pooled
             .chunks_exact(inputs)
             .flat_map(|features| {
-                (0..self.embedding_dim)
-                    .map(move |o| features.iter().enumerate().map(|(i, f)| f * self.embedding[i * self.embedding_dim + o]).sum::<f32>())
+                (0..self.embedding_dim).map(move |o| {
+                    features
+                        .iter()
+                        .enumerate()
+                        .map(|(i, f)| f * self.embedding[i * self.embedding_dim + o])
+                        .sum::<f32>()
+                })
             })
             .collect() // [n, 128]
     }

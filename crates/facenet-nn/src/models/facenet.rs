@@ -7,7 +7,9 @@
 //! builds the burn module and the paper-style summary. The choices the paper leaves open are in
 //! [`crate::options`].
 
-use crate::layers::{l2_normalize, ConvUnit, Fc, Lrn, Pool};
+use super::inception::{Inception, InceptionConfig};
+use super::{nn1, nns2};
+use crate::layers::{ConvUnit, Fc, Lrn, Pool, l2_normalize};
 use crate::options::ArchOptions;
 use crate::spec::{InputSize, LayerSpec, NetSpec, Summary};
 use burn::config::Config;
@@ -15,8 +17,6 @@ use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
 use burn::nn::{Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
-use super::inception::{Inception, InceptionConfig};
-use super::{nn1, nns2};
 use serde::{Deserialize, Serialize};
 use std::fmt;
 use std::str::FromStr;
@@ -143,7 +143,11 @@ impl FaceNetConfig {
         let embedding = LinearConfig::new(width, self.embedding_dim)
             .with_initializer(self.options.init.initializer())
             .init(device);
-        FaceNet { features, hidden, embedding }
+        FaceNet {
+            features,
+            hidden,
+            embedding,
+        }
     }
 }
 
@@ -164,7 +168,9 @@ impl Layer {
                 Layer::Conv(ConvUnit::new(channels_in, *out, *kernel, *stride, options, device))
             }
             LayerSpec::Pool { kind, kernel, stride } => Layer::Pool(Pool::new(*kind, *kernel, *stride, options)),
-            LayerSpec::Lrn => Layer::Lrn(Lrn::new(options.lrn.as_ref().expect("LRN layers are kept only with LRN options"))),
+            LayerSpec::Lrn => Layer::Lrn(Lrn::new(
+                options.lrn.as_ref().expect("LRN layers are kept only with LRN options"),
+            )),
             LayerSpec::Inception(module) => Layer::Inception(module.init(channels_in, options, device)),
             LayerSpec::GlobalAvgPool => Layer::GlobalAvgPool(AdaptiveAvgPool2dConfig::new([1, 1]).init()),
         }
@@ -236,7 +242,11 @@ mod tests {
     fn nn1_totals_match_table_1() {
         let s = FaceNetConfig::new(Arch::Nn1).summary();
         assert!(within(s.params, 140.0e6, 0.01), "params {}", s.params);
-        assert!(within(s.multiply_adds, 1.61e9, 0.01), "multiply-adds {}", s.multiply_adds);
+        assert!(
+            within(s.multiply_adds, 1.61e9, 0.01),
+            "multiply-adds {}",
+            s.multiply_adds
+        );
         let fc1 = s.layers.iter().find(|l| l.name == "fc1").expect("fc1 row");
         assert_eq!(fc1.params, 7 * 7 * 256 * 8192);
         assert_eq!(fc1.output, [1, 1, 4096]);
@@ -246,7 +256,11 @@ mod tests {
     fn nn2_totals_and_modules_match_table_2() {
         let s = FaceNetConfig::new(Arch::Nn2).summary();
         assert!(within(s.params, 7.45e6, 0.01), "params {}", s.params);
-        assert!(within(s.multiply_adds, 1.60e9, 0.01), "multiply-adds {}", s.multiply_adds);
+        assert!(
+            within(s.multiply_adds, 1.60e9, 0.01),
+            "multiply-adds {}",
+            s.multiply_adds
+        );
         let modules: Vec<u64> = s
             .layers
             .iter()
@@ -255,7 +269,9 @@ mod tests {
             .collect();
         assert_eq!(
             modules,
-            vec![163_328, 227_328, 397_312, 544_768, 594_432, 653_312, 721_408, 716_800, 1_587_200, 1_587_200]
+            vec![
+                163_328, 227_328, 397_312, 544_768, 594_432, 653_312, 721_408, 716_800, 1_587_200, 1_587_200
+            ]
         );
         let output = |name: &str| s.layers.iter().find(|l| l.name == name).expect("row").output;
         assert_eq!(output("inception_3c"), [14, 14, 640]);
@@ -263,7 +279,12 @@ mod tests {
         assert_eq!(output("avg_pool"), [1, 1, 1024]);
         // Table 2 rows the paper prints in FLOPS (multiply-adds), each within 1 %
         let macs = |name: &str| s.layers.iter().find(|l| l.name == name).expect("row").multiply_adds as f64;
-        for (name, paper) in [("conv1", 119e6), ("inception_2", 360e6), ("inception_3c", 108e6), ("inception_5a", 78e6)] {
+        for (name, paper) in [
+            ("conv1", 119e6),
+            ("inception_2", 360e6),
+            ("inception_3c", 108e6),
+            ("inception_5a", 78e6),
+        ] {
             assert!((macs(name) - paper).abs() / paper < 0.01, "{name}: {}", macs(name));
         }
     }
@@ -273,17 +294,36 @@ mod tests {
         let s = |arch| FaceNetConfig::new(arch).summary();
         assert_eq!(s(Arch::Nn3).params, s(Arch::Nn2).params, "NN3 has NN2's layers");
         assert_eq!(s(Arch::Nn3).input, [160, 160, 3]);
-        assert!(within(s(Arch::Nn4).multiply_adds, 285e6, 0.02), "nn4 {}", s(Arch::Nn4).multiply_adds);
-        assert!(within(s(Arch::Nns1).multiply_adds, 220e6, 0.02), "nns1 {}", s(Arch::Nns1).multiply_adds);
-        assert!(within(s(Arch::Nns2).params, 4.3e6, 0.01), "nns2 {}", s(Arch::Nns2).params);
-        assert!(within(s(Arch::Nns2).multiply_adds, 20e6, 0.05), "nns2 {}", s(Arch::Nns2).multiply_adds);
+        assert!(
+            within(s(Arch::Nn4).multiply_adds, 285e6, 0.02),
+            "nn4 {}",
+            s(Arch::Nn4).multiply_adds
+        );
+        assert!(
+            within(s(Arch::Nns1).multiply_adds, 220e6, 0.02),
+            "nns1 {}",
+            s(Arch::Nns1).multiply_adds
+        );
+        assert!(
+            within(s(Arch::Nns2).params, 4.3e6, 0.01),
+            "nns2 {}",
+            s(Arch::Nns2).params
+        );
+        assert!(
+            within(s(Arch::Nns2).multiply_adds, 20e6, 0.05),
+            "nns2 {}",
+            s(Arch::Nns2).multiply_adds
+        );
     }
 
     #[test]
     fn summary_counts_the_weights_the_built_module_has() {
         let device = Device::flex();
         for arch in Arch::ALL {
-            for options in [ArchOptions::new(), ArchOptions::new().with_batch_norm(false).with_lrn(None)] {
+            for options in [
+                ArchOptions::new(),
+                ArchOptions::new().with_batch_norm(false).with_lrn(None),
+            ] {
                 let config = FaceNetConfig::new(arch).with_options(options);
                 let model = config.init(&device);
                 assert_eq!(model.num_weights(), config.summary().params, "{arch}");
@@ -318,7 +358,11 @@ mod tests {
         let device = Device::flex().autodiff();
         let model = FaceNetConfig::new(arch).init(&device);
         let input = arch.input_size();
-        let x = Tensor::<4>::random([3 * triplets, 3, input.height, input.width], Distribution::Normal(0.0, 1.0), &device);
+        let x = Tensor::<4>::random(
+            [3 * triplets, 3, input.height, input.width],
+            Distribution::Normal(0.0, 1.0),
+            &device,
+        );
         let y = model.forward(x); // [3t, d]: anchors, positives, negatives
         let [a, p, n] = [0, 1, 2].map(|i| y.clone().narrow(0, i * triplets, triplets));
         // margin 4 (the largest squared distance) keeps every triplet active, so every weight gets a gradient
@@ -331,7 +375,10 @@ mod tests {
         assert_eq!(before.len(), after.len());
         for (i, (b, a)) in before.iter().zip(&after).enumerate() {
             assert!(a.iter().all(|v| v.is_finite()), "{arch}: tensor {i} not finite");
-            assert!(b.iter().zip(a).any(|(x, y)| x != y), "{arch}: tensor {i} did not change");
+            assert!(
+                b.iter().zip(a).any(|(x, y)| x != y),
+                "{arch}: tensor {i} did not change"
+            );
         }
     }
 
@@ -341,7 +388,8 @@ mod tests {
         impl ModuleVisitor for Collect {
             fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
                 if D >= 2 {
-                    self.0.push(param.val().into_data().try_to_vec::<f32>().expect("f32 weights"));
+                    self.0
+                        .push(param.val().into_data().try_to_vec::<f32>().expect("f32 weights"));
                 }
             }
         }
@@ -403,12 +451,20 @@ mod tests {
         for arch in [Arch::Nn4, Arch::Nns2] {
             let model = FaceNetConfig::new(arch).init(&device);
             let input = arch.input_size();
-            let x = Tensor::<4>::random([4, 3, input.height, input.width], Distribution::Normal(0.0, 1.0), &device);
+            let x = Tensor::<4>::random(
+                [4, 3, input.height, input.width],
+                Distribution::Normal(0.0, 1.0),
+                &device,
+            );
             let first = model.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
             let second = model.forward(x.clone()).into_data().try_to_vec::<f32>().unwrap();
             assert_eq!(first, second, "{arch}: same input, same output");
             // a face's embedding does not depend on the rest of the batch (batch norm uses running stats)
-            let alone = model.forward(x.narrow(0, 1, 1)).into_data().try_to_vec::<f32>().unwrap();
+            let alone = model
+                .forward(x.narrow(0, 1, 1))
+                .into_data()
+                .try_to_vec::<f32>()
+                .unwrap();
             let d = arch.spec(128).embedding_dim;
             for (a, b) in alone.iter().zip(&first[d..2 * d]) {
                 assert!((a - b).abs() < 1e-5, "{arch}: {a} vs {b}");
@@ -420,7 +476,9 @@ mod tests {
     fn an_input_override_runs_the_same_layers_on_smaller_faces() {
         let device = Device::flex();
         let small = InputSize { height: 70, width: 58 };
-        let config = FaceNetConfig::new(Arch::Nns2).with_embedding_dim(32).with_input(Some(small));
+        let config = FaceNetConfig::new(Arch::Nns2)
+            .with_embedding_dim(32)
+            .with_input(Some(small));
         assert_eq!(config.input_size(), small);
         assert_eq!(config.spec().input, small);
         let model = config.init(&device);
@@ -428,7 +486,10 @@ mod tests {
         assert_eq!(model.forward(x).dims(), [2, 32]);
         // the same conv layers, a smaller fc1: 5×4×64 inputs instead of 9×8×64
         let full = FaceNetConfig::new(Arch::Nns2).with_embedding_dim(32);
-        assert_eq!(full.summary().params - config.summary().params, (9 * 8 - 5 * 4) * 64 * 896);
+        assert_eq!(
+            full.summary().params - config.summary().params,
+            (9 * 8 - 5 * 4) * 64 * 896
+        );
         // configs written before the override existed read as "the architecture's input"
         let mut json = serde_json::to_value(&full).unwrap();
         json.as_object_mut().unwrap().remove("input");
@@ -444,6 +505,12 @@ mod tests {
             assert_eq!(arch.name().parse::<Arch>(), Ok(arch));
         }
         assert!("nn5".parse::<Arch>().is_err());
-        assert_eq!(Arch::Nns2.input_size(), InputSize { height: 140, width: 116 });
+        assert_eq!(
+            Arch::Nns2.input_size(),
+            InputSize {
+                height: 140,
+                width: 116
+            }
+        );
     }
 }

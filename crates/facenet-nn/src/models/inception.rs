@@ -36,12 +36,21 @@ use burn::tensor::{Device, Tensor};
 
 /// Table 2's pool-column shorthand: `m` + projection, `L2` + projection, `m 3×3,2` pass-through.
 const fn max_proj(n: usize) -> Option<PoolBranchSpec> {
-    Some(PoolBranchSpec { kind: PoolKind::Max, proj: Some(n) })
+    Some(PoolBranchSpec {
+        kind: PoolKind::Max,
+        proj: Some(n),
+    })
 }
 const fn l2_proj(n: usize) -> Option<PoolBranchSpec> {
-    Some(PoolBranchSpec { kind: PoolKind::L2, proj: Some(n) })
+    Some(PoolBranchSpec {
+        kind: PoolKind::L2,
+        proj: Some(n),
+    })
 }
-const MAX_PASS: Option<PoolBranchSpec> = Some(PoolBranchSpec { kind: PoolKind::Max, proj: None });
+const MAX_PASS: Option<PoolBranchSpec> = Some(PoolBranchSpec {
+    kind: PoolKind::Max,
+    proj: None,
+});
 
 /// A Table 2 row: `#1×1, #3×3 reduce, #3×3, #5×5 reduce, #5×5, pool, stride`.
 const fn row(
@@ -53,7 +62,15 @@ const fn row(
     pool: Option<PoolBranchSpec>,
     stride: usize,
 ) -> InceptionModuleSpec {
-    InceptionModuleSpec { n1x1, n3x3_reduce, n3x3, n5x5_reduce, n5x5, pool, stride }
+    InceptionModuleSpec {
+        n1x1,
+        n3x3_reduce,
+        n3x3,
+        n5x5_reduce,
+        n5x5,
+        pool,
+        stride,
+    }
 }
 
 impl InceptionModuleSpec {
@@ -85,7 +102,10 @@ impl InceptionModuleSpec {
             n3x3: s(self.n3x3),
             n5x5_reduce: s(self.n5x5_reduce),
             n5x5: s(self.n5x5),
-            pool: self.pool.map(|p| PoolBranchSpec { proj: p.proj.map(s), ..p }),
+            pool: self.pool.map(|p| PoolBranchSpec {
+                proj: p.proj.map(s),
+                ..p
+            }),
             stride: self.stride,
         }
     }
@@ -159,7 +179,14 @@ impl InceptionConfig {
     pub fn nn2() -> Self {
         use LayerSpec::{Conv, GlobalAvgPool, Inception as Module, Lrn};
         let layers = vec![
-            NamedLayer::new("conv1", Conv { out: 64, kernel: 7, stride: 2 }),
+            NamedLayer::new(
+                "conv1",
+                Conv {
+                    out: 64,
+                    kernel: 7,
+                    stride: 2,
+                },
+            ),
             NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
             NamedLayer::new("norm1", Lrn),
             NamedLayer::new("inception_2", Module(row(0, 64, 192, 0, 0, None, 1))),
@@ -177,17 +204,26 @@ impl InceptionConfig {
             NamedLayer::new("inception_5b", Module(row(384, 192, 384, 48, 128, max_proj(128), 1))),
             NamedLayer::new("avg_pool", GlobalAvgPool),
         ];
-        Self { input: InputSize::square(224), layers }
+        Self {
+            input: InputSize::square(224),
+            layers,
+        }
     }
 
     /// NN3: NN2's layers at 160×160.
     pub fn nn3() -> Self {
-        Self { input: InputSize::square(160), ..Self::nn2() }
+        Self {
+            input: InputSize::square(160),
+            ..Self::nn2()
+        }
     }
 
     /// NN4: NN2's layers at 96×96 without the 5×5 branches of 5a and 5b (see the module docs).
     pub fn nn4() -> Self {
-        let mut config = Self { input: InputSize::square(96), ..Self::nn2() };
+        let mut config = Self {
+            input: InputSize::square(96),
+            ..Self::nn2()
+        };
         for layer in &mut config.layers {
             if let LayerSpec::Inception(module) = &mut layer.layer
                 && layer.name.starts_with("inception_5")
@@ -201,7 +237,10 @@ impl InceptionConfig {
 
     /// NNS1: NN2's layers with every width scaled by [`NNS1_WIDTH`], at 165×165 (see the module docs).
     pub fn nns1() -> Self {
-        let mut config = Self { input: InputSize::square(165), ..Self::nn2() };
+        let mut config = Self {
+            input: InputSize::square(165),
+            ..Self::nn2()
+        };
         for layer in &mut config.layers {
             match &mut layer.layer {
                 LayerSpec::Conv { out, .. } => *out = scale_width(*out, NNS1_WIDTH),

@@ -19,7 +19,14 @@ pub fn spec(embedding_dim: usize) -> NetSpec {
     use LayerSpec::{Conv, Lrn};
     let conv = LayerSpec::conv;
     let features = vec![
-        NamedLayer::new("conv1", Conv { out: 64, kernel: 7, stride: 2 }),
+        NamedLayer::new(
+            "conv1",
+            Conv {
+                out: 64,
+                kernel: 7,
+                stride: 2,
+            },
+        ),
         NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("rnorm1", Lrn),
         NamedLayer::new("conv2a", conv(64, 1)),
@@ -37,7 +44,11 @@ pub fn spec(embedding_dim: usize) -> NetSpec {
         NamedLayer::new("conv6", conv(256, 3)),
         NamedLayer::new("pool4", LayerSpec::MAX_POOL_3X3_2),
     ];
-    let maxout = |name: &str| FcSpec { name: name.into(), out: 32 * 128, pieces: 2 };
+    let maxout = |name: &str| FcSpec {
+        name: name.into(),
+        out: 32 * 128,
+        pieces: 2,
+    };
     NetSpec {
         input: InputSize::square(220),
         features,

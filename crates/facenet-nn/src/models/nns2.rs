@@ -26,7 +26,14 @@ pub fn spec(embedding_dim: usize) -> NetSpec {
     use LayerSpec::{Conv, Lrn};
     let conv = LayerSpec::conv;
     let features = vec![
-        NamedLayer::new("conv1", Conv { out: 16, kernel: 5, stride: 2 }),
+        NamedLayer::new(
+            "conv1",
+            Conv {
+                out: 16,
+                kernel: 5,
+                stride: 2,
+            },
+        ),
         NamedLayer::new("pool1", LayerSpec::MAX_POOL_3X3_2),
         NamedLayer::new("norm1", Lrn),
         NamedLayer::new("conv2", conv(32, 3)),
@@ -36,9 +43,16 @@ pub fn spec(embedding_dim: usize) -> NetSpec {
         NamedLayer::new("conv4", conv(64, 3)),
     ];
     NetSpec {
-        input: InputSize { height: 140, width: 116 },
+        input: InputSize {
+            height: 140,
+            width: 116,
+        },
         features,
-        hidden: vec![FcSpec { name: "fc1".into(), out: 896, pieces: 1 }],
+        hidden: vec![FcSpec {
+            name: "fc1".into(),
+            out: 896,
+            pieces: 1,
+        }],
         embedding_name: "fc".into(),
         embedding_dim,
     }

@@ -4,7 +4,7 @@
 //! Resumable: a photo whose crop already exists is skipped. A photo that fails is reported in its
 //! result and the others go on; a photo without a face is an outcome, not an error.
 
-use crate::{load_rgb, Aligner, Detector, Error, FaceAligner, LoadOptions, Result};
+use crate::{Aligner, Detector, Error, FaceAligner, LoadOptions, Result, load_rgb};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
 
@@ -37,11 +37,20 @@ pub fn crop_tasks(inputs: &[PathBuf], out_dir: &Path) -> Result<Vec<CropTask>> {
         if input.is_dir() {
             for photo in photos_below(input)? {
                 let relative = photo.strip_prefix(input).unwrap_or(&photo).with_extension("png");
-                tasks.push(CropTask { target: out_dir.join(relative), source: photo });
+                tasks.push(CropTask {
+                    target: out_dir.join(relative),
+                    source: photo,
+                });
             }
         } else {
-            let stem = input.file_stem().map(PathBuf::from).unwrap_or_else(|| PathBuf::from("face"));
-            tasks.push(CropTask { source: input.clone(), target: out_dir.join(stem).with_extension("png") });
+            let stem = input
+                .file_stem()
+                .map(PathBuf::from)
+                .unwrap_or_else(|| PathBuf::from("face"));
+            tasks.push(CropTask {
+                source: input.clone(),
+                target: out_dir.join(stem).with_extension("png"),
+            });
         }
     }
     tasks.sort_by(|a, b| a.source.cmp(&b.source));
@@ -50,13 +59,20 @@ pub fn crop_tasks(inputs: &[PathBuf], out_dir: &Path) -> Result<Vec<CropTask>> {
 
 /// Every photo (by extension) below `dir`, recursively.
 pub fn photos_below(dir: &Path) -> Result<Vec<PathBuf>> {
-    let io = |source| Error::Io { path: dir.into(), source };
+    let io = |source| Error::Io {
+        path: dir.into(),
+        source,
+    };
     let mut photos = Vec::new();
     for entry in std::fs::read_dir(dir).map_err(io)? {
         let path = entry.map_err(io)?.path();
         if path.is_dir() {
             photos.extend(photos_below(&path)?);
-        } else if path.extension().and_then(|e| e.to_str()).is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str())) {
+        } else if path
+            .extension()
+            .and_then(|e| e.to_str())
+            .is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
+        {
             photos.push(path);
         }
     }
@@ -64,7 +80,12 @@ pub fn photos_below(dir: &Path) -> Result<Vec<PathBuf>> {
 }
 
 /// Crops the most prominent face of `task.source` into `task.target` (PNG), unless the target exists.
-pub fn crop_photo(detector: &dyn Detector, aligner: &Aligner, load: &LoadOptions, task: &CropTask) -> Result<CropOutcome> {
+pub fn crop_photo(
+    detector: &dyn Detector,
+    aligner: &Aligner,
+    load: &LoadOptions,
+    task: &CropTask,
+) -> Result<CropOutcome> {
     if task.target.exists() {
         return Ok(CropOutcome::Skipped);
     }
@@ -74,19 +95,28 @@ pub fn crop_photo(detector: &dyn Detector, aligner: &Aligner, load: &LoadOptions
         other => other,
     };
     let detections = detector.detect(&image).map_err(in_photo)?;
-    let Some(face) = detections.iter().max_by(|a, b| a.prominence().total_cmp(&b.prominence())) else {
+    let Some(face) = detections
+        .iter()
+        .max_by(|a, b| a.prominence().total_cmp(&b.prominence()))
+    else {
         return Ok(CropOutcome::NoFace);
     };
     let crop = aligner.align(&image, face).map_err(in_photo)?.image;
-    let write_err = |source| Error::Io { path: task.target.clone(), source };
+    let write_err = |source| Error::Io {
+        path: task.target.clone(),
+        source,
+    };
     if let Some(dir) = task.target.parent() {
         std::fs::create_dir_all(dir).map_err(write_err)?;
     }
     // Write then rename, so an interrupted run never leaves a half crop that a resumed run would skip.
     let partial = task.target.with_extension("partial.png");
-    crop.save(&partial).map_err(|e| Error::Stage(format!("{}: cannot write: {e}", partial.display())))?;
+    crop.save(&partial)
+        .map_err(|e| Error::Stage(format!("{}: cannot write: {e}", partial.display())))?;
     std::fs::rename(&partial, &task.target).map_err(write_err)?;
-    Ok(CropOutcome::Written { faces: detections.len() })
+    Ok(CropOutcome::Written {
+        faces: detections.len(),
+    })
 }
 
 /// [`crop_photo`] for every task, in parallel; `on_done` is called after each photo (progress bars).
@@ -121,7 +151,15 @@ mod tests {
     impl Detector for CentreDetector {
         fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>> {
             let (w, h) = (image.width() as f32, image.height() as f32);
-            Ok(if w > 10.0 { vec![Detection { bbox: BBox::new(w / 4.0, h / 4.0, 3.0 * w / 4.0, 3.0 * h / 4.0), score: 0.9, landmarks: None }] } else { vec![] })
+            Ok(if w > 10.0 {
+                vec![Detection {
+                    bbox: BBox::new(w / 4.0, h / 4.0, 3.0 * w / 4.0, 3.0 * h / 4.0),
+                    score: 0.9,
+                    landmarks: None,
+                }]
+            } else {
+                vec![]
+            })
         }
     }
 

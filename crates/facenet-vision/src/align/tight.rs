@@ -5,12 +5,19 @@
 //! davidsandberg's training default: margin 44, resize 182 → crop 160 (random crops at training time;
 //! the centre crop here).
 
-use super::warp::{warp, Affine};
+use super::warp::{Affine, warp};
 use crate::{BBox, Error, Result};
 use image::RgbImage;
 
 /// The tight crop of `bbox` (see the module doc), `width × height`, after resizing to `resize`.
-pub fn align_tight(image: &RgbImage, bbox: &BBox, margin: f32, resize: (u32, u32), width: u32, height: u32) -> Result<RgbImage> {
+pub fn align_tight(
+    image: &RgbImage,
+    bbox: &BBox,
+    margin: f32,
+    resize: (u32, u32),
+    width: u32,
+    height: u32,
+) -> Result<RgbImage> {
     let (iw, ih) = (image.width() as f32, image.height() as f32);
     let grow = margin / 2.0;
     let x0 = (bbox.x1 - grow).max(0.0).trunc();
@@ -18,16 +25,28 @@ pub fn align_tight(image: &RgbImage, bbox: &BBox, margin: f32, resize: (u32, u32
     let x1 = (bbox.x2 + grow).min(iw).trunc();
     let y1 = (bbox.y2 + grow).min(ih).trunc();
     if !(x1 > x0 && y1 > y0) {
-        return Err(Error::Invalid(format!("tight crop: the box {:?} has no pixels inside the {iw}×{ih} photo", bbox.to_array())));
+        return Err(Error::Invalid(format!(
+            "tight crop: the box {:?} has no pixels inside the {iw}×{ih} photo",
+            bbox.to_array()
+        )));
     }
     let (rw, rh) = resize;
     if rw < width || rh < height {
-        return Err(Error::Invalid(format!("tight crop: resize {rw}×{rh} is smaller than the output {width}×{height}")));
+        return Err(Error::Invalid(format!(
+            "tight crop: resize {rw}×{rh} is smaller than the output {width}×{height}"
+        )));
     }
     // Output pixel u ↦ resized pixel u + offset ↦ photo, pixel centres aligned (bilinear resize).
     let (ox, oy) = (f64::from(rw / 2 - width / 2), f64::from(rh / 2 - height / 2));
     let (sx, sy) = (f64::from(x1 - x0) / f64::from(rw), f64::from(y1 - y0) / f64::from(rh));
-    let to_image = Affine([sx, 0.0, f64::from(x0) + (ox + 0.5) * sx - 0.5, 0.0, sy, f64::from(y0) + (oy + 0.5) * sy - 0.5]);
+    let to_image = Affine([
+        sx,
+        0.0,
+        f64::from(x0) + (ox + 0.5) * sx - 0.5,
+        0.0,
+        sy,
+        f64::from(y0) + (oy + 0.5) * sy - 0.5,
+    ]);
     Ok(warp(image, &to_image, width, height))
 }
 
@@ -39,7 +58,13 @@ mod tests {
     #[test]
     fn crops_the_box_plus_margin() {
         // A white 20×20 square at (40, 30) on black; the box is the square, no margin.
-        let image = RgbImage::from_fn(100, 80, |x, y| if (40..60).contains(&x) && (30..50).contains(&y) { Rgb([255; 3]) } else { Rgb([0; 3]) });
+        let image = RgbImage::from_fn(100, 80, |x, y| {
+            if (40..60).contains(&x) && (30..50).contains(&y) {
+                Rgb([255; 3])
+            } else {
+                Rgb([0; 3])
+            }
+        });
         let square = BBox::new(40.0, 30.0, 60.0, 50.0);
         let crop = align_tight(&image, &square, 0.0, (20, 20), 20, 20).unwrap();
         assert!(crop.pixels().all(|p| p.0 == [255; 3]));

@@ -84,7 +84,11 @@ mod tests {
     #[test]
     fn outside_is_black_and_never_panics() {
         let image = RgbImage::from_pixel(2, 2, Rgb([200, 200, 200]));
-        for m in [Affine([1.0, 0.0, -1e9, 0.0, 1.0, 1e9]), Affine([f64::NAN, 0.0, 0.0, 0.0, 1.0, 0.0]), Affine([1.0, 0.0, -0.5, 0.0, 1.0, -0.5])] {
+        for m in [
+            Affine([1.0, 0.0, -1e9, 0.0, 1.0, 1e9]),
+            Affine([f64::NAN, 0.0, 0.0, 0.0, 1.0, 0.0]),
+            Affine([1.0, 0.0, -0.5, 0.0, 1.0, -0.5]),
+        ] {
             let out = warp(&image, &m, 3, 3);
             assert_eq!(out.dimensions(), (3, 3));
         }

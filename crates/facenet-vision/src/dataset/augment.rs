@@ -1,7 +1,7 @@
 //! Training-time augmentation: a random square crop (rescaled to the input size), a horizontal flip and
 //! colour jitter (brightness, contrast, saturation), each drawn from the caller's seeded RNG.
 
-use image::{imageops, RgbImage};
+use image::{RgbImage, imageops};
 use rand::Rng;
 
 /// How much to vary a photo. `Augment::none()` leaves photos untouched (evaluation).
@@ -17,14 +17,22 @@ pub struct Augment {
 
 impl Default for Augment {
     fn default() -> Self {
-        Self { crop: 0.1, flip: true, jitter: 0.2 }
+        Self {
+            crop: 0.1,
+            flip: true,
+            jitter: 0.2,
+        }
     }
 }
 
 impl Augment {
     /// No augmentation.
     pub fn none() -> Self {
-        Self { crop: 0.0, flip: false, jitter: 0.0 }
+        Self {
+            crop: 0.0,
+            flip: false,
+            jitter: 0.0,
+        }
     }
 
     /// An augmented copy of `photo`, the same size.
@@ -56,7 +64,8 @@ impl Augment {
 /// Scales brightness, then contrast around the photo's mean grey, then saturation around each pixel's grey.
 fn colour_jitter(photo: &mut RgbImage, brightness: f32, contrast: f32, saturation: f32) {
     let grey = |p: &[u8; 3]| 0.299 * p[0] as f32 + 0.587 * p[1] as f32 + 0.114 * p[2] as f32;
-    let mean = photo.pixels().map(|p| grey(&p.0)).sum::<f32>() / (photo.width() * photo.height()).max(1) as f32 * brightness;
+    let mean =
+        photo.pixels().map(|p| grey(&p.0)).sum::<f32>() / (photo.width() * photo.height()).max(1) as f32 * brightness;
     for pixel in photo.pixels_mut() {
         let bright = pixel.0.map(|c| c as f32 * brightness);
         let contrasted = bright.map(|c| mean + (c - mean) * contrast);
@@ -90,8 +99,15 @@ mod tests {
     #[test]
     fn flip_only_mirrors() {
         let photo = gradient();
-        let flip = Augment { crop: 0.0, flip: true, jitter: 0.0 };
-        let flipped = (0..20).map(|s| flip.apply(&photo, &mut ChaCha8Rng::seed_from_u64(s))).find(|p| *p != photo).unwrap();
+        let flip = Augment {
+            crop: 0.0,
+            flip: true,
+            jitter: 0.0,
+        };
+        let flipped = (0..20)
+            .map(|s| flip.apply(&photo, &mut ChaCha8Rng::seed_from_u64(s)))
+            .find(|p| *p != photo)
+            .unwrap();
         assert_eq!(flipped.get_pixel(0, 3), photo.get_pixel(15, 3));
     }
 }

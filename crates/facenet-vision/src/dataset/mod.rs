@@ -69,7 +69,13 @@ impl FaceDataset {
                 identities.push(identity);
             }
         }
-        Ok((Self { root: root.to_path_buf(), identities }, report))
+        Ok((
+            Self {
+                root: root.to_path_buf(),
+                identities,
+            },
+            report,
+        ))
     }
 
     /// Photo count per identity, in identity order (what [`facenet_core::mining::sample_batch`] takes).
@@ -84,14 +90,20 @@ impl FaceDataset {
 
     /// Every identity's first `per_identity` photos (or all it has), grouped by identity: an evaluation set.
     pub fn first_photos(&self, per_identity: usize) -> Vec<Sample> {
-        let photos = |(identity, id): (usize, &IdentityFolder)| (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image });
+        let photos = |(identity, id): (usize, &IdentityFolder)| {
+            (0..id.photos.len().min(per_identity)).map(move |image| Sample { identity, image })
+        };
         self.identities.iter().enumerate().flat_map(photos).collect()
     }
 
     /// Splits off the last `held_out` identities (in name order) as a test set of unseen identities.
     pub fn split_held_out(mut self, held_out: usize) -> Result<(Self, Self)> {
         if held_out >= self.identities.len() {
-            return Err(Error::Invalid(format!("cannot hold out {held_out} of {} identities in {}", self.identities.len(), self.root.display())));
+            return Err(Error::Invalid(format!(
+                "cannot hold out {held_out} of {} identities in {}",
+                self.identities.len(),
+                self.root.display()
+            )));
         }
         let test = self.identities.split_off(self.identities.len() - held_out);
         let root = self.root.clone();
@@ -107,44 +119,83 @@ fn list_identities(root: &Path) -> Result<Vec<IdentityFolder>> {
         if !dir.is_dir() {
             continue;
         }
-        let photos = sorted_entries(&dir)?.into_iter().filter(|p| p.is_file() && is_photo(p)).collect();
-        let name = dir.file_name().map(|n| n.to_string_lossy().into_owned()).unwrap_or_default();
+        let photos = sorted_entries(&dir)?
+            .into_iter()
+            .filter(|p| p.is_file() && is_photo(p))
+            .collect();
+        let name = dir
+            .file_name()
+            .map(|n| n.to_string_lossy().into_owned())
+            .unwrap_or_default();
         identities.push(IdentityFolder { name, photos });
     }
     if identities.is_empty() {
-        return Err(Error::Invalid(format!("{}: no identity folders (expected DIR/identity/photo.jpg)", root.display())));
+        return Err(Error::Invalid(format!(
+            "{}: no identity folders (expected DIR/identity/photo.jpg)",
+            root.display()
+        )));
     }
     Ok(identities)
 }
 
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
-    let io = |source| Error::Io { path: dir.to_path_buf(), source };
-    let mut entries = std::fs::read_dir(dir).map_err(io)?.map(|e| e.map(|e| e.path())).collect::<std::io::Result<Vec<_>>>().map_err(io)?;
+    let io = |source| Error::Io {
+        path: dir.to_path_buf(),
+        source,
+    };
+    let mut entries = std::fs::read_dir(dir)
+        .map_err(io)?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<Vec<_>>>()
+        .map_err(io)?;
     entries.sort();
     Ok(entries)
 }
 
 fn is_photo(path: &Path) -> bool {
-    path.extension().and_then(|e| e.to_str()).is_some_and(|e| PHOTO_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
+    path.extension()
+        .and_then(|e| e.to_str())
+        .is_some_and(|e| PHOTO_EXTENSIONS.iter().any(|x| x.eq_ignore_ascii_case(e)))
 }
 
 #[cfg(test)]
 mod tests {
     use super::*;
-    use crate::synth::{write_dataset, Layout, SynthSpec};
+    use crate::synth::{Layout, SynthSpec, write_dataset};
 
     #[test]
     fn open_skips_small_identities_and_unreadable_files_and_reports_them() {
         let dir = tempfile::tempdir().unwrap();
-        write_dataset(&SynthSpec { identities: 3, per_identity: 3, size: 24, seed: 2 }, Layout::Numbered, dir.path(), &|| {}).unwrap();
+        write_dataset(
+            &SynthSpec {
+                identities: 3,
+                per_identity: 3,
+                size: 24,
+                seed: 2,
+            },
+            Layout::Numbered,
+            dir.path(),
+            &|| {},
+        )
+        .unwrap();
         std::fs::write(dir.path().join("0001/0002.png"), b"not a png").unwrap();
         std::fs::write(dir.path().join("0001/notes.txt"), b"ignored").unwrap();
         std::fs::remove_file(dir.path().join("0002/0001.png")).unwrap();
         std::fs::remove_file(dir.path().join("0002/0002.png")).unwrap();
         let (dataset, report) = FaceDataset::open(dir.path(), &FaceLoader::crops(24, 24)).unwrap();
-        assert_eq!(dataset.identities.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(), ["0001", "0003"]);
+        assert_eq!(
+            dataset.identities.iter().map(|i| i.name.as_str()).collect::<Vec<_>>(),
+            ["0001", "0003"]
+        );
         assert_eq!(dataset.photos_per_identity(), [2, 3]);
-        assert_eq!(dataset.first_photos(2).iter().map(|s| (s.identity, s.image)).collect::<Vec<_>>(), [(0, 0), (0, 1), (1, 0), (1, 1)]);
+        assert_eq!(
+            dataset
+                .first_photos(2)
+                .iter()
+                .map(|s| (s.identity, s.image))
+                .collect::<Vec<_>>(),
+            [(0, 0), (0, 1), (1, 0), (1, 1)]
+        );
         assert_eq!(report.unreadable.len(), 1);
         assert!(report.unreadable[0].contains("0002.png"), "{}", report.unreadable[0]);
         assert_eq!(report.skipped_identities, [("0002".to_string(), 1)]);

@@ -1,7 +1,7 @@
 //! Preparing work ahead on a background thread: a bounded queue of items produced in order, so decoding
 //! and augmenting the next batches overlaps the current training step.
 
-use std::sync::mpsc::{sync_channel, Receiver};
+use std::sync::mpsc::{Receiver, sync_channel};
 use std::thread::JoinHandle;
 
 /// Produces `produce(i)` for `i` in a range, in order, up to `depth` items ahead of the consumer.
@@ -20,7 +20,10 @@ impl<T: Send + 'static> Prefetcher<T> {
                 }
             }
         });
-        Self { receiver, worker: Some(worker) }
+        Self {
+            receiver,
+            worker: Some(worker),
+        }
     }
 
     /// The next item, or None once the range is exhausted.

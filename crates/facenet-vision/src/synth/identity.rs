@@ -106,12 +106,31 @@ impl Identity {
             chin_taper: rng.random_range(0.0..0.5),
             skin,
             hair,
-            hair_style: pick(rng, &[HairStyle::Bald, HairStyle::Short, HairStyle::Fringe, HairStyle::Long, HairStyle::Curly, HairStyle::Mohawk]),
+            hair_style: pick(
+                rng,
+                &[
+                    HairStyle::Bald,
+                    HairStyle::Short,
+                    HairStyle::Fringe,
+                    HairStyle::Long,
+                    HairStyle::Curly,
+                    HairStyle::Mohawk,
+                ],
+            ),
             hairline: rng.random_range(0.35..0.7),
             eye_spacing: rng.random_range(0.14..0.22),
             eye_height: rng.random_range(-0.16..-0.04),
             eye_radii: [rng.random_range(0.05..0.085), rng.random_range(0.025..0.045)],
-            iris: pick(rng, &[[0.35, 0.22, 0.1], [0.15, 0.1, 0.05], [0.25, 0.45, 0.7], [0.3, 0.5, 0.3], [0.5, 0.5, 0.55]]),
+            iris: pick(
+                rng,
+                &[
+                    [0.35, 0.22, 0.1],
+                    [0.15, 0.1, 0.05],
+                    [0.25, 0.45, 0.7],
+                    [0.3, 0.5, 0.3],
+                    [0.5, 0.5, 0.55],
+                ],
+            ),
             brow_gap: rng.random_range(0.05..0.1),
             brow_thickness: rng.random_range(0.008..0.028),
             brow_tilt: rng.random_range(-0.35..0.35),
@@ -120,12 +139,34 @@ impl Identity {
             nose_width: rng.random_range(0.03..0.07),
             mouth_height: rng.random_range(0.22..0.34),
             mouth_width: rng.random_range(0.08..0.16),
-            lips: mix(skin, pick(rng, &[[0.75, 0.3, 0.3], [0.6, 0.25, 0.3], [0.5, 0.3, 0.25]]), rng.random_range(0.4..0.9)),
+            lips: mix(
+                skin,
+                pick(rng, &[[0.75, 0.3, 0.3], [0.6, 0.25, 0.3], [0.5, 0.3, 0.25]]),
+                rng.random_range(0.4..0.9),
+            ),
             lip_thickness: rng.random_range(0.008..0.022),
             ear_size: rng.random_range(0.06..0.11),
-            facial_hair: pick(rng, &[FacialHair::None, FacialHair::None, FacialHair::Moustache, FacialHair::Goatee, FacialHair::Beard]),
+            facial_hair: pick(
+                rng,
+                &[
+                    FacialHair::None,
+                    FacialHair::None,
+                    FacialHair::Moustache,
+                    FacialHair::Goatee,
+                    FacialHair::Beard,
+                ],
+            ),
             glasses: pick(rng, &[Glasses::None, Glasses::None, Glasses::Round, Glasses::Square]),
-            frame_colour: pick(rng, &[[0.05, 0.05, 0.05], [0.55, 0.4, 0.2], [0.7, 0.7, 0.75], [0.6, 0.1, 0.1], [0.1, 0.2, 0.5]]),
+            frame_colour: pick(
+                rng,
+                &[
+                    [0.05, 0.05, 0.05],
+                    [0.55, 0.4, 0.2],
+                    [0.7, 0.7, 0.75],
+                    [0.6, 0.1, 0.1],
+                    [0.1, 0.2, 0.5],
+                ],
+            ),
         }
     }
 }
@@ -144,14 +185,22 @@ impl Variation {
             light_angle: rng.random_range(0.0..std::f32::consts::TAU),
             light_strength: rng.random_range(0.0..0.4),
             ambient: rng.random_range(0.85..1.05),
-            light_tint: [rng.random_range(0.94..1.04), rng.random_range(0.94..1.03), rng.random_range(0.93..1.04)],
+            light_tint: [
+                rng.random_range(0.94..1.04),
+                rng.random_range(0.94..1.03),
+                rng.random_range(0.93..1.04),
+            ],
             scale: rng.random_range(1.22..1.34),
             offset: [rng.random_range(-0.04..0.04), rng.random_range(-0.04..0.04)],
             background: [random_colour(rng), random_colour(rng)],
             background_angle: rng.random_range(0.0..std::f32::consts::TAU),
             clutter: rng.random(),
             clothes: random_colour(rng),
-            blur: if rng.random_bool(0.5) { rng.random_range(0.0..1.2) } else { 0.0 },
+            blur: if rng.random_bool(0.5) {
+                rng.random_range(0.0..1.2)
+            } else {
+                0.0
+            },
             noise: rng.random_range(0.0..8.0),
             jpeg_quality: rng.random_range(45..95),
             occluder: occluded.then(|| {
@@ -169,17 +218,35 @@ fn skin_tone(t: f32) -> [f32; 3] {
 }
 
 fn hair_colour(rng: &mut impl Rng) -> [f32; 3] {
-    let base = pick(rng, &[[0.08, 0.06, 0.05], [0.3, 0.18, 0.08], [0.55, 0.35, 0.15], [0.85, 0.7, 0.4], [0.6, 0.25, 0.1], [0.7, 0.7, 0.7]]);
+    let base = pick(
+        rng,
+        &[
+            [0.08, 0.06, 0.05],
+            [0.3, 0.18, 0.08],
+            [0.55, 0.35, 0.15],
+            [0.85, 0.7, 0.4],
+            [0.6, 0.25, 0.1],
+            [0.7, 0.7, 0.7],
+        ],
+    );
     let k = rng.random_range(0.8..1.2f32);
     base.map(|c| (c * k).min(1.0))
 }
 
 fn random_colour(rng: &mut impl Rng) -> [f32; 3] {
-    [rng.random_range(0.0..1.0), rng.random_range(0.0..1.0), rng.random_range(0.0..1.0)]
+    [
+        rng.random_range(0.0..1.0),
+        rng.random_range(0.0..1.0),
+        rng.random_range(0.0..1.0),
+    ]
 }
 
 pub fn mix(a: [f32; 3], b: [f32; 3], t: f32) -> [f32; 3] {
-    [a[0] + (b[0] - a[0]) * t, a[1] + (b[1] - a[1]) * t, a[2] + (b[2] - a[2]) * t]
+    [
+        a[0] + (b[0] - a[0]) * t,
+        a[1] + (b[1] - a[1]) * t,
+        a[2] + (b[2] - a[2]) * t,
+    ]
 }
 
 fn pick<T: Copy>(rng: &mut impl Rng, options: &[T]) -> T {

@@ -2,7 +2,7 @@
 //! `DIR/identity/0001.png`, or LFW's own names and image counts (`DIR/Name/Name_0001.jpg`) so the real LFW
 //! protocol files (pairs.txt, people.txt) run end to end on synthetic faces.
 
-use super::{render_photo, SynthSpec};
+use super::{SynthSpec, render_photo};
 use crate::{Error, Result};
 use rayon::prelude::*;
 use std::path::{Path, PathBuf};
@@ -40,7 +40,12 @@ pub fn lfw_names() -> Vec<(&'static str, usize)> {
 
 /// Renders every photo (in parallel) and writes it under `out`; `on_photo` is called once per photo
 /// written (for a progress bar). Errors name the file that could not be written.
-pub fn write_dataset(spec: &SynthSpec, layout: Layout, out: &Path, on_photo: &(dyn Fn() + Sync)) -> Result<SynthSummary> {
+pub fn write_dataset(
+    spec: &SynthSpec,
+    layout: Layout,
+    out: &Path,
+    on_photo: &(dyn Fn() + Sync),
+) -> Result<SynthSummary> {
     let jobs = photo_jobs(spec, layout);
     let folders: std::collections::BTreeSet<&str> = jobs.iter().map(|j| j.folder.as_str()).collect();
     for folder in &folders {
@@ -50,11 +55,17 @@ pub fn write_dataset(spec: &SynthSpec, layout: Layout, out: &Path, on_photo: &(d
     jobs.par_iter().try_for_each(|job| {
         let photo = render_photo(spec, job.identity, job.image);
         let path = out.join(&job.folder).join(&job.file);
-        photo.save(&path).map_err(|e| Error::Invalid(format!("{}: cannot write: {e}", path.display())))?;
+        photo
+            .save(&path)
+            .map_err(|e| Error::Invalid(format!("{}: cannot write: {e}", path.display())))?;
         on_photo();
         Ok::<(), Error>(())
     })?;
-    Ok(SynthSummary { identities: folders.len(), images: jobs.len(), out: out.to_path_buf() })
+    Ok(SynthSummary {
+        identities: folders.len(),
+        images: jobs.len(),
+        out: out.to_path_buf(),
+    })
 }
 
 /// One photo to render: which identity and photo, and where it goes.
@@ -68,12 +79,26 @@ struct PhotoJob {
 fn photo_jobs(spec: &SynthSpec, layout: Layout) -> Vec<PhotoJob> {
     match layout {
         Layout::Numbered => (0..spec.identities)
-            .flat_map(|i| (0..spec.per_identity).map(move |k| PhotoJob { identity: i, image: k, folder: format!("{:04}", i + 1), file: format!("{:04}.png", k + 1) }))
+            .flat_map(|i| {
+                (0..spec.per_identity).map(move |k| PhotoJob {
+                    identity: i,
+                    image: k,
+                    folder: format!("{:04}", i + 1),
+                    file: format!("{:04}.png", k + 1),
+                })
+            })
             .collect(),
         Layout::Lfw => lfw_names()
             .into_iter()
             .enumerate()
-            .flat_map(|(i, (name, count))| (0..count).map(move |k| PhotoJob { identity: i, image: k, folder: name.to_string(), file: format!("{name}_{:04}.jpg", k + 1) }))
+            .flat_map(|(i, (name, count))| {
+                (0..count).map(move |k| PhotoJob {
+                    identity: i,
+                    image: k,
+                    folder: name.to_string(),
+                    file: format!("{name}_{:04}.jpg", k + 1),
+                })
+            })
             .collect(),
     }
 }
@@ -93,7 +118,12 @@ mod tests {
     #[test]
     fn numbered_layout_writes_a_folder_per_identity() {
         let dir = tempfile::tempdir().unwrap();
-        let spec = SynthSpec { identities: 2, per_identity: 3, size: 24, seed: 1 };
+        let spec = SynthSpec {
+            identities: 2,
+            per_identity: 3,
+            size: 24,
+            seed: 1,
+        };
         let summary = write_dataset(&spec, Layout::Numbered, dir.path(), &|| {}).unwrap();
         assert_eq!((summary.identities, summary.images), (2, 6));
         assert!(dir.path().join("0002/0003.png").is_file());

@@ -32,7 +32,7 @@ mod render;
 mod shape;
 
 pub use identity::{FacialHair, Glasses, HairStyle, Identity, Variation};
-pub use layout::{lfw_names, write_dataset, Layout, SynthSummary};
+pub use layout::{Layout, SynthSummary, lfw_names, write_dataset};
 pub use render::render;
 
 use image::RgbImage;
@@ -79,11 +79,19 @@ fn splitmix(x: u64) -> u64 {
 mod tests {
     use super::*;
 
-    const SPEC: SynthSpec = SynthSpec { identities: 3, per_identity: 3, size: 48, seed: 11 };
+    const SPEC: SynthSpec = SynthSpec {
+        identities: 3,
+        per_identity: 3,
+        size: 48,
+        seed: 11,
+    };
 
     #[test]
     fn same_seed_gives_identical_bytes() {
-        assert_eq!(render_photo(&SPEC, 1, 2).into_raw(), render_photo(&SPEC, 1, 2).into_raw());
+        assert_eq!(
+            render_photo(&SPEC, 1, 2).into_raw(),
+            render_photo(&SPEC, 1, 2).into_raw()
+        );
     }
 
     #[test]

@@ -15,13 +15,23 @@ pub enum Sdf {
     /// A segment with round caps.
     Capsule { a: Vec2, b: Vec2, radius: f32 },
     /// A parabolic stroke `y = bend·(x/half_width)²` around `centre`, of half-thickness `radius`.
-    Curve { centre: Vec2, half_width: f32, bend: f32, radius: f32 },
+    Curve {
+        centre: Vec2,
+        half_width: f32,
+        bend: f32,
+        radius: f32,
+    },
     /// An axis-aligned box with rounded corners.
     RoundBox { centre: Vec2, half: Vec2, corner: f32 },
     /// The outline of an ellipse, of half-thickness `radius`.
     Ring { centre: Vec2, radii: Vec2, radius: f32 },
     /// The outline of a rounded box, of half-thickness `radius`.
-    BoxRing { centre: Vec2, half: Vec2, corner: f32, radius: f32 },
+    BoxRing {
+        centre: Vec2,
+        half: Vec2,
+        corner: f32,
+        radius: f32,
+    },
 }
 
 impl Sdf {
@@ -39,7 +49,12 @@ impl Sdf {
                 let t = (dot(pa, ba) / dot(ba, ba).max(1e-12)).clamp(0.0, 1.0);
                 len(sub(pa, [ba[0] * t, ba[1] * t])) - radius
             }
-            Sdf::Curve { centre, half_width, bend, radius } => {
+            Sdf::Curve {
+                centre,
+                half_width,
+                bend,
+                radius,
+            } => {
                 let q = sub(p, centre);
                 let x = q[0].clamp(-half_width, half_width);
                 let u = x / half_width;
@@ -47,7 +62,12 @@ impl Sdf {
             }
             Sdf::RoundBox { centre, half, corner } => round_box(sub(p, centre), half, corner),
             Sdf::Ring { centre, radii, radius } => ellipse(sub(p, centre), radii).abs() - radius,
-            Sdf::BoxRing { centre, half, corner, radius } => round_box(sub(p, centre), half, corner).abs() - radius,
+            Sdf::BoxRing {
+                centre,
+                half,
+                corner,
+                radius,
+            } => round_box(sub(p, centre), half, corner).abs() - radius,
         }
     }
 }
@@ -65,7 +85,12 @@ pub struct Shape {
 
 impl Shape {
     pub fn new(sdf: Sdf, colour: [f32; 3]) -> Self {
-        Self { sdf, colour, clip_above: None, clip_below: None }
+        Self {
+            sdf,
+            colour,
+            clip_above: None,
+            clip_below: None,
+        }
     }
 
     pub fn above(mut self, y: f32) -> Self {
@@ -95,7 +120,11 @@ impl Shape {
 fn ellipse(q: Vec2, radii: Vec2) -> f32 {
     let k = len([q[0] / radii[0], q[1] / radii[1]]);
     let grad = len([q[0] / (radii[0] * radii[0]), q[1] / (radii[1] * radii[1])]);
-    if grad < 1e-9 { -radii[0].min(radii[1]) } else { k * (k - 1.0) / grad }
+    if grad < 1e-9 {
+        -radii[0].min(radii[1])
+    } else {
+        k * (k - 1.0) / grad
+    }
 }
 
 fn round_box(q: Vec2, half: Vec2, corner: f32) -> f32 {
@@ -126,22 +155,42 @@ mod tests {
 
     #[test]
     fn circle_distance_is_exact() {
-        let circle = Sdf::Ellipse { centre: [0.0, 0.0], radii: [1.0, 1.0], angle: 0.0 };
+        let circle = Sdf::Ellipse {
+            centre: [0.0, 0.0],
+            radii: [1.0, 1.0],
+            angle: 0.0,
+        };
         assert!((circle.distance([2.0, 0.0]) - 1.0).abs() < 1e-6);
         assert!((circle.distance([0.0, 0.5]) + 0.5).abs() < 1e-6);
     }
 
     #[test]
     fn capsule_and_box_signs() {
-        let capsule = Sdf::Capsule { a: [0.0, 0.0], b: [1.0, 0.0], radius: 0.1 };
+        let capsule = Sdf::Capsule {
+            a: [0.0, 0.0],
+            b: [1.0, 0.0],
+            radius: 0.1,
+        };
         assert!(capsule.distance([0.5, 0.0]) < 0.0 && capsule.distance([0.5, 0.5]) > 0.0);
-        let b = Sdf::RoundBox { centre: [0.0, 0.0], half: [1.0, 0.5], corner: 0.1 };
+        let b = Sdf::RoundBox {
+            centre: [0.0, 0.0],
+            half: [1.0, 0.5],
+            corner: 0.1,
+        };
         assert!((b.distance([2.0, 0.0]) - 1.0).abs() < 1e-6);
     }
 
     #[test]
     fn clip_removes_the_clipped_side() {
-        let s = Shape::new(Sdf::Ellipse { centre: [0.0, 0.0], radii: [1.0, 1.0], angle: 0.0 }, [1.0; 3]).above(0.0);
+        let s = Shape::new(
+            Sdf::Ellipse {
+                centre: [0.0, 0.0],
+                radii: [1.0, 1.0],
+                angle: 0.0,
+            },
+            [1.0; 3],
+        )
+        .above(0.0);
         assert_eq!(s.coverage([0.0, 0.5], 0.01), 0.0);
         assert_eq!(s.coverage([0.0, -0.5], 0.01), 1.0);
     }

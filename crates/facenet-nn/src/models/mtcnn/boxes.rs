@@ -17,7 +17,14 @@ pub struct Candidate {
 /// P-Net cells with probability ≥ `threshold` as boxes in image pixels (`generateBoundingBox`): cell
 /// `(x, y)` covers the 12×12 window at `2·(x, y)` of the image scaled by `scale`.
 /// `probability` is `[h, w]`, `regression` `[4, h, w]`, both row-major.
-pub fn candidates_from_pnet(probability: &[f32], regression: &[f32], h: usize, w: usize, scale: f32, threshold: f32) -> Vec<Candidate> {
+pub fn candidates_from_pnet(
+    probability: &[f32],
+    regression: &[f32],
+    h: usize,
+    w: usize,
+    scale: f32,
+    threshold: f32,
+) -> Vec<Candidate> {
     const STRIDE: f32 = 2.0;
     const CELL: f32 = 12.0;
     let plane = h * w;
@@ -29,8 +36,17 @@ pub fn candidates_from_pnet(probability: &[f32], regression: &[f32], h: usize, w
             let y1 = ((STRIDE * y + 1.0) / scale).floor();
             let x2 = ((STRIDE * x + CELL - 1.0 + 1.0) / scale).floor();
             let y2 = ((STRIDE * y + CELL - 1.0 + 1.0) / scale).floor();
-            let offsets = [regression[i], regression[plane + i], regression[2 * plane + i], regression[3 * plane + i]];
-            out.push(Candidate { bbox: [x1, y1, x2, y2], score, offsets });
+            let offsets = [
+                regression[i],
+                regression[plane + i],
+                regression[2 * plane + i],
+                regression[3 * plane + i],
+            ];
+            out.push(Candidate {
+                bbox: [x1, y1, x2, y2],
+                score,
+                offsets,
+            });
         }
     }
     out
@@ -86,14 +102,24 @@ pub fn nms(candidates: &[Candidate], threshold: f32, overlap: Overlap) -> Vec<us
 pub fn regress_pnet(c: &Candidate) -> [f32; 4] {
     let [x1, y1, x2, y2] = c.bbox;
     let (w, h) = (x2 - x1, y2 - y1);
-    [x1 + c.offsets[0] * w, y1 + c.offsets[1] * h, x2 + c.offsets[2] * w, y2 + c.offsets[3] * h]
+    [
+        x1 + c.offsets[0] * w,
+        y1 + c.offsets[1] * h,
+        x2 + c.offsets[2] * w,
+        y2 + c.offsets[3] * h,
+    ]
 }
 
 /// `bbreg`: applies R-/O-Net offsets, fractions of the box's `x2 − x1 + 1` and `y2 − y1 + 1`.
 pub fn regress(bbox: [f32; 4], offsets: [f32; 4]) -> [f32; 4] {
     let [x1, y1, x2, y2] = bbox;
     let (w, h) = (x2 - x1 + 1.0, y2 - y1 + 1.0);
-    [x1 + offsets[0] * w, y1 + offsets[1] * h, x2 + offsets[2] * w, y2 + offsets[3] * h]
+    [
+        x1 + offsets[0] * w,
+        y1 + offsets[1] * h,
+        x2 + offsets[2] * w,
+        y2 + offsets[3] * h,
+    ]
 }
 
 /// `rerec`: the square with the box's centre and its longer side.
@@ -113,7 +139,12 @@ pub fn crop_region(bbox: [f32; 4], width: usize, height: usize) -> Option<Region
     let [x, y, ex, ey] = bbox.map(|v| v.trunc() as i64);
     let (x, y) = (x.max(1), y.max(1));
     let (ex, ey) = (ex.min(width as i64), ey.min(height as i64));
-    (ex > x - 1 && ey > y - 1).then(|| Region { x0: (x - 1) as usize, y0: (y - 1) as usize, x1: ex as usize, y1: ey as usize })
+    (ex > x - 1 && ey > y - 1).then(|| Region {
+        x0: (x - 1) as usize,
+        y0: (y - 1) as usize,
+        x1: ex as usize,
+        y1: ey as usize,
+    })
 }
 
 #[cfg(test)]
@@ -121,7 +152,11 @@ mod tests {
     use super::*;
 
     fn candidate(bbox: [f32; 4], score: f32) -> Candidate {
-        Candidate { bbox, score, offsets: [0.0; 4] }
+        Candidate {
+            bbox,
+            score,
+            offsets: [0.0; 4],
+        }
     }
 
     #[test]
@@ -139,7 +174,10 @@ mod tests {
 
     #[test]
     fn min_overlap_suppresses_a_box_inside_another() {
-        let boxes = [candidate([0.0, 0.0, 99.0, 99.0], 0.9), candidate([10.0, 10.0, 29.0, 29.0], 0.8)];
+        let boxes = [
+            candidate([0.0, 0.0, 99.0, 99.0], 0.9),
+            candidate([10.0, 10.0, 29.0, 29.0], 0.8),
+        ];
         assert_eq!(nms(&boxes, 0.7, Overlap::Union).len(), 2);
         assert_eq!(nms(&boxes, 0.7, Overlap::Min).len(), 1);
     }
@@ -151,7 +189,15 @@ mod tests {
 
     #[test]
     fn crop_region_clamps_to_the_image_and_drops_outside_boxes() {
-        assert_eq!(crop_region([-5.5, 3.9, 50.2, 8.0], 40, 30), Some(Region { x0: 0, y0: 2, x1: 40, y1: 8 }));
+        assert_eq!(
+            crop_region([-5.5, 3.9, 50.2, 8.0], 40, 30),
+            Some(Region {
+                x0: 0,
+                y0: 2,
+                x1: 40,
+                y1: 8
+            })
+        );
         assert_eq!(crop_region([45.0, 3.0, 60.0, 8.0], 40, 30), None);
     }
 
@@ -159,8 +205,17 @@ mod tests {
     fn pnet_cells_map_to_12_pixel_windows() {
         // 2×2 grid, one cell over threshold at (x=1, y=0), scale 0.5.
         let probability = [0.1, 0.9, 0.2, 0.3];
-        let regression = [0.0, 0.1, 0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.4, 0.0, 0.0];
+        let regression = [
+            0.0, 0.1, 0.0, 0.0, 0.0, 0.2, 0.0, 0.0, 0.0, 0.3, 0.0, 0.0, 0.0, 0.4, 0.0, 0.0,
+        ];
         let found = candidates_from_pnet(&probability, &regression, 2, 2, 0.5, 0.6);
-        assert_eq!(found, vec![Candidate { bbox: [6.0, 2.0, 28.0, 24.0], score: 0.9, offsets: [0.1, 0.2, 0.3, 0.4] }]);
+        assert_eq!(
+            found,
+            vec![Candidate {
+                bbox: [6.0, 2.0, 28.0, 24.0],
+                score: 0.9,
+                offsets: [0.1, 0.2, 0.3, 0.4]
+            }]
+        );
     }
 }

@@ -5,8 +5,8 @@
 //!
 //! Layout: one image, channels-first `[c, h, w]`, row-major. Valid convolution, stride 1.
 
-use burn::nn::conv::Conv2d;
 use burn::nn::PRelu;
+use burn::nn::conv::Conv2d;
 use facenet_kernels::matmul::{Operand, matmul_into};
 use rayon::prelude::*;
 
@@ -34,8 +34,19 @@ impl DenseConv {
     /// The weights of `conv` (square kernel, stride 1, no padding) and of `prelu` if any.
     pub fn new(conv: &Conv2d, prelu: Option<&PRelu>) -> Self {
         let [cout, cin, kernel, _] = conv.weight.val().dims();
-        let bias = conv.bias.as_ref().map(|b| values(b.val())).unwrap_or_else(|| vec![0.0; cout]);
-        Self { weight: values(conv.weight.val()), bias, alpha: prelu.map(|p| values(p.alpha.val())), cin, cout, kernel }
+        let bias = conv
+            .bias
+            .as_ref()
+            .map(|b| values(b.val()))
+            .unwrap_or_else(|| vec![0.0; cout]);
+        Self {
+            weight: values(conv.weight.val()),
+            bias,
+            alpha: prelu.map(|p| values(p.alpha.val())),
+            cin,
+            cout,
+            kernel,
+        }
     }
 
     /// Stacks the outputs of convolutions over the same input (P-Net's two 1×1 heads) into one.
@@ -78,11 +89,30 @@ impl DenseConv {
                 }
             }
             let first = rows.start * ow;
-            let weights = Operand { data: &self.weight, row_stride: depth, col_stride: 1 };
-            let columns = Operand { data: &columns, row_stride: n, col_stride: 1 };
+            let weights = Operand {
+                data: &self.weight,
+                row_stride: depth,
+                col_stride: 1,
+            };
+            let columns = Operand {
+                data: &columns,
+                row_stride: n,
+                col_stride: 1,
+            };
             // SAFETY: the product writes `cout × n` values at `output[m·plane + first + j]`; tiles cover
             // disjoint column ranges `first..first + n` of each channel plane, all inside `output`.
-            unsafe { matmul_into(out_ptr.get().add(first), plane, self.cout, n, false, weights, columns, depth) };
+            unsafe {
+                matmul_into(
+                    out_ptr.get().add(first),
+                    plane,
+                    self.cout,
+                    n,
+                    false,
+                    weights,
+                    columns,
+                    depth,
+                )
+            };
         });
         self.bias_and_activation(&mut output, plane);
         (output, oh, ow)
@@ -118,8 +148,8 @@ impl SendPtr {
 #[cfg(test)]
 mod tests {
     use super::*;
-    use burn::nn::conv::Conv2dConfig;
     use burn::nn::PReluConfig;
+    use burn::nn::conv::Conv2dConfig;
     use burn::tensor::{Distribution, Tensor};
 
     #[test]
@@ -128,7 +158,8 @@ mod tests {
         for (cin, cout, k, h, w) in [(3, 10, 3, 21, 17), (16, 32, 3, 9, 30), (32, 6, 1, 5, 4)] {
             let conv = Conv2dConfig::new([cin, cout], [k, k]).init(&device);
             let mut prelu = PReluConfig::new().with_num_parameters(cout).init(&device);
-            prelu.alpha = burn::module::Param::from_tensor(Tensor::random([cout], Distribution::Uniform(0.0, 0.5), &device));
+            prelu.alpha =
+                burn::module::Param::from_tensor(Tensor::random([cout], Distribution::Uniform(0.0, 0.5), &device));
             let x = Tensor::<4>::random([1, cin, h, w], Distribution::Normal(0.0, 1.0), &device);
             let want = values(prelu.forward(conv.forward(x.clone())));
             let (got, oh, ow) = DenseConv::new(&conv, Some(&prelu)).forward(&values(x), h, w);

@@ -24,9 +24,9 @@ pub use onet::{ONet, ONetOutput};
 pub use pnet::{PNet, PNetKernels, PNetMaps, PNetOutput};
 pub use rnet::{RNet, RNetOutput};
 
-use crate::import::mtcnn::{load_torch_safetensors, mtcnn_weights, MtcnnNet};
 use crate::Result;
-use boxes::{candidates_from_pnet, crop_region, nms, regress, regress_pnet, select, square, Candidate, Overlap};
+use crate::import::mtcnn::{MtcnnNet, load_torch_safetensors, mtcnn_weights};
+use boxes::{Candidate, Overlap, candidates_from_pnet, crop_region, nms, regress, regress_pnet, select, square};
 use burn::config::Config;
 use burn::tensor::{Device, Tensor, TensorData};
 use facenet_assets::Cache;
@@ -136,8 +136,14 @@ impl Mtcnn {
             let mut level = vec![0.0; 3 * hs * ws];
             integral.resample_normalized(integral.full(), hs, ws, &mut level);
             let maps = self.pnet.forward(&level, hs, ws);
-            let found =
-                candidates_from_pnet(&maps.face_probability, &maps.regression, maps.height, maps.width, scale as f32, self.config.pnet_threshold);
+            let found = candidates_from_pnet(
+                &maps.face_probability,
+                &maps.regression,
+                maps.height,
+                maps.width,
+                scale as f32,
+                self.config.pnet_threshold,
+            );
             candidates.extend(select(&found, &nms(&found, self.config.pnet_level_nms, Overlap::Union)));
         }
         let kept = nms(&candidates, self.config.pnet_nms, Overlap::Union);
@@ -146,22 +152,35 @@ impl Mtcnn {
 
     /// Stage 2: R-Net on 24×24 crops → squared, regressed boxes with their scores.
     fn refine(&self, integral: &IntegralImage, boxes: &[[f32; 4]]) -> Vec<[f32; 4]> {
-        let Some((kept, batch)) = crops(integral, boxes, 24, &self.device) else { return Vec::new() };
+        let Some((kept, batch)) = crops(integral, boxes, 24, &self.device) else {
+            return Vec::new();
+        };
         let out = self.rnet.forward(batch);
-        let (scores, offsets) = (to_vec(out.face_probability.into_data()), to_vec(out.regression.into_data()));
+        let (scores, offsets) = (
+            to_vec(out.face_probability.into_data()),
+            to_vec(out.regression.into_data()),
+        );
         let candidates: Vec<Candidate> = kept
             .iter()
             .enumerate()
             .filter(|&(i, _)| scores[i] > self.config.rnet_threshold)
-            .map(|(i, &bbox)| Candidate { bbox, score: scores[i], offsets: four(&offsets[4 * i..]) })
+            .map(|(i, &bbox)| Candidate {
+                bbox,
+                score: scores[i],
+                offsets: four(&offsets[4 * i..]),
+            })
             .collect();
         let kept = nms(&candidates, self.config.rnet_nms, Overlap::Union);
-        kept.iter().map(|&i| square(regress(candidates[i].bbox, candidates[i].offsets))).collect()
+        kept.iter()
+            .map(|&i| square(regress(candidates[i].bbox, candidates[i].offsets)))
+            .collect()
     }
 
     /// Stage 3: O-Net on 48×48 crops → final boxes, probabilities and landmarks.
     fn output(&self, integral: &IntegralImage, boxes: &[[f32; 4]]) -> Vec<MtcnnFace> {
-        let Some((kept, batch)) = crops(integral, boxes, 48, &self.device) else { return Vec::new() };
+        let Some((kept, batch)) = crops(integral, boxes, 48, &self.device) else {
+            return Vec::new();
+        };
         let out = self.onet.forward(batch);
         let scores = to_vec(out.face_probability.into_data());
         let offsets = to_vec(out.regression.into_data());
@@ -176,14 +195,29 @@ impl Mtcnn {
                 landmarks: place_landmarks(bbox, &points[10 * i..10 * i + 10]),
             })
             .collect();
-        let candidates: Vec<Candidate> = faces.iter().map(|f| Candidate { bbox: f.bbox, score: f.probability, offsets: [0.0; 4] }).collect();
-        nms(&candidates, self.config.onet_nms, Overlap::Min).into_iter().map(|i| faces[i].clone()).collect()
+        let candidates: Vec<Candidate> = faces
+            .iter()
+            .map(|f| Candidate {
+                bbox: f.bbox,
+                score: f.probability,
+                offsets: [0.0; 4],
+            })
+            .collect();
+        nms(&candidates, self.config.onet_nms, Overlap::Min)
+            .into_iter()
+            .map(|i| faces[i].clone())
+            .collect()
     }
 }
 
 /// Crops every box that overlaps the image, area-resampled to `size × size` and normalised, as one
 /// batch `[n, 3, size, size]`; with the boxes kept. `None` when no box overlaps the image.
-fn crops(integral: &IntegralImage, boxes: &[[f32; 4]], size: usize, device: &Device) -> Option<(Vec<[f32; 4]>, Tensor<4>)> {
+fn crops(
+    integral: &IntegralImage,
+    boxes: &[[f32; 4]],
+    size: usize,
+    device: &Device,
+) -> Option<(Vec<[f32; 4]>, Tensor<4>)> {
     let regions: Vec<_> = boxes
         .iter()
         .filter_map(|&b| crop_region(b, integral.width(), integral.height()).map(|r| (b, r)))
@@ -197,7 +231,10 @@ fn crops(integral: &IntegralImage, boxes: &[[f32; 4]], size: usize, device: &Dev
         integral.resample_normalized(*region, size, size, out);
     }
     let n = regions.len();
-    Some((regions.into_iter().map(|(b, _)| b).collect(), Tensor::from_data(TensorData::new(data, [n, 3, size, size]), device)))
+    Some((
+        regions.into_iter().map(|(b, _)| b).collect(),
+        Tensor::from_data(TensorData::new(data, [n, 3, size, size]), device),
+    ))
 }
 
 /// O-Net's landmarks (fractions of the box, x then y) in image pixels, as facenet-pytorch places them:
@@ -218,7 +255,11 @@ fn to_vec(data: TensorData) -> Vec<f32> {
 
 impl Detector for Mtcnn {
     fn detect(&self, image: &RgbImage) -> facenet_vision::Result<Vec<Detection>> {
-        Ok(self.detect_faces(image).into_iter().map(MtcnnFace::into_detection).collect())
+        Ok(self
+            .detect_faces(image)
+            .into_iter()
+            .map(MtcnnFace::into_detection)
+            .collect())
     }
 }
 

@@ -2,11 +2,11 @@
 //! facenet-pytorch 2.6.0's `ONet`. Input `[n, 3, 48, 48]` crops → face probability, box offsets and
 //! 5 landmarks (left eye, right eye, nose, left and right mouth corners).
 
+use super::pool::max_pool_ceil;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
-use super::pool::max_pool_ceil;
 use burn::tensor::{Device, Tensor};
 
 /// O-Net; field names follow the checkpoint's keys.
@@ -74,6 +74,10 @@ impl ONet {
         let x = self.prelu5.forward(self.dense5.forward(x)); // [n, 256]
         let classes = softmax(self.dense6_1.forward(x.clone()), 1); // [n, 2]
         let face_probability = classes.slice([0..n, 1..2]).reshape([n]);
-        ONetOutput { regression: self.dense6_2.forward(x.clone()), landmarks: self.dense6_3.forward(x), face_probability }
+        ONetOutput {
+            regression: self.dense6_2.forward(x.clone()),
+            landmarks: self.dense6_3.forward(x),
+            face_probability,
+        }
     }
 }

@@ -2,12 +2,12 @@
 //! facenet-pytorch 2.6.0's `PNet`: fully convolutional, a 12×12 window per output cell at stride 2.
 //! Input `[n, 3, h, w]` normalised as `(x − 127.5) / 128` → face probability and box offsets per cell.
 
+use super::dense::DenseConv;
+use super::pool::{max_pool_ceil, max_pool_ceil_planes};
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
-use super::dense::DenseConv;
-use super::pool::{max_pool_ceil, max_pool_ceil_planes};
 use burn::tensor::{Device, Tensor};
 
 /// P-Net; field names follow the checkpoint's keys.
@@ -58,7 +58,10 @@ impl PNet {
         let classes = softmax(self.conv4_1.forward(x.clone()), 1); // [n, 2, h', w']
         let [n, _, h, w] = classes.dims();
         let face_probability = classes.slice([0..n, 1..2, 0..h, 0..w]).reshape([n, h, w]);
-        PNetOutput { regression: self.conv4_2.forward(x), face_probability }
+        PNetOutput {
+            regression: self.conv4_2.forward(x),
+            face_probability,
+        }
     }
 }
 
@@ -115,7 +118,12 @@ impl PNetKernels {
                 ef / (eb + ef)
             })
             .collect();
-        PNetMaps { face_probability, regression: heads[2 * plane..].to_vec(), height, width }
+        PNetMaps {
+            face_probability,
+            regression: heads[2 * plane..].to_vec(),
+            height,
+            width,
+        }
     }
 }
 

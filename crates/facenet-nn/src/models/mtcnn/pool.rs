@@ -23,7 +23,13 @@ pub fn max_pool_ceil(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
 }
 
 /// The same on planes of `h × w` values laid end to end: returns the pooled planes and their size.
-pub fn max_pool_ceil_planes(input: &[f32], h: usize, w: usize, kernel: usize, stride: usize) -> (Vec<f32>, usize, usize) {
+pub fn max_pool_ceil_planes(
+    input: &[f32],
+    h: usize,
+    w: usize,
+    kernel: usize,
+    stride: usize,
+) -> (Vec<f32>, usize, usize) {
     let (oh, ow) = (pooled_len(h, kernel, stride), pooled_len(w, kernel, stride));
     let mut output = vec![0.0f32; input.len() / (h * w) * oh * ow];
     input
@@ -60,7 +66,11 @@ mod tests {
         let x = Tensor::<4>::random([2, 3, 11, 8], burn::tensor::Distribution::Normal(0.0, 1.0), &device);
         for (k, s) in [(2, 2), (3, 2)] {
             let ours: Vec<f32> = max_pool_ceil(x.clone(), k, s).into_data().try_into_vec().unwrap();
-            let burn = MaxPool2dConfig::new([k, k]).with_strides([s, s]).with_ceil_mode(true).init().forward(x.clone());
+            let burn = MaxPool2dConfig::new([k, k])
+                .with_strides([s, s])
+                .with_ceil_mode(true)
+                .init()
+                .forward(x.clone());
             assert_eq!(ours, burn.into_data().try_into_vec::<f32>().unwrap(), "k {k} s {s}");
         }
     }

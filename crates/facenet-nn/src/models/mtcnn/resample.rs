@@ -60,7 +60,12 @@ impl IntegralImage {
 
     /// The whole image as a region.
     pub fn full(&self) -> Region {
-        Region { x0: 0, y0: 0, x1: self.width, y1: self.height }
+        Region {
+            x0: 0,
+            y0: 0,
+            x1: self.width,
+            y1: self.height,
+        }
     }
 
     /// Area-resamples `region` to `out_h × out_w` and normalises as MTCNN expects,
@@ -80,7 +85,10 @@ impl IntegralImage {
                 let kw = (right - left) as f32;
                 for (c, plane) in [&mut *r, &mut *g, &mut *b].into_iter().enumerate() {
                     let at = |y: usize, x: usize| self.sums[y * stride + x * 3 + c];
-                    let sum = at(bottom, right).wrapping_sub(at(top, right)).wrapping_sub(at(bottom, left)).wrapping_add(at(top, left));
+                    let sum = at(bottom, right)
+                        .wrapping_sub(at(top, right))
+                        .wrapping_sub(at(bottom, left))
+                        .wrapping_add(at(top, left));
                     plane[j] = (sum as f32 / kh / kw - 127.5) * 0.0078125;
                 }
             }
@@ -96,7 +104,9 @@ impl IntegralImage {
 /// For each of `n` output cells over `m` input pixels starting at `start`: the input span
 /// `start + ⌊i·m/n⌋ .. start + ⌈(i+1)·m/n⌉`.
 fn spans(start: usize, m: usize, n: usize) -> Vec<(usize, usize)> {
-    (0..n).map(|i| (start + i * m / n, start + ((i + 1) * m).div_ceil(n))).collect()
+    (0..n)
+        .map(|i| (start + i * m / n, start + ((i + 1) * m).div_ceil(n)))
+        .collect()
 }
 
 #[cfg(test)]
@@ -126,10 +136,22 @@ mod tests {
 
     #[test]
     fn matches_naive_area_pooling_down_and_up() {
-        let image = RgbImage::from_fn(37, 23, |x, y| image::Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x - y) as u8]));
+        let image = RgbImage::from_fn(37, 23, |x, y| {
+            image::Rgb([(x * 7 + y * 3) as u8, (x * y) as u8, (255 - x - y) as u8])
+        });
         let integral = IntegralImage::new(&image);
-        let crop = Region { x0: 5, y0: 2, x1: 20, y1: 11 };
-        for (region, h, w) in [(integral.full(), 10, 16), (integral.full(), 23, 37), (crop, 24, 24), (crop, 4, 7)] {
+        let crop = Region {
+            x0: 5,
+            y0: 2,
+            x1: 20,
+            y1: 11,
+        };
+        for (region, h, w) in [
+            (integral.full(), 10, 16),
+            (integral.full(), 23, 37),
+            (crop, 24, 24),
+            (crop, 4, 7),
+        ] {
             let mut out = vec![0.0; 3 * h * w];
             integral.resample_normalized(region, h, w, &mut out);
             assert_eq!(out, naive(&image, region, h, w), "{region:?} → {h}×{w}");

@@ -2,11 +2,11 @@
 //! facenet-pytorch 2.6.0's `RNet`. Input `[n, 3, 24, 24]` candidate crops → face probability and box
 //! offsets.
 
+use super::pool::max_pool_ceil;
 use burn::module::Module;
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::{Linear, LinearConfig, PRelu, PReluConfig};
 use burn::tensor::activation::softmax;
-use super::pool::max_pool_ceil;
 use burn::tensor::{Device, Tensor};
 
 /// R-Net; field names follow the checkpoint's keys.
@@ -64,6 +64,9 @@ impl RNet {
         let x = self.prelu4.forward(self.dense4.forward(x)); // [n, 128]
         let classes = softmax(self.dense5_1.forward(x.clone()), 1); // [n, 2]
         let face_probability = classes.slice([0..n, 1..2]).reshape([n]);
-        RNetOutput { regression: self.dense5_2.forward(x), face_probability }
+        RNetOutput {
+            regression: self.dense5_2.forward(x),
+            face_probability,
+        }
     }
 }
