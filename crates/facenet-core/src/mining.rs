@@ -112,7 +112,7 @@ fn nth_photo(identities: &[usize], counts: &[usize], mut n: usize) -> Sample {
 
 /// The `n × n` matrix of squared L2 distances between the rows of `embeddings` (`n × dim`, row-major).
 pub fn squared_distances(embeddings: &[f32], dim: usize) -> Result<Vec<f32>> {
-    if dim == 0 || embeddings.len() % dim != 0 {
+    if dim == 0 || !embeddings.len().is_multiple_of(dim) {
         return Err(Error::Invalid(format!(
             "{} values are not rows of dimension {dim}",
             embeddings.len()

@@ -101,7 +101,7 @@ impl FaceMatrix {
             let mut page = 0;
             while let Some(row) = rows.next().map_err(|e| gallery.sqlite(e))? {
                 let face_id: i64 = row.get(0).map_err(|e| gallery.sqlite(e))?;
-                let read = |i| row.get_ref(i).map_err(|e| gallery.sqlite(e.into()));
+                let read = |i| row.get_ref(i).map_err(|e| gallery.sqlite(e));
                 let embedding = gallery.check_vector(
                     face_id,
                     read(2)?.as_str().map_err(|e| gallery.sqlite(e.into()))?,

@@ -6,19 +6,14 @@ use image::RgbImage;
 use serde::{Deserialize, Serialize};
 
 /// Pixel standardisation, applied per channel to 8-bit RGB values `x`.
-#[derive(Debug, Clone, PartialEq, Serialize, Deserialize)]
+#[derive(Debug, Clone, PartialEq, Default, Serialize, Deserialize)]
 #[serde(tag = "kind", rename_all = "snake_case")]
 pub enum Preprocessing {
     /// `(x − 127.5) / 128` (the fixed standardisation of the public FaceNet trainers); the default.
+    #[default]
     Fixed,
     /// `(x − mean[c]) / std[c]` with per-channel statistics (in 0…255 units).
     MeanStd { mean: [f32; 3], std: [f32; 3] },
-}
-
-impl Default for Preprocessing {
-    fn default() -> Self {
-        Preprocessing::Fixed
-    }
 }
 
 impl Preprocessing {

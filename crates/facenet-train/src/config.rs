@@ -100,10 +100,8 @@ impl TrainingConfig {
         if self.triplets_per_step == 0 || self.embed_chunk == 0 {
             return bad("triplets per step and the embedding chunk must be ≥ 1".into());
         }
-        if !(self.alpha > 0.0 && self.alpha.is_finite())
-            || !(self.lr > 0.0 && self.lr.is_finite())
-            || !(self.weight_decay >= 0.0)
-        {
+        let positive = |v: f64| v > 0.0 && v.is_finite();
+        if !positive(self.alpha as f64) || !positive(self.lr) || self.weight_decay.is_nan() || self.weight_decay < 0.0 {
             return bad(format!(
                 "alpha {}, lr {} must be > 0 and weight decay {} ≥ 0",
                 self.alpha, self.lr, self.weight_decay

@@ -138,7 +138,7 @@ fn resumed_run_repeats_the_uninterrupted_one() {
             .unwrap()
             .into_iter()
             .filter_map(|l| l.validation)
-            .last()
+            .next_back()
             .unwrap()
     };
     assert_eq!(last_validation(&whole), last_validation(&split));

@@ -142,10 +142,7 @@ fn list(cache: &Cache, all: bool, ctx: &Ctx) -> anyhow::Result<Status> {
         );
         return Ok(Status::Ok);
     }
-    println!(
-        "{:<46} {:<8} {:>9}  {:<8} {}",
-        "NAME", "KIND", "SIZE", "LICENCE", "PACKAGE"
-    );
+    println!("{:<46} {:<8} {:>9}  {:<8} PACKAGE", "NAME", "KIND", "SIZE", "LICENCE");
     for r in &rows {
         let kind = if r.installed {
             format!("{:?}", r.kind).to_lowercase()

@@ -151,8 +151,10 @@ impl FaceNetConfig {
     }
 }
 
-/// One layer of a network's convolutional part.
+/// One layer of a network's convolutional part. An Inception module is larger than the other variants;
+/// a network holds a few dozen layers, so boxing it would save nothing that matters.
 #[derive(Module, Debug)]
+#[allow(clippy::large_enum_variant)]
 pub enum Layer {
     Conv(ConvUnit),
     Pool(Pool),

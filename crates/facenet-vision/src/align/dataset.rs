@@ -173,7 +173,7 @@ mod tests {
         }
         std::fs::write(data.join("bob").join("broken.jpg"), b"not a jpeg").unwrap();
         let out = root.path().join("out");
-        let tasks = crop_tasks(&[data.clone()], &out).unwrap();
+        let tasks = crop_tasks(std::slice::from_ref(&data), &out).unwrap();
         assert_eq!(tasks.len(), 4);
         assert_eq!(tasks[0].target, out.join("alice").join("a1.png"));
 
