@@ -1,0 +1,147 @@
+//! dlib's image pyramids as its HOG detector uses them: `pyramid_down<6>` (each level 5/6 of the one
+//! before, dlib `image_transforms/image_pyramid.h`), the 2× upsampling of `pyramid_up(img, pyramid_down<2>)`
+//! that `fhog_object_detector.run(img, upsample)` applies first, and the maps of points and boxes between
+//! levels. Both resamplings are dlib's bilinear `resize_image` for RGB images (dlib
+//! `image_transforms/interpolation.h`), reproduced to the bit: columns in groups of four with `f32`
+//! coordinates stepped by `4 × scale` and `f32` weights, truncated to `u8`; the last columns, where the
+//! group would read past the edge, in `f64`.
+
+use image::RgbImage;
+
+/// `pyramid_down<6>`: the next level is `⌊5·rows/6⌋ × ⌊5·cols/6⌋`.
+pub fn pyramid_down6(image: &RgbImage) -> RgbImage {
+    let (w, h) = image.dimensions();
+    resize_bilinear(image, 5 * w / 6, 5 * h / 6)
+}
+
+/// `pyramid_up(img, pyramid_down<2>)`: the output is `(2·cols + 2) × (2·rows + 1)`, the size of the
+/// image's rectangle mapped up by [`point_up2`] and rounded.
+pub fn pyramid_up2(image: &RgbImage) -> RgbImage {
+    let (w, h) = image.dimensions();
+    if w == 0 || h == 0 {
+        return RgbImage::new(0, 0);
+    }
+    resize_bilinear(image, 2 * w + 2, 2 * h + 1)
+}
+
+/// A point of the level below mapped one `pyramid_down<6>` level up (towards the original image).
+pub fn point_up6([x, y]: [f64; 2]) -> [f64; 2] {
+    let ratio = 6.0 / 5.0;
+    [x * ratio + 0.3, y * ratio + 0.3]
+}
+
+/// A point of the original image mapped one `pyramid_down<6>` level down.
+pub fn point_down6([x, y]: [f64; 2]) -> [f64; 2] {
+    let ratio = 5.0 / 6.0;
+    [(x - 0.3) * ratio, (y - 0.3) * ratio]
+}
+
+/// A point of the 2× upsampled image mapped back to the original (`pyramid_down<2>::point_down`).
+pub fn point_down2([x, y]: [f64; 2]) -> [f64; 2] {
+    [x / 2.0 - 1.25, y / 2.0 - 0.75]
+}
+
+/// dlib's `lround`: halves away from zero.
+pub fn round_half_away(v: f64) -> i64 {
+    v.round() as i64
+}
+
+/// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`.
+pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
+    let mut out = RgbImage::new(out_w, out_h);
+    let (in_w, in_h) = (i64::from(src.width()), i64::from(src.height()));
+    if out_w == 0 || out_h == 0 || in_w == 0 || in_h == 0 {
+        return out;
+    }
+    let x_scale = (in_w - 1) as f64 / (i64::from(out_w) - 1).max(1) as f64;
+    let y_scale = (in_h - 1) as f64 / (i64::from(out_h) - 1).max(1) as f64;
+    let pixel = |x: i64, y: i64| src.get_pixel(x as u32, y as u32).0;
+    let mut y = -y_scale;
+    for r in 0..out_h {
+        y += y_scale;
+        let top = y.floor() as i64;
+        let bottom = (top + 1).min(in_h - 1);
+        let tb_frac = y - top as f64;
+        let (tb, inv_tb) = (tb_frac as f32, (1.0 - tb_frac) as f32);
+        let step = (4.0 * x_scale) as f32;
+        let x0 = -4.0 * x_scale;
+        let mut lanes = [0.0, 1.0, 2.0, 3.0].map(|k| (x0 + k * x_scale) as f32);
+        let mut c = 0u32;
+        loop {
+            lanes = lanes.map(|l| l + step);
+            let lefts = lanes.map(|l| l as i32 as i64);
+            if lefts[3] + 1 >= in_w {
+                break;
+            }
+            for (k, (&lane, &left)) in lanes.iter().zip(&lefts).enumerate() {
+                let lr = lane - left as f32;
+                let inv_lr = 1.0 - lr;
+                let weights = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
+                let corners = [
+                    pixel(left, top),
+                    pixel(left + 1, top),
+                    pixel(left, bottom),
+                    pixel(left + 1, bottom),
+                ];
+                let value = std::array::from_fn(|ch| {
+                    let v = weights[0] * f32::from(corners[0][ch])
+                        + weights[1] * f32::from(corners[1][ch])
+                        + weights[2] * f32::from(corners[2][ch])
+                        + weights[3] * f32::from(corners[3][ch]);
+                    v as i32 as u8
+                });
+                out.put_pixel(c + k as u32, r, image::Rgb(value));
+            }
+            c += 4;
+        }
+        let mut x = -x_scale + f64::from(c) * x_scale;
+        for c in c..out_w {
+            x += x_scale;
+            let left = x.floor() as i64;
+            let right = (left + 1).min(in_w - 1);
+            let lr = x - left as f64;
+            let [tl, tr, bl, br] = [
+                pixel(left, top),
+                pixel(right, top),
+                pixel(left, bottom),
+                pixel(right, bottom),
+            ];
+            let value = std::array::from_fn(|ch| {
+                let v = (1.0 - tb_frac) * ((1.0 - lr) * f64::from(tl[ch]) + lr * f64::from(tr[ch]))
+                    + tb_frac * ((1.0 - lr) * f64::from(bl[ch]) + lr * f64::from(br[ch]));
+                v as u8
+            });
+            out.put_pixel(c, r, image::Rgb(value));
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_dlib() {
+        let img = RgbImage::new(12, 10);
+        assert_eq!(pyramid_down6(&img).dimensions(), (10, 8));
+        assert_eq!(pyramid_up2(&img).dimensions(), (26, 21));
+    }
+
+    #[test]
+    fn a_flat_image_stays_flat() {
+        let img = RgbImage::from_pixel(37, 23, image::Rgb([200, 10, 77]));
+        let down = pyramid_down6(&img);
+        assert!(down.pixels().all(|p| p.0 == [200, 10, 77]));
+    }
+
+    #[test]
+    fn point_maps_invert_each_other() {
+        let p = [123.0, 45.5];
+        let back = point_up6(point_down6(p));
+        assert!((back[0] - p[0]).abs() < 1e-12 && (back[1] - p[1]).abs() < 1e-12);
+        assert_eq!(point_down2([10.0, 10.0]), [3.75, 4.25]);
+        assert_eq!(round_half_away(-0.5), -1);
+        assert_eq!(round_half_away(2.5), 3);
+    }
+}
