@@ -19,6 +19,7 @@ use super::pyramid::{point_down2, point_up6, pyramid_down6, pyramid_up2, round_h
 use crate::dlib_format::{DlibReader, FormatResult};
 use crate::{BBox, Detection, Detector, Error, Result};
 use image::RgbImage;
+use rayon::prelude::*;
 use std::path::Path;
 
 /// dlib's integer rectangle, inclusive on all sides.
@@ -236,18 +237,24 @@ impl HogDetector {
         let levels = self.pyramid(image);
         let s = self.settings;
         let features: Vec<Fhog> = levels
-            .iter()
+            .par_iter()
             .map(|level| extract_fhog(level, s.cell_size, s.filter_rows, s.filter_cols))
             .collect();
-        let mut all = Vec::new();
-        for (index, filter) in self.filters.iter().enumerate() {
-            let mut found = Vec::new();
-            for (level, fhog) in features.iter().enumerate() {
-                self.scan_level(fhog, level, filter, adjust_threshold, index, &mut found);
-            }
-            found.sort_by(|a: &HogDetection, b| b.score.total_cmp(&a.score));
-            all.extend(found);
-        }
+        let per_filter: Vec<Vec<HogDetection>> = self
+            .filters
+            .par_iter()
+            .enumerate()
+            .map(|(index, filter)| {
+                let mut found: Vec<HogDetection> = features
+                    .par_iter()
+                    .enumerate()
+                    .flat_map_iter(|(level, fhog)| self.scan_level(fhog, level, filter, adjust_threshold, index))
+                    .collect();
+                found.sort_by(|a, b| b.score.total_cmp(&a.score));
+                found
+            })
+            .collect();
+        let mut all: Vec<HogDetection> = per_filter.into_iter().flatten().collect();
         all.sort_by(|a, b| b.score.total_cmp(&a.score));
         let mut kept: Vec<HogDetection> = Vec::new();
         for det in all {
@@ -292,12 +299,12 @@ impl HogDetector {
         filter: &Filter,
         adjust_threshold: f64,
         index: usize,
-        out: &mut Vec<HogDetection>,
-    ) {
+    ) -> Vec<HogDetection> {
         let s = self.settings;
         let Some((saliency, area)) = correlate(fhog, filter, s.filter_rows, s.filter_cols) else {
-            return;
+            return Vec::new();
         };
+        let mut out = Vec::new();
         let threshold = filter.threshold + adjust_threshold;
         let box_rows = (s.filter_rows - 2 * s.padding) as i64;
         let box_cols = (s.filter_cols - 2 * s.padding) as i64;
@@ -331,6 +338,7 @@ impl HogDetector {
                 }
             }
         }
+        out
     }
 
     /// dlib's `fhog_to_image` of a window in cells.
@@ -482,7 +490,8 @@ fn svd(a: &[f64], rows: usize, cols: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
 }
 
 /// The filter's response at every cell where it fits (dlib's `float_spatially_filter_image_separable`,
-/// summed over planes and terms), and that area; `None` when the level is smaller than the filter.
+/// summed over planes and terms), and that area; `None` when the level is smaller than the filter. Each
+/// pass is a sum of shifted rows scaled by one tap, which the compiler vectorises.
 fn correlate(fhog: &Fhog, filter: &Filter, filter_rows: usize, filter_cols: usize) -> Option<(Vec<f32>, DlibRect)> {
     let (rows, cols) = (fhog.rows, fhog.cols);
     let (first_row, first_col) = (filter_rows / 2, filter_cols / 2);
@@ -492,23 +501,26 @@ fn correlate(fhog: &Fhog, filter: &Filter, filter_rows: usize, filter_cols: usiz
         return None;
     }
     let (last_row, last_col) = (last_row as usize, last_col as usize);
+    let width = last_col - first_col;
     let mut saliency = vec![0.0f32; rows * cols];
-    let mut scratch = vec![0.0f32; rows * cols];
+    let mut row_pass = vec![0.0f32; rows * width];
     for (plane, terms) in fhog.planes.iter().zip(&filter.planes) {
         for term in terms {
-            for r in 0..rows {
-                for c in first_col..last_col {
-                    let src = &plane[r * cols + c - first_col..][..term.row.len()];
-                    scratch[r * cols + c] = src.iter().zip(&term.row).fold(0.0f32, |acc, (p, f)| acc + p * f);
+            for (src, dst) in plane.chunks_exact(cols).zip(row_pass.chunks_exact_mut(width)) {
+                dst.fill(0.0);
+                for (n, &tap) in term.row.iter().enumerate() {
+                    for (d, &p) in dst.iter_mut().zip(&src[n..n + width]) {
+                        *d += p * tap;
+                    }
                 }
             }
             for r in first_row..last_row {
-                for c in first_col..last_col {
-                    let mut sum = 0.0f32;
-                    for (m, f) in term.col.iter().enumerate() {
-                        sum += scratch[(r - first_row + m) * cols + c] * f;
+                let out = &mut saliency[r * cols + first_col..][..width];
+                for (m, &tap) in term.col.iter().enumerate() {
+                    let src = &row_pass[(r - first_row + m) * width..][..width];
+                    for (o, &p) in out.iter_mut().zip(src) {
+                        *o += p * tap;
                     }
-                    saliency[r * cols + c] += sum;
                 }
             }
         }

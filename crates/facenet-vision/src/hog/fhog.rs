@@ -45,12 +45,12 @@ impl Fhog {
 
 /// The gradient (dx, dy) and squared magnitude at (x, y) of the channel with the largest magnitude
 /// (red wins ties with green, and the winner of those with blue).
-fn gradient(image: &RgbImage, x: u32, y: u32) -> (i32, i32, i32) {
-    let at = |x: u32, y: u32| image.get_pixel(x, y).0;
-    let (left, right, up, down) = (at(x - 1, y), at(x + 1, y), at(x, y - 1), at(x, y + 1));
+fn gradient(pixels: &[u8], width: usize, x: usize, y: usize) -> (i32, i32, i32) {
+    let at = (y * width + x) * 3;
+    let row = width * 3;
     let channel = |ch: usize| {
-        let dx = i32::from(right[ch]) - i32::from(left[ch]);
-        let dy = i32::from(down[ch]) - i32::from(up[ch]);
+        let dx = i32::from(pixels[at + 3 + ch]) - i32::from(pixels[at - 3 + ch]);
+        let dy = i32::from(pixels[at + row + ch]) - i32::from(pixels[at - row + ch]);
         (dx, dy, dx * dx + dy * dy)
     };
     let (red, green, blue) = (channel(0), channel(1), channel(2));
@@ -90,13 +90,14 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
         0
     };
     let block_end = 1 + 8 * blocks;
+    let (pixels, width) = (image.as_raw().as_slice(), image.width() as usize);
     for y in 1..visible_rows {
         let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = (1.0 - f64::from(vy0)) as f32;
         for x in 1..visible_cols {
-            let (dx, dy, len) = gradient(image, x as u32, y as u32);
+            let (dx, dy, len) = gradient(pixels, width, x as usize, y as usize);
             let o = orientation(dx as f32, dy as f32);
             let v = (len as f32).sqrt();
             let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;

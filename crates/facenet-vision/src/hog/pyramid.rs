@@ -48,14 +48,22 @@ pub fn round_half_away(v: f64) -> i64 {
 
 /// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`.
 pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
-    let mut out = RgbImage::new(out_w, out_h);
     let (in_w, in_h) = (i64::from(src.width()), i64::from(src.height()));
     if out_w == 0 || out_h == 0 || in_w == 0 || in_h == 0 {
-        return out;
+        return RgbImage::new(out_w, out_h);
     }
+    let mut out = vec![0u8; out_w as usize * out_h as usize * 3];
+    let mut put = |c: u32, r: u32, value: [u8; 3]| {
+        let at = (r as usize * out_w as usize + c as usize) * 3;
+        out[at..at + 3].copy_from_slice(&value);
+    };
     let x_scale = (in_w - 1) as f64 / (i64::from(out_w) - 1).max(1) as f64;
     let y_scale = (in_h - 1) as f64 / (i64::from(out_h) - 1).max(1) as f64;
-    let pixel = |x: i64, y: i64| src.get_pixel(x as u32, y as u32).0;
+    let raw = src.as_raw();
+    let pixel = |x: i64, y: i64| {
+        let at = (y * in_w + x) as usize * 3;
+        [raw[at], raw[at + 1], raw[at + 2]]
+    };
     let mut y = -y_scale;
     for r in 0..out_h {
         y += y_scale;
@@ -90,7 +98,7 @@ pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
                         + weights[3] * f32::from(corners[3][ch]);
                     v as i32 as u8
                 });
-                out.put_pixel(c + k as u32, r, image::Rgb(value));
+                put(c + k as u32, r, value);
             }
             c += 4;
         }
@@ -111,10 +119,10 @@ pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
                     + tb_frac * ((1.0 - lr) * f64::from(bl[ch]) + lr * f64::from(br[ch]));
                 v as u8
             });
-            out.put_pixel(c, r, image::Rgb(value));
+            put(c, r, value);
         }
     }
-    out
+    RgbImage::from_raw(out_w, out_h, out).expect("the buffer holds out_w × out_h pixels")
 }
 
 #[cfg(test)]
