@@ -109,12 +109,20 @@ fn hog_detector_gives_dlibs_boxes() {
             .flat_map(|p| p["faces"].as_array().unwrap().clone())
             .map(|f| {
                 assert!(f["landmarks"].as_array().unwrap().is_empty());
-                f["box"].as_array().unwrap().iter().map(|v| v.as_f64().unwrap() as i64).collect()
+                f["box"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as i64)
+                    .collect()
             })
             .collect()
     };
     assert_eq!(boxes(&[]), vec![vec![171, 290, 438, 558], vec![419, 241, 740, 562]]);
-    assert_eq!(boxes(&["--upsample", "0"]), vec![vec![164, 302, 474, 611], vec![439, 233, 749, 542]]);
+    assert_eq!(
+        boxes(&["--upsample", "0"]),
+        vec![vec![164, 302, 474, 611], vec![439, 233, 749, 542]]
+    );
     let out = facenet(&["detect", "--detector", "nope", text(&obama2)]);
     assert_eq!(out.status.code(), Some(2));
 }

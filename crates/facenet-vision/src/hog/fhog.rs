@@ -43,14 +43,13 @@ impl Fhog {
     }
 }
 
-/// The gradient (dx, dy) and squared magnitude at (x, y) of the channel with the largest magnitude
-/// (red wins ties with green, and the winner of those with blue).
-fn gradient(pixels: &[u8], width: usize, x: usize, y: usize) -> (i32, i32, i32) {
-    let at = (y * width + x) * 3;
-    let row = width * 3;
+/// The gradient (dx, dy) and squared magnitude at byte offset `at` of `row` (between `above` and
+/// `below`) of the channel with the largest magnitude (red wins ties with green, and the winner of those
+/// with blue).
+fn gradient(above: &[u8], row: &[u8], below: &[u8], at: usize) -> (i32, i32, i32) {
     let channel = |ch: usize| {
-        let dx = i32::from(pixels[at + 3 + ch]) - i32::from(pixels[at - 3 + ch]);
-        let dy = i32::from(pixels[at + row + ch]) - i32::from(pixels[at - row + ch]);
+        let dx = i32::from(row[at + 3 + ch]) - i32::from(row[at - 3 + ch]);
+        let dy = i32::from(below[at + ch]) - i32::from(above[at + ch]);
         (dx, dy, dx * dx + dy * dy)
     };
     let (red, green, blue) = (channel(0), channel(1), channel(2));
@@ -58,19 +57,19 @@ fn gradient(pixels: &[u8], width: usize, x: usize, y: usize) -> (i32, i32, i32) 
     if best.2 > blue.2 { best } else { blue }
 }
 
-/// The orientation bin (0…17) of a gradient: the direction with the largest dot product, either sign.
+/// The orientation bin (0…17) of a gradient: the direction with the largest dot product, either sign
+/// (dlib's vectorised form of the search, without branches).
 fn orientation(dx: f32, dy: f32) -> usize {
     let mut best_dot = 0.0f32;
     let mut best = 0;
     for (o, d) in DIRECTIONS.iter().enumerate() {
         let dot = dx * d[0] + dy * d[1];
-        if dot > best_dot {
-            best_dot = dot;
-            best = o;
-        } else if -dot > best_dot {
-            best_dot = -dot;
-            best = o + 9;
-        }
+        let positive = dot > best_dot;
+        best_dot = if positive { dot } else { best_dot };
+        best = if positive { o } else { best };
+        let negative = -dot > best_dot;
+        best_dot = if negative { -dot } else { best_dot };
+        best = if negative { o + 9 } else { best };
     }
     best
 }
@@ -90,30 +89,40 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
         0
     };
     let block_end = 1 + 8 * blocks;
-    let (pixels, width) = (image.as_raw().as_slice(), image.width() as usize);
+    let (pixels, row_len) = (image.as_raw().as_slice(), image.width() as usize * 3);
+    // Per column: the cell to its left (offset by the border) and the bilinear weights, as dlib computes them.
+    let columns: Vec<(usize, f32, f32)> = (0..visible_cols.max(0) as usize)
+        .map(|x| {
+            let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
+            let ixp = xp.floor() as i64;
+            let vx0 = xp - ixp as f32;
+            ((ixp + 1) as usize, vx0, (1.0 - f64::from(vx0)) as f32)
+        })
+        .collect();
     for y in 1..visible_rows {
         let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = (1.0 - f64::from(vy0)) as f32;
-        for x in 1..visible_cols {
-            let (dx, dy, len) = gradient(pixels, width, x as usize, y as usize);
+        let y = y as usize;
+        let above = &pixels[(y - 1) * row_len..][..row_len];
+        let row = &pixels[y * row_len..][..row_len];
+        let below = &pixels[(y + 1) * row_len..][..row_len];
+        let upper = (iyp + 1) as usize * hist_cols;
+        let lower = upper + hist_cols;
+        for (x, &(c, vx0, vx1)) in columns.iter().enumerate().skip(1) {
+            let (dx, dy, len) = gradient(above, row, below, x * 3);
             let o = orientation(dx as f32, dy as f32);
             let v = (len as f32).sqrt();
-            let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
-            let ixp = xp.floor() as i64;
-            let vx0 = xp - ixp as f32;
-            let vx1 = (1.0 - f64::from(vx0)) as f32;
-            let weights = if x < block_end {
+            let weights = if (x as i64) < block_end {
                 [vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v)]
             } else {
                 [vy1 * vx1 * v, vy0 * vx1 * v, vy1 * vx0 * v, vy0 * vx0 * v]
             };
-            let (r, c) = ((iyp + 1) as usize, (ixp + 1) as usize);
-            hist[r * hist_cols + c][o] += weights[0];
-            hist[(r + 1) * hist_cols + c][o] += weights[1];
-            hist[r * hist_cols + c + 1][o] += weights[2];
-            hist[(r + 1) * hist_cols + c + 1][o] += weights[3];
+            hist[upper + c][o] += weights[0];
+            hist[lower + c][o] += weights[1];
+            hist[upper + c + 1][o] += weights[2];
+            hist[lower + c + 1][o] += weights[3];
         }
     }
     hist

@@ -46,80 +46,91 @@ pub fn round_half_away(v: f64) -> i64 {
     v.round() as i64
 }
 
+/// Where an output column reads its input and with which weight: in dlib's groups of four (`f32`
+/// coordinates) or in its `f64` tail, where the right neighbour is clamped to the edge.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Grouped { left: usize, lr: f32 },
+    Tail { left: usize, right: usize, lr: f64 },
+}
+
+/// The columns of dlib's bilinear resize from `in_w` to `out_w` (the same for every row).
+fn columns(in_w: i64, out_w: u32, x_scale: f64) -> Vec<Column> {
+    let mut out = Vec::with_capacity(out_w as usize);
+    let step = (4.0 * x_scale) as f32;
+    let x0 = -4.0 * x_scale;
+    let mut lanes = [0.0, 1.0, 2.0, 3.0].map(|k| (x0 + k * x_scale) as f32);
+    loop {
+        lanes = lanes.map(|l| l + step);
+        let lefts = lanes.map(|l| l as i32 as i64);
+        if lefts[3] + 1 >= in_w {
+            break;
+        }
+        for (&lane, &left) in lanes.iter().zip(&lefts) {
+            out.push(Column::Grouped {
+                left: left as usize,
+                lr: lane - left as f32,
+            });
+        }
+    }
+    let mut x = -x_scale + out.len() as f64 * x_scale;
+    while out.len() < out_w as usize {
+        x += x_scale;
+        let left = x.floor() as i64;
+        out.push(Column::Tail {
+            left: left as usize,
+            right: (left + 1).min(in_w - 1) as usize,
+            lr: x - left as f64,
+        });
+    }
+    out
+}
+
 /// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`.
 pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
     let (in_w, in_h) = (i64::from(src.width()), i64::from(src.height()));
     if out_w == 0 || out_h == 0 || in_w == 0 || in_h == 0 {
         return RgbImage::new(out_w, out_h);
     }
-    let mut out = vec![0u8; out_w as usize * out_h as usize * 3];
-    let mut put = |c: u32, r: u32, value: [u8; 3]| {
-        let at = (r as usize * out_w as usize + c as usize) * 3;
-        out[at..at + 3].copy_from_slice(&value);
-    };
     let x_scale = (in_w - 1) as f64 / (i64::from(out_w) - 1).max(1) as f64;
     let y_scale = (in_h - 1) as f64 / (i64::from(out_h) - 1).max(1) as f64;
+    let columns = columns(in_w, out_w, x_scale);
     let raw = src.as_raw();
-    let pixel = |x: i64, y: i64| {
-        let at = (y * in_w + x) as usize * 3;
-        [raw[at], raw[at + 1], raw[at + 2]]
-    };
+    let row_len = in_w as usize * 3;
+    let mut out = vec![0u8; out_w as usize * out_h as usize * 3];
     let mut y = -y_scale;
-    for r in 0..out_h {
+    for out_row in out.chunks_exact_mut(out_w as usize * 3) {
         y += y_scale;
         let top = y.floor() as i64;
         let bottom = (top + 1).min(in_h - 1);
         let tb_frac = y - top as f64;
         let (tb, inv_tb) = (tb_frac as f32, (1.0 - tb_frac) as f32);
-        let step = (4.0 * x_scale) as f32;
-        let x0 = -4.0 * x_scale;
-        let mut lanes = [0.0, 1.0, 2.0, 3.0].map(|k| (x0 + k * x_scale) as f32);
-        let mut c = 0u32;
-        loop {
-            lanes = lanes.map(|l| l + step);
-            let lefts = lanes.map(|l| l as i32 as i64);
-            if lefts[3] + 1 >= in_w {
-                break;
+        let upper = &raw[top as usize * row_len..][..row_len];
+        let lower = &raw[bottom as usize * row_len..][..row_len];
+        for (pixel, column) in out_row.chunks_exact_mut(3).zip(&columns) {
+            match *column {
+                Column::Grouped { left, lr } => {
+                    let inv_lr = 1.0 - lr;
+                    let w = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
+                    let (l, r) = (left * 3, left * 3 + 3);
+                    for ch in 0..3 {
+                        let v = w[0] * f32::from(upper[l + ch])
+                            + w[1] * f32::from(upper[r + ch])
+                            + w[2] * f32::from(lower[l + ch])
+                            + w[3] * f32::from(lower[r + ch]);
+                        pixel[ch] = v as i32 as u8;
+                    }
+                }
+                Column::Tail { left, right, lr } => {
+                    let (l, r) = (left * 3, right * 3);
+                    for ch in 0..3 {
+                        let v = (1.0 - tb_frac)
+                            * ((1.0 - lr) * f64::from(upper[l + ch]) + lr * f64::from(upper[r + ch]))
+                            + tb_frac * ((1.0 - lr) * f64::from(lower[l + ch]) + lr * f64::from(lower[r + ch]));
+                        pixel[ch] = v as u8;
+                    }
+                }
             }
-            for (k, (&lane, &left)) in lanes.iter().zip(&lefts).enumerate() {
-                let lr = lane - left as f32;
-                let inv_lr = 1.0 - lr;
-                let weights = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
-                let corners = [
-                    pixel(left, top),
-                    pixel(left + 1, top),
-                    pixel(left, bottom),
-                    pixel(left + 1, bottom),
-                ];
-                let value = std::array::from_fn(|ch| {
-                    let v = weights[0] * f32::from(corners[0][ch])
-                        + weights[1] * f32::from(corners[1][ch])
-                        + weights[2] * f32::from(corners[2][ch])
-                        + weights[3] * f32::from(corners[3][ch]);
-                    v as i32 as u8
-                });
-                put(c + k as u32, r, value);
-            }
-            c += 4;
-        }
-        let mut x = -x_scale + f64::from(c) * x_scale;
-        for c in c..out_w {
-            x += x_scale;
-            let left = x.floor() as i64;
-            let right = (left + 1).min(in_w - 1);
-            let lr = x - left as f64;
-            let [tl, tr, bl, br] = [
-                pixel(left, top),
-                pixel(right, top),
-                pixel(left, bottom),
-                pixel(right, bottom),
-            ];
-            let value = std::array::from_fn(|ch| {
-                let v = (1.0 - tb_frac) * ((1.0 - lr) * f64::from(tl[ch]) + lr * f64::from(tr[ch]))
-                    + tb_frac * ((1.0 - lr) * f64::from(bl[ch]) + lr * f64::from(br[ch]));
-                v as u8
-            });
-            put(c, r, value);
         }
     }
     RgbImage::from_raw(out_w, out_h, out).expect("the buffer holds out_w × out_h pixels")
