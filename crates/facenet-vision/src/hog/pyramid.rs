@@ -148,10 +148,16 @@ mod tests {
     }
 
     #[test]
-    fn a_flat_image_stays_flat() {
+    fn a_flat_image_stays_flat_up_to_dlibs_truncation() {
+        // dlib's f32 weights can sum to just under 1 and it truncates: a level may be lost, never more.
         let img = RgbImage::from_pixel(37, 23, image::Rgb([200, 10, 77]));
-        let down = pyramid_down6(&img);
-        assert!(down.pixels().all(|p| p.0 == [200, 10, 77]));
+        for scaled in [pyramid_down6(&img), pyramid_up2(&img)] {
+            for p in scaled.pixels() {
+                for (v, want) in p.0.iter().zip([200u8, 10, 77]) {
+                    assert!(*v == want || *v + 1 == want, "{:?}", p.0);
+                }
+            }
+        }
     }
 
     #[test]
