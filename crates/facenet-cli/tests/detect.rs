@@ -89,3 +89,60 @@ fn pixel_limit_is_a_clear_error() {
     assert_eq!(out.status.code(), Some(1));
     assert!(String::from_utf8_lossy(&out.stderr).contains("over the limit of 1000"));
 }
+
+/// `--detector hog` is dlib's HOG detector: its boxes (dlib's, [left, top, right, bottom]) at upsample 1
+/// and 0, without landmarks; an unknown detector is a usage error.
+#[test]
+fn hog_detector_gives_dlibs_boxes() {
+    let (obama2, biden) = (photo("obama2.jpg"), photo("biden.jpg"));
+    let boxes = |extra: &[&str]| -> Vec<Vec<i64>> {
+        let mut args = vec!["--json", "detect", "--detector", "hog"];
+        args.extend_from_slice(extra);
+        args.extend([text(&obama2), text(&biden)]);
+        let out = facenet(&args);
+        assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+        let photos: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+        photos
+            .as_array()
+            .unwrap()
+            .iter()
+            .flat_map(|p| p["faces"].as_array().unwrap().clone())
+            .map(|f| {
+                assert!(f["landmarks"].as_array().unwrap().is_empty());
+                f["box"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap() as i64)
+                    .collect()
+            })
+            .collect()
+    };
+    assert_eq!(boxes(&[]), vec![vec![171, 290, 438, 558], vec![419, 241, 740, 562]]);
+    assert_eq!(
+        boxes(&["--upsample", "0"]),
+        vec![vec![164, 302, 474, 611], vec![439, 233, 749, 542]]
+    );
+    let out = facenet(&["detect", "--detector", "nope", text(&obama2)]);
+    assert_eq!(out.status.code(), Some(2));
+}
+
+/// `recognize --detector hog` (face_recognition's pipeline: HOG boxes, dlib landmarks and ResNet) tells
+/// Obama from Biden.
+#[test]
+fn recognize_with_the_hog_detector() {
+    let known = tempfile::tempdir().unwrap();
+    std::fs::copy(photo("obama.jpg"), known.path().join("obama.jpg")).unwrap();
+    std::fs::copy(photo("biden.jpg"), known.path().join("biden.jpg")).unwrap();
+    let out = facenet(&[
+        "recognize",
+        "--detector",
+        "hog",
+        text(known.path()),
+        text(&photo("obama2.jpg")),
+    ]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.contains("obama2.jpg,obama")), "{stdout}");
+    assert!(!stdout.contains("biden"), "{stdout}");
+}

@@ -12,6 +12,9 @@ pub enum LandmarkScheme {
     /// dlib's 5-point model: right eye outer corner, right eye inner corner, left eye outer corner,
     /// left eye inner corner, nose base (the subject's right is on the image's left).
     Dlib5,
+    /// dlib's 68-point model, iBUG 300-W's markup: jaw 0–16, eyebrows 17–26, nose 27–35, eyes 36–47,
+    /// mouth 48–67.
+    Dlib68,
 }
 
 /// Facial landmarks in image pixels, in the order their [`LandmarkScheme`] names.

@@ -17,6 +17,7 @@ pub mod dlib_format;
 pub mod draw;
 mod error;
 mod geometry;
+pub mod hog;
 mod image_io;
 mod pipeline;
 mod protocol_embedder;

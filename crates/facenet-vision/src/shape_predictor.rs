@@ -1,4 +1,5 @@
-//! dlib's 5-point face landmark predictor (`shape_predictor_5_face_landmarks.dat`): an ensemble of
+//! dlib's face landmark predictors (`shape_predictor_5_face_landmarks.dat`, and the 68-point
+//! `shape_predictor_68_face_landmarks.dat` of iBUG 300-W's markup): an ensemble of
 //! regression trees (Kazemi & Sullivan, "One Millisecond Face Alignment with an Ensemble of Regression
 //! Trees", CVPR 2014), read from dlib's file and run exactly as dlib's `shape_predictor` does
 //! (dlib `image_processing/shape_predictor.h`).
@@ -25,8 +26,14 @@ use crate::{BBox, Error, FaceLandmarks, LandmarkScheme, Point, Result};
 use image::RgbImage;
 use std::path::Path;
 
-/// The landmark count of the 5-point model (the only one facenet's [`LandmarkScheme`] names).
-const NUM_PARTS: usize = 5;
+/// The landmark schemes of the models dlib publishes, by their number of points.
+fn scheme_of(num_parts: usize) -> Option<LandmarkScheme> {
+    match num_parts {
+        5 => Some(LandmarkScheme::Dlib5),
+        68 => Some(LandmarkScheme::Dlib68),
+        _ => None,
+    }
+}
 
 /// One split of a regression tree: go left when `pixel[idx1] − pixel[idx2] > thresh`.
 #[derive(Debug, Clone)]
@@ -73,6 +80,7 @@ struct Cascade {
 /// dlib's ERT landmark predictor, loaded from a dlib `.dat` file.
 #[derive(Debug, Clone)]
 pub struct ShapePredictor {
+    scheme: LandmarkScheme,
     /// The mean shape in the box-normalised frame: x0, y0, x1, y1, …
     initial_shape: Vec<f32>,
     cascades: Vec<Cascade>,
@@ -103,19 +111,19 @@ impl ShapePredictor {
         }
         let shape_at = r.offset();
         let initial = r.read_matrix_f32("initial shape")?;
-        if initial.cols != 1 || initial.rows != 2 * NUM_PARTS {
+        let num_parts = initial.rows / 2;
+        let scheme = scheme_of(num_parts).filter(|_| initial.cols == 1 && initial.rows % 2 == 0);
+        let Some(scheme) = scheme else {
             let problem = format!(
-                "{}×{} matrix, expected {}×1 (a {NUM_PARTS}-point model)",
-                initial.rows,
-                initial.cols,
-                2 * NUM_PARTS
+                "{}×{} matrix, expected 10×1 or 136×1 (a 5- or 68-point model)",
+                initial.rows, initial.cols
             );
             return Err(DlibReader::new(bytes).error_at_offset(shape_at, "initial shape", problem));
-        }
+        };
         let shape_len = initial.data.len();
         let forests = r.read_vec("forests", |r, _| r.read_vec("forest", |r, _| read_tree(r, shape_len)))?;
         let anchors = r.read_vec("anchor_idx", |r, _| {
-            r.read_vec("anchors", |r, _| read_anchor(r, NUM_PARTS))
+            r.read_vec("anchors", |r, _| read_anchor(r, num_parts))
         })?;
         let deltas_at = r.offset();
         let deltas = r.read_vec("deltas", |r, _| r.read_vec("deltas", |r, _| r.read_point_f32("delta")))?;
@@ -136,12 +144,18 @@ impl ShapePredictor {
             .collect::<std::result::Result<Vec<_>, String>>()
             .map_err(|problem| DlibReader::new(bytes).error_at_offset(deltas_at, "cascade", problem))?;
         Ok(Self {
+            scheme,
             initial_shape: initial.data,
             cascades,
         })
     }
 
-    /// dlib's 5 landmarks for the face in `bbox`, in image pixels, in [`LandmarkScheme::Dlib5`] order.
+    /// Which points the model predicts ([`LandmarkScheme::Dlib5`] or [`LandmarkScheme::Dlib68`]).
+    pub fn scheme(&self) -> LandmarkScheme {
+        self.scheme
+    }
+
+    /// dlib's landmarks for the face in `bbox`, in image pixels, in the order of [`Self::scheme`].
     pub fn landmarks(&self, image: &RgbImage, bbox: &BBox) -> FaceLandmarks {
         let frame = BoxFrame::new(bbox);
         let mut shape = self.initial_shape.clone();
@@ -162,7 +176,7 @@ impl ShapePredictor {
             })
             .collect();
         FaceLandmarks {
-            scheme: LandmarkScheme::Dlib5,
+            scheme: self.scheme,
             points,
         }
     }

@@ -8,6 +8,7 @@ use facenet_nn::Result;
 use facenet_nn::dlib::{DlibResNet, dlib_stages};
 use facenet_nn::embedder::FaceNetEmbedder;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet_vision::hog::HogDetector;
 use facenet_vision::{BoxToDlib, Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
 use std::path::PathBuf;
 use std::str::FromStr;
@@ -40,6 +41,21 @@ pub enum DetectorSpec {
     /// MTCNN with 5 landmarks (default).
     #[default]
     Mtcnn,
+    /// dlib's HOG frontal face detector after `upsample` 2× upsamplings (face_recognition's default: 1).
+    Hog { upsample: u32 },
+}
+
+impl FromStr for DetectorSpec {
+    type Err = String;
+
+    /// `mtcnn`, or `hog` (upsampled once, as face_recognition does).
+    fn from_str(s: &str) -> Result<Self, String> {
+        match s {
+            "mtcnn" => Ok(DetectorSpec::Mtcnn),
+            "hog" => Ok(DetectorSpec::Hog { upsample: 1 }),
+            other => Err(format!("unknown detector `{other}` (mtcnn or hog)")),
+        }
+    }
 }
 
 /// Everything [`build_pipeline`] needs.
@@ -96,6 +112,7 @@ pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, B
 fn dlib_boxes_for(detector: DetectorSpec) -> BoxToDlib {
     match detector {
         DetectorSpec::Mtcnn => BoxToDlib::MTCNN,
+        DetectorSpec::Hog { .. } => BoxToDlib::Unchanged,
     }
 }
 
@@ -108,5 +125,10 @@ pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detec
             MtcnnConfig::new(),
             &default_device(),
         )?)),
+        DetectorSpec::Hog { upsample } => {
+            let mut hog = HogDetector::from_dlib_header(&cache.ensure("frontal_face_detector.h")?)?;
+            hog.upsample = upsample;
+            Ok(Box::new(hog))
+        }
     }
 }

@@ -1,4 +1,4 @@
-//! `facenet bench detect`: MTCNN's speed, ms per photo, on the fixture photos and on a 1920×1080 photo
+//! `facenet bench detect`: a detector's speed (MTCNN, or `--detector hog`: dlib's HOG at `--upsample`), ms per photo, on the fixture photos and on a 1920×1080 photo
 //! (obama.jpg scaled onto a 1920×1080 grey canvas, written to the cache's `derived/` folder so that the
 //! reference implementation can be timed on the same file). Median of `--repeat` runs, after one warm-up,
 //! on a thread pool of `--threads`.
@@ -7,7 +7,8 @@ use super::Status;
 use crate::output::Ctx;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet::vision::{LoadOptions, RgbImage, load_rgb};
+use facenet::pipeline::{DetectorSpec, build_detector};
+use facenet::vision::{Detector, LoadOptions, RgbImage, load_rgb};
 use serde::Serialize;
 use std::path::PathBuf;
 use std::time::Instant;
@@ -30,6 +31,12 @@ pub struct BenchDetectArgs {
     /// Threads for the networks and the resampling.
     #[arg(long, default_value_t = 2)]
     threads: usize,
+    /// The detector timed: `mtcnn` or `hog`.
+    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
+    detector: String,
+    /// 2× upsamplings before detecting (HOG).
+    #[arg(long, default_value_t = 1)]
+    upsample: u32,
 }
 
 #[derive(Debug, Serialize)]
@@ -48,7 +55,15 @@ pub fn run(args: BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
 
 fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let cache = facenet::assets::Cache::from_env()?;
-    let mtcnn = Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?;
+    let detector: Box<dyn Detector> = match args.detector.as_str() {
+        "hog" => build_detector(
+            DetectorSpec::Hog {
+                upsample: args.upsample,
+            },
+            &cache,
+        )?,
+        _ => Box::new(Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?),
+    };
     let mut photos = Vec::new();
     for name in FIXTURE_PHOTOS {
         photos.push((
@@ -63,11 +78,11 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
 
     let mut timings = Vec::new();
     for (photo, image) in &photos {
-        let faces = mtcnn.detect_faces(image).len(); // warm-up
+        let faces = detector.detect(image)?.len(); // warm-up
         let mut ms: Vec<f64> = (0..args.repeat.max(1))
             .map(|_| {
                 let start = Instant::now();
-                std::hint::black_box(mtcnn.detect_faces(image));
+                std::hint::black_box(detector.detect(image).ok());
                 start.elapsed().as_secs_f64() * 1000.0
             })
             .collect();

@@ -1,5 +1,5 @@
-//! `facenet detect IMG…`: faces in photos with MTCNN: boxes, scores and 5 landmarks as a table, CSV or
-//! JSON; `--draw DIR` writes annotated PNGs; `--crop DIR` writes aligned face crops of photos or of whole
+//! `facenet detect IMG…`: faces in photos with MTCNN (boxes, scores and 5 landmarks) or dlib's HOG
+//! detector (boxes and scores) as a table, CSV or JSON; `--draw DIR` writes annotated PNGs; `--crop DIR` writes aligned face crops of photos or of whole
 //! folder-per-identity datasets (davidsandberg's `align_dataset_mtcnn.py`), in parallel, resumably.
 
 use super::Status;
@@ -7,8 +7,9 @@ use crate::output::Ctx;
 use anyhow::Context;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet::pipeline::{DetectorSpec, build_detector};
 use facenet::vision::align::dataset::{CropOutcome, crop_all, crop_tasks, photos_below};
-use facenet::vision::{Aligner, DEFAULT_MAX_PIXELS, Detection, LoadOptions, detect_paths, write_annotated};
+use facenet::vision::{Aligner, DEFAULT_MAX_PIXELS, Detection, Detector, LoadOptions, detect_paths, write_annotated};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -47,9 +48,16 @@ pub struct DetectArgs {
     /// crop is resized to size·182/160 and centre-cropped to size).
     #[arg(long, requires = "crop")]
     margin: Option<f64>,
-    /// Smallest face searched for, in pixels.
+    /// Face detector: `mtcnn` (boxes and 5 landmarks) or `hog` (dlib's HOG detector: boxes and scores
+    /// above its threshold, as `dlib.get_frontal_face_detector()`).
+    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
+    detector: String,
+    /// Smallest face searched for, in pixels (MTCNN).
     #[arg(long, default_value_t = 20.0)]
     min_face: f64,
+    /// 2× upsamplings before detecting (HOG; face_recognition's default is 1: faces down to ~40 px).
+    #[arg(long, default_value_t = 1)]
+    upsample: u32,
     /// Refuse images with more pixels than this (checked before decoding).
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
     max_pixels: u64,
@@ -73,19 +81,30 @@ struct PhotoJson {
 
 pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let cache = facenet::assets::Cache::from_env()?;
-    let config = MtcnnConfig::new().with_min_face_size(args.min_face);
-    let detector = Mtcnn::pretrained(&cache, config, &default_device()).context("loading MTCNN")?;
+    let detector: Box<dyn Detector> = match args.detector.as_str() {
+        "hog" => build_detector(
+            DetectorSpec::Hog {
+                upsample: args.upsample,
+            },
+            &cache,
+        )
+        .context("loading dlib's HOG")?,
+        _ => {
+            let config = MtcnnConfig::new().with_min_face_size(args.min_face);
+            Box::new(Mtcnn::pretrained(&cache, config, &default_device()).context("loading MTCNN")?)
+        }
+    };
     let load = LoadOptions {
         max_pixels: args.max_pixels,
         ..LoadOptions::default()
     };
     match &args.crop {
-        Some(out_dir) => crop(&args, &detector, &load, out_dir),
-        None => detect(&args, &detector, &load, ctx),
+        Some(out_dir) => crop(&args, detector.as_ref(), &load, out_dir),
+        None => detect(&args, detector.as_ref(), &load, ctx),
     }
 }
 
-fn detect(args: &DetectArgs, detector: &Mtcnn, load: &LoadOptions, ctx: &Ctx) -> anyhow::Result<Status> {
+fn detect(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, ctx: &Ctx) -> anyhow::Result<Status> {
     let paths = expand(&args.inputs)?;
     let results = detect_paths(detector, &paths, load);
     let mut failures = 0;
@@ -190,7 +209,7 @@ fn print_rows(photos: &[(PathBuf, Vec<Detection>)], csv: bool) {
     }
 }
 
-fn crop(args: &DetectArgs, detector: &Mtcnn, load: &LoadOptions, out_dir: &Path) -> anyhow::Result<Status> {
+fn crop(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, out_dir: &Path) -> anyhow::Result<Status> {
     let aligner = match args.align {
         AlignArg::Similarity => Aligner::similarity(args.size, args.size, args.margin.unwrap_or(0.0))?,
         AlignArg::Tight => Aligner::tight(args.size, args.margin.unwrap_or(44.0) as f32, args.size * 182 / 160)?,

@@ -9,9 +9,9 @@ pub struct PipelineArgs {
     /// Embedding model: `dlib` (the pretrained dlib ResNet) or the path of a FaceNet checkpoint.
     #[arg(long, default_value = "dlib", value_parser = clap::value_parser!(ModelSpec))]
     pub model: ModelSpec,
-    /// Face detector.
-    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn"])]
-    pub detector: String,
+    /// Face detector: `mtcnn`, or `hog` (dlib's HOG detector, upsampled once as face_recognition does).
+    #[arg(long, default_value = "mtcnn", value_parser = clap::value_parser!(DetectorSpec))]
+    pub detector: DetectorSpec,
     /// Refuse images with more pixels than this (checked before decoding).
     #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
@@ -21,7 +21,7 @@ impl PipelineArgs {
     pub fn spec(&self) -> PipelineSpec {
         PipelineSpec {
             model: self.model.clone(),
-            detector: DetectorSpec::Mtcnn,
+            detector: self.detector,
             load: LoadOptions {
                 max_pixels: self.max_pixels,
                 ..LoadOptions::default()

@@ -1,0 +1,231 @@
+//! Felzenszwalb's HOG features (Felzenszwalb, Girshick, McAllester, Ramanan, "Object Detection with
+//! Discriminatively Trained Part Based Models", PAMI 2010), as dlib's `extract_fhog_features` computes them
+//! for an RGB image (dlib `image_transforms/fhog.h`): per pixel the gradient of the colour channel with the
+//! largest magnitude, binned into 18 signed orientations and spread bilinearly over 8×8 cells; per cell 31
+//! planes: 18 signed and 9 unsigned orientations, each normalised by its four 2×2-cell blocks and clipped
+//! at 0.2, and 4 texture (block energy) features. The planes are padded with zeros so that a filter of
+//! `filter_rows × filter_cols` cells can be centred on every cell. `f32` throughout, in dlib's order of
+//! operations.
+
+use image::RgbImage;
+
+/// The number of feature planes per cell.
+pub const NUM_PLANES: usize = 31;
+
+/// dlib's nine orientation directions, as `f32`.
+const DIRECTIONS: [[f32; 2]; 9] = [
+    [1.0000, 0.0000],
+    [0.9397, 0.3420],
+    [0.7660, 0.6428],
+    [0.500, 0.8660],
+    [0.1736, 0.9848],
+    [-0.1736, 0.9848],
+    [-0.5000, 0.8660],
+    [-0.7660, 0.6428],
+    [-0.9397, 0.3420],
+];
+
+/// 31 feature planes of `rows × cols` cells, row-major.
+#[derive(Debug, Clone, PartialEq)]
+pub struct Fhog {
+    pub rows: usize,
+    pub cols: usize,
+    pub planes: Vec<Vec<f32>>,
+}
+
+impl Fhog {
+    fn zeros(rows: usize, cols: usize) -> Self {
+        Self {
+            rows,
+            cols,
+            planes: vec![vec![0.0; rows * cols]; NUM_PLANES],
+        }
+    }
+}
+
+/// The gradient (dx, dy) and squared magnitude at byte offset `at` of `row` (between `above` and
+/// `below`) of the channel with the largest magnitude (red wins ties with green, and the winner of those
+/// with blue).
+fn gradient(above: &[u8], row: &[u8], below: &[u8], at: usize) -> (i32, i32, i32) {
+    let channel = |ch: usize| {
+        let dx = i32::from(row[at + 3 + ch]) - i32::from(row[at - 3 + ch]);
+        let dy = i32::from(below[at + ch]) - i32::from(above[at + ch]);
+        (dx, dy, dx * dx + dy * dy)
+    };
+    let (red, green, blue) = (channel(0), channel(1), channel(2));
+    let best = if red.2 > green.2 { red } else { green };
+    if best.2 > blue.2 { best } else { blue }
+}
+
+/// The orientation bin (0…17) of a gradient: the direction with the largest dot product, either sign
+/// (dlib's vectorised form of the search, without branches).
+fn orientation(dx: f32, dy: f32) -> usize {
+    let mut best_dot = 0.0f32;
+    let mut best = 0;
+    for (o, d) in DIRECTIONS.iter().enumerate() {
+        let dot = dx * d[0] + dy * d[1];
+        let positive = dot > best_dot;
+        best_dot = if positive { dot } else { best_dot };
+        best = if positive { o } else { best };
+        let negative = -dot > best_dot;
+        best_dot = if negative { -dot } else { best_dot };
+        best = if negative { o + 9 } else { best };
+    }
+    best
+}
+
+/// The per-cell orientation histograms, with a border of one cell: `(cells_rows + 2) × (cells_cols + 2)`
+/// histograms of 18 bins.
+fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols: usize) -> Vec<[f32; 18]> {
+    let hist_cols = cells_cols + 2;
+    let mut hist = vec![[0.0f32; 18]; (cells_rows + 2) * hist_cols];
+    let visible_rows = (cells_rows * cell).min(image.height() as usize) as i64 - 1;
+    let visible_cols = (cells_cols * cell).min(image.width() as usize) as i64 - 1;
+    // dlib handles columns in blocks of eight (x = 1, 9, …, while x < visible_cols − 7) and the rest one at
+    // a time; the two orders of multiplying the weights round differently.
+    let blocks = if visible_cols - 7 > 1 {
+        (visible_cols - 7 - 1 + 7) / 8
+    } else {
+        0
+    };
+    let block_end = 1 + 8 * blocks;
+    let (pixels, row_len) = (image.as_raw().as_slice(), image.width() as usize * 3);
+    // Per column: the cell to its left (offset by the border) and the bilinear weights, as dlib computes them.
+    let columns: Vec<(usize, f32, f32)> = (0..visible_cols.max(0) as usize)
+        .map(|x| {
+            let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
+            let ixp = xp.floor() as i64;
+            let vx0 = xp - ixp as f32;
+            ((ixp + 1) as usize, vx0, (1.0 - f64::from(vx0)) as f32)
+        })
+        .collect();
+    for y in 1..visible_rows {
+        let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
+        let iyp = yp.floor() as i64;
+        let vy0 = yp - iyp as f32;
+        let vy1 = (1.0 - f64::from(vy0)) as f32;
+        let y = y as usize;
+        let above = &pixels[(y - 1) * row_len..][..row_len];
+        let row = &pixels[y * row_len..][..row_len];
+        let below = &pixels[(y + 1) * row_len..][..row_len];
+        let upper = (iyp + 1) as usize * hist_cols;
+        let lower = upper + hist_cols;
+        for (x, &(c, vx0, vx1)) in columns.iter().enumerate().skip(1) {
+            let (dx, dy, len) = gradient(above, row, below, x * 3);
+            let o = orientation(dx as f32, dy as f32);
+            let v = (len as f32).sqrt();
+            let weights = if (x as i64) < block_end {
+                [vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v)]
+            } else {
+                [vy1 * vx1 * v, vy0 * vx1 * v, vy1 * vx0 * v, vy0 * vx0 * v]
+            };
+            hist[upper + c][o] += weights[0];
+            hist[lower + c][o] += weights[1];
+            hist[upper + c + 1][o] += weights[2];
+            hist[lower + c + 1][o] += weights[3];
+        }
+    }
+    hist
+}
+
+/// The sum of four lanes as SSE's two horizontal adds do it.
+fn lane_sum(v: [f32; 4]) -> f32 {
+    (v[0] + v[1]) + (v[2] + v[3])
+}
+
+/// dlib's `extract_fhog_features(img, hog, cell_size, filter_rows_padding, filter_cols_padding)`.
+pub fn extract_fhog(image: &RgbImage, cell: usize, filter_rows: usize, filter_cols: usize) -> Fhog {
+    let cells_rows = (image.height() as f32 / cell as f32 + 0.5) as usize;
+    let cells_cols = (image.width() as f32 / cell as f32 + 0.5) as usize;
+    let hog_rows = cells_rows.saturating_sub(2);
+    let hog_cols = cells_cols.saturating_sub(2);
+    if hog_rows == 0 || hog_cols == 0 {
+        return Fhog::zeros(0, 0);
+    }
+    let hist = cell_histograms(image, cell, cells_rows, cells_cols);
+    let hist_cols = cells_cols + 2;
+    let cell_hist = |r: usize, c: usize| &hist[(r + 1) * hist_cols + c + 1];
+    let mut norm = vec![0.0f32; cells_rows * cells_cols];
+    for r in 0..cells_rows {
+        for c in 0..cells_cols {
+            let h = cell_hist(r, c);
+            for o in 0..9 {
+                norm[r * cells_cols + c] += (h[o] + h[o + 9]) * (h[o] + h[o + 9]);
+            }
+        }
+    }
+    let n = |r: usize, c: usize| norm[r * cells_cols + c];
+    let mut out = Fhog::zeros(hog_rows + filter_rows - 1, hog_cols + filter_cols - 1);
+    let (row_offset, col_offset) = ((filter_rows - 1) / 2, (filter_cols - 1) / 2);
+    let eps = 0.0001f32;
+    for y in 0..hog_rows {
+        for x in 0..hog_cols {
+            let z1 = [n(y + 1, x + 1), n(y, x + 1), n(y + 1, x), n(y, x)];
+            let z2 = [n(y + 1, x + 2), n(y, x + 2), n(y + 1, x + 1), n(y, x + 1)];
+            let z3 = [n(y + 2, x + 1), n(y + 1, x + 1), n(y + 2, x), n(y + 1, x)];
+            let z4 = [n(y + 2, x + 2), n(y + 1, x + 2), n(y + 2, x + 1), n(y + 1, x + 1)];
+            let nn: [f32; 4] = std::array::from_fn(|k| 0.2f32 * (z1[k] + z2[k] + z3[k] + z4[k] + eps).sqrt());
+            let scale = nn.map(|v| 0.1f32 / v);
+            let normalised = |h: f32| -> [f32; 4] { std::array::from_fn(|k| h.min(nn[k]) * scale[k]) };
+            let h = cell_hist(y + 1, x + 1);
+            let at = (y + row_offset) * out.cols + x + col_offset;
+            let mut texture = [0.0f32; 4];
+            for o in (0..18).step_by(3) {
+                let parts = [normalised(h[o]), normalised(h[o + 1]), normalised(h[o + 2])];
+                for (i, part) in parts.iter().enumerate() {
+                    out.planes[o + i][at] = lane_sum(*part);
+                }
+                for k in 0..4 {
+                    texture[k] += (parts[0][k] + parts[1][k]) + parts[2][k];
+                }
+            }
+            for o in 0..9 {
+                out.planes[18 + o][at] = lane_sum(normalised(h[o] + h[o + 9]));
+            }
+            for (k, t) in texture.iter().enumerate() {
+                out.planes[27 + k][at] = t * (2.0 * 0.2357) as f32;
+            }
+        }
+    }
+    out
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_and_padding_follow_dlib() {
+        let img = RgbImage::from_fn(80, 64, |x, y| {
+            image::Rgb([(x * 3) as u8, (y * 2) as u8, ((x + y) % 256) as u8])
+        });
+        let f = extract_fhog(&img, 8, 10, 10);
+        // 10×8 cells, 8×6 after the border, plus 9 of padding.
+        assert_eq!((f.rows, f.cols), (6 + 9, 8 + 9));
+        assert_eq!(f.planes.len(), NUM_PLANES);
+        // The padding is zero; the interior is not.
+        assert!(f.planes.iter().all(|p| p[0] == 0.0));
+        assert!(f.planes.iter().any(|p| p[4 * f.cols + 4] != 0.0));
+    }
+
+    #[test]
+    fn a_flat_image_has_no_oriented_energy() {
+        let img = RgbImage::from_pixel(64, 64, image::Rgb([90, 90, 90]));
+        let f = extract_fhog(&img, 8, 1, 1);
+        assert!(f.planes.iter().all(|p| p.iter().all(|&v| v == 0.0)));
+    }
+
+    #[test]
+    fn orientation_bins_signed_directions() {
+        assert_eq!(orientation(1.0, 0.0), 0);
+        assert_eq!(orientation(-1.0, 0.0), 9);
+        assert_eq!(orientation(0.0, 1.0), 4);
+        assert_eq!(orientation(0.0, 0.0), 0);
+    }
+
+    #[test]
+    fn tiny_images_give_no_cells() {
+        let f = extract_fhog(&RgbImage::new(12, 12), 8, 10, 10);
+        assert_eq!((f.rows, f.cols), (0, 0));
+    }
+}

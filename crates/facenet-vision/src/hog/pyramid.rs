@@ -1,0 +1,172 @@
+//! dlib's image pyramids as its HOG detector uses them: `pyramid_down<6>` (each level 5/6 of the one
+//! before, dlib `image_transforms/image_pyramid.h`), the 2× upsampling of `pyramid_up(img, pyramid_down<2>)`
+//! that `fhog_object_detector.run(img, upsample)` applies first, and the maps of points and boxes between
+//! levels. Both resamplings are dlib's bilinear `resize_image` for RGB images (dlib
+//! `image_transforms/interpolation.h`), reproduced to the bit: columns in groups of four with `f32`
+//! coordinates stepped by `4 × scale` and `f32` weights, truncated to `u8`; the last columns, where the
+//! group would read past the edge, in `f64`.
+
+use image::RgbImage;
+
+/// `pyramid_down<6>`: the next level is `⌊5·rows/6⌋ × ⌊5·cols/6⌋`.
+pub fn pyramid_down6(image: &RgbImage) -> RgbImage {
+    let (w, h) = image.dimensions();
+    resize_bilinear(image, 5 * w / 6, 5 * h / 6)
+}
+
+/// `pyramid_up(img, pyramid_down<2>)`: the output is `(2·cols + 2) × (2·rows + 1)`, the size of the
+/// image's rectangle mapped up by [`point_up2`] and rounded.
+pub fn pyramid_up2(image: &RgbImage) -> RgbImage {
+    let (w, h) = image.dimensions();
+    if w == 0 || h == 0 {
+        return RgbImage::new(0, 0);
+    }
+    resize_bilinear(image, 2 * w + 2, 2 * h + 1)
+}
+
+/// A point of the level below mapped one `pyramid_down<6>` level up (towards the original image).
+pub fn point_up6([x, y]: [f64; 2]) -> [f64; 2] {
+    let ratio = 6.0 / 5.0;
+    [x * ratio + 0.3, y * ratio + 0.3]
+}
+
+/// A point of the original image mapped one `pyramid_down<6>` level down.
+pub fn point_down6([x, y]: [f64; 2]) -> [f64; 2] {
+    let ratio = 5.0 / 6.0;
+    [(x - 0.3) * ratio, (y - 0.3) * ratio]
+}
+
+/// A point of the 2× upsampled image mapped back to the original (`pyramid_down<2>::point_down`).
+pub fn point_down2([x, y]: [f64; 2]) -> [f64; 2] {
+    [x / 2.0 - 1.25, y / 2.0 - 0.75]
+}
+
+/// dlib's `lround`: halves away from zero.
+pub fn round_half_away(v: f64) -> i64 {
+    v.round() as i64
+}
+
+/// Where an output column reads its input and with which weight: in dlib's groups of four (`f32`
+/// coordinates) or in its `f64` tail, where the right neighbour is clamped to the edge.
+#[derive(Debug, Clone, Copy)]
+enum Column {
+    Grouped { left: usize, lr: f32 },
+    Tail { left: usize, right: usize, lr: f64 },
+}
+
+/// The columns of dlib's bilinear resize from `in_w` to `out_w` (the same for every row).
+fn columns(in_w: i64, out_w: u32, x_scale: f64) -> Vec<Column> {
+    let mut out = Vec::with_capacity(out_w as usize);
+    let step = (4.0 * x_scale) as f32;
+    let x0 = -4.0 * x_scale;
+    let mut lanes = [0.0, 1.0, 2.0, 3.0].map(|k| (x0 + k * x_scale) as f32);
+    loop {
+        lanes = lanes.map(|l| l + step);
+        let lefts = lanes.map(|l| l as i32 as i64);
+        if lefts[3] + 1 >= in_w {
+            break;
+        }
+        for (&lane, &left) in lanes.iter().zip(&lefts) {
+            out.push(Column::Grouped {
+                left: left as usize,
+                lr: lane - left as f32,
+            });
+        }
+    }
+    let mut x = -x_scale + out.len() as f64 * x_scale;
+    while out.len() < out_w as usize {
+        x += x_scale;
+        let left = x.floor() as i64;
+        out.push(Column::Tail {
+            left: left as usize,
+            right: (left + 1).min(in_w - 1) as usize,
+            lr: x - left as f64,
+        });
+    }
+    out
+}
+
+/// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`.
+pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
+    let (in_w, in_h) = (i64::from(src.width()), i64::from(src.height()));
+    if out_w == 0 || out_h == 0 || in_w == 0 || in_h == 0 {
+        return RgbImage::new(out_w, out_h);
+    }
+    let x_scale = (in_w - 1) as f64 / (i64::from(out_w) - 1).max(1) as f64;
+    let y_scale = (in_h - 1) as f64 / (i64::from(out_h) - 1).max(1) as f64;
+    let columns = columns(in_w, out_w, x_scale);
+    let raw = src.as_raw();
+    let row_len = in_w as usize * 3;
+    let mut out = vec![0u8; out_w as usize * out_h as usize * 3];
+    let mut y = -y_scale;
+    for out_row in out.chunks_exact_mut(out_w as usize * 3) {
+        y += y_scale;
+        let top = y.floor() as i64;
+        let bottom = (top + 1).min(in_h - 1);
+        let tb_frac = y - top as f64;
+        let (tb, inv_tb) = (tb_frac as f32, (1.0 - tb_frac) as f32);
+        let upper = &raw[top as usize * row_len..][..row_len];
+        let lower = &raw[bottom as usize * row_len..][..row_len];
+        for (pixel, column) in out_row.chunks_exact_mut(3).zip(&columns) {
+            match *column {
+                Column::Grouped { left, lr } => {
+                    let inv_lr = 1.0 - lr;
+                    let w = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
+                    let (l, r) = (left * 3, left * 3 + 3);
+                    for ch in 0..3 {
+                        let v = w[0] * f32::from(upper[l + ch])
+                            + w[1] * f32::from(upper[r + ch])
+                            + w[2] * f32::from(lower[l + ch])
+                            + w[3] * f32::from(lower[r + ch]);
+                        pixel[ch] = v as i32 as u8;
+                    }
+                }
+                Column::Tail { left, right, lr } => {
+                    let (l, r) = (left * 3, right * 3);
+                    for ch in 0..3 {
+                        let v = (1.0 - tb_frac)
+                            * ((1.0 - lr) * f64::from(upper[l + ch]) + lr * f64::from(upper[r + ch]))
+                            + tb_frac * ((1.0 - lr) * f64::from(lower[l + ch]) + lr * f64::from(lower[r + ch]));
+                        pixel[ch] = v as u8;
+                    }
+                }
+            }
+        }
+    }
+    RgbImage::from_raw(out_w, out_h, out).expect("the buffer holds out_w × out_h pixels")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sizes_follow_dlib() {
+        let img = RgbImage::new(12, 10);
+        assert_eq!(pyramid_down6(&img).dimensions(), (10, 8));
+        assert_eq!(pyramid_up2(&img).dimensions(), (26, 21));
+    }
+
+    #[test]
+    fn a_flat_image_stays_flat_up_to_dlibs_truncation() {
+        // dlib's f32 weights can sum to just under 1 and it truncates: a level may be lost, never more.
+        let img = RgbImage::from_pixel(37, 23, image::Rgb([200, 10, 77]));
+        for scaled in [pyramid_down6(&img), pyramid_up2(&img)] {
+            for p in scaled.pixels() {
+                for (v, want) in p.0.iter().zip([200u8, 10, 77]) {
+                    assert!(*v == want || *v + 1 == want, "{:?}", p.0);
+                }
+            }
+        }
+    }
+
+    #[test]
+    fn point_maps_invert_each_other() {
+        let p = [123.0, 45.5];
+        let back = point_up6(point_down6(p));
+        assert!((back[0] - p[0]).abs() < 1e-12 && (back[1] - p[1]).abs() < 1e-12);
+        assert_eq!(point_down2([10.0, 10.0]), [3.75, 4.25]);
+        assert_eq!(round_half_away(-0.5), -1);
+        assert_eq!(round_half_away(2.5), 3);
+    }
+}
