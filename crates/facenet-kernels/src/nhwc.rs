@@ -112,7 +112,11 @@ impl FrozenConv {
         c_in: usize,
     ) -> Self {
         let c_out = bias.len();
-        assert_eq!(weights.len(), kernel.0 * kernel.1 * c_in * c_out, "weights should be HWIO");
+        assert_eq!(
+            weights.len(),
+            kernel.0 * kernel.1 * c_in * c_out,
+            "weights should be HWIO"
+        );
         Self {
             weights,
             bias,
@@ -413,7 +417,11 @@ mod tests {
     /// Direct convolution of TensorFlow's definition (HWIO weights, SAME or VALID), the reference.
     fn naive_conv(x: &Nhwc, w: &[f32], b: &[f32], (kh, kw): (usize, usize), s: usize, same: bool) -> Nhwc {
         let c_out = b.len();
-        let padding = if same { ConvPadding::Same } else { ConvPadding::Explicit(0) };
+        let padding = if same {
+            ConvPadding::Same
+        } else {
+            ConvPadding::Explicit(0)
+        };
         let (oh, top) = padding.output_and_before(x.h, kh, s);
         let (ow, left) = padding.output_and_before(x.w, kw, s);
         let mut out = Nhwc::zeros(x.n, oh, ow, c_out);
@@ -424,7 +432,10 @@ mod tests {
                         let mut acc = b[co];
                         for ky in 0..kh {
                             for kx in 0..kw {
-                                let (y, xx) = ((oy * s + ky) as isize - top as isize, (ox * s + kx) as isize - left as isize);
+                                let (y, xx) = (
+                                    (oy * s + ky) as isize - top as isize,
+                                    (ox * s + kx) as isize - left as isize,
+                                );
                                 if y < 0 || xx < 0 || y as usize >= x.h || xx as usize >= x.w {
                                     continue;
                                 }
@@ -468,7 +479,11 @@ mod tests {
             let x = random_nhwc(2, size, size + 1, c_in);
             let w = random_vec(kernel.0 * kernel.1 * c_in * c_out);
             let b = random_vec(c_out);
-            let padding = if same { ConvPadding::Same } else { ConvPadding::Explicit(0) };
+            let padding = if same {
+                ConvPadding::Same
+            } else {
+                ConvPadding::Explicit(0)
+            };
             let conv = FrozenConv::from_hwio(w.clone(), b.clone(), kernel, stride, padding, c_in);
             let mut expected = naive_conv(&x, &w, &b, kernel, stride, same);
             assert_close(&conv.forward(&x, false), &expected);
@@ -496,7 +511,12 @@ mod tests {
         let mut acc = base.clone();
         conv.scale(0.5);
         conv.forward_into(&x, true, &mut acc, 0, true);
-        let expected: Vec<f32> = base.data.iter().zip(&alone.data).map(|(a, c)| (a + 0.5 * c).max(0.0)).collect();
+        let expected: Vec<f32> = base
+            .data
+            .iter()
+            .zip(&alone.data)
+            .map(|(a, c)| (a + 0.5 * c).max(0.0))
+            .collect();
         assert_close(&acc, &Nhwc { data: expected, ..base });
     }
 

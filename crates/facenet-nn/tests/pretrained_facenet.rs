@@ -12,7 +12,9 @@
 use facenet_assets::Cache;
 use facenet_core::distance::{l2, squared_l2};
 use facenet_nn::import::facenet_graph::OUTPUT;
-use facenet_nn::import::tf_graph::{AttrKind, AttrValue, Dim, Graph, GraphDef, ListValue, NodeDef, TensorProto, TensorShapeProto};
+use facenet_nn::import::tf_graph::{
+    AttrKind, AttrValue, Dim, Graph, GraphDef, ListValue, NodeDef, TensorProto, TensorShapeProto,
+};
 use facenet_nn::models::inception_resnet_v1::InceptionResnetV1Spec;
 use facenet_nn::pretrained::{MODEL_ASSET, PretrainedFaceNet, converted_paths};
 use facenet_vision::align::margin_crop::crop_and_resize;
@@ -38,7 +40,12 @@ fn reference_faces() -> Vec<RefFace> {
     for (photo, entry) in json["photos"].as_object().unwrap() {
         for face in entry["faces"].as_array().unwrap() {
             let numbers = |key: &str| -> Vec<f64> {
-                face[key].as_array().unwrap().iter().map(|v| v.as_f64().unwrap()).collect()
+                face[key]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|v| v.as_f64().unwrap())
+                    .collect()
             };
             let crop = numbers("crop_ltrb");
             faces.push(RefFace {
@@ -83,8 +90,20 @@ fn crops_are_opencvs_byte_for_byte_or_within_its_mean() {
         let same_bytes = sha256_hex(chip.image.as_raw()) == face.chip_sha256;
         assert_eq!(same_bytes, face.exact, "{}", face.chip);
         for (c, reference) in face.chip_mean_rgb.iter().enumerate() {
-            let mean = chip.image.as_raw().iter().skip(c).step_by(3).map(|&v| f64::from(v)).sum::<f64>() / 25_600.0;
-            assert!((mean - reference).abs() < 0.1, "{} channel {c}: mean {mean}, OpenCV's {reference}", face.chip);
+            let mean = chip
+                .image
+                .as_raw()
+                .iter()
+                .skip(c)
+                .step_by(3)
+                .map(|&v| f64::from(v))
+                .sum::<f64>()
+                / 25_600.0;
+            assert!(
+                (mean - reference).abs() < 0.1,
+                "{} channel {c}: mean {mean}, OpenCV's {reference}",
+                face.chip
+            );
         }
     }
 }
@@ -107,7 +126,11 @@ fn embeddings_equal_opencv_dnn_within_1e_4_and_survive_conversion() {
         eprintln!("{}: L2 {distance:.2e} to OpenCV's embedding", face.chip);
         let bound = if face.exact { 1e-4 } else { 1e-2 };
         assert!(distance < bound, "{}: L2 {distance} to OpenCV's embedding", face.chip);
-        assert!(l2(ours.as_slice(), alone.as_slice()) < 1e-5, "{}: batch and single differ", face.chip);
+        assert!(
+            l2(ours.as_slice(), alone.as_slice()) < 1e-5,
+            "{}: batch and single differ",
+            face.chip
+        );
     }
     // the reference photos' distances: Obama 0.48, Obama–Biden ≥ 1.8, on both sides of the threshold
     let threshold = converted.info().threshold;
@@ -173,15 +196,30 @@ fn float_const(name: &str, shape: &[i64]) -> NodeDef {
 /// `input` → the first conv (`filter_shape`) → BiasAdd → `embeddings` (an Identity).
 fn stem_graph(filter_shape: &[i64], last_op: &str) -> Vec<NodeDef> {
     let conv = "InceptionResnetV1/Conv2d_1a_3x3";
-    let mut conv2d = node(&format!("{conv}/Conv2D"), "Conv2D", &["input", &format!("{conv}/weights")]);
-    attr(&mut conv2d, "strides", AttrKind::List(ListValue { i: vec![1, 2, 2, 1], ..Default::default() }));
+    let mut conv2d = node(
+        &format!("{conv}/Conv2D"),
+        "Conv2D",
+        &["input", &format!("{conv}/weights")],
+    );
+    attr(
+        &mut conv2d,
+        "strides",
+        AttrKind::List(ListValue {
+            i: vec![1, 2, 2, 1],
+            ..Default::default()
+        }),
+    );
     attr(&mut conv2d, "padding", AttrKind::S(b"VALID".to_vec()));
     vec![
         node("input", "Placeholder", &[]),
         float_const(&format!("{conv}/weights"), filter_shape),
         conv2d,
         float_const(&format!("{conv}/Conv2D_bn_offset"), &[32]),
-        node(&format!("{conv}/BiasAdd"), "BiasAdd", &[&format!("{conv}/Conv2D"), &format!("{conv}/Conv2D_bn_offset")]),
+        node(
+            &format!("{conv}/BiasAdd"),
+            "BiasAdd",
+            &[&format!("{conv}/Conv2D"), &format!("{conv}/Conv2D_bn_offset")],
+        ),
         node("embeddings", last_op, &[&format!("{conv}/BiasAdd")]),
     ]
 }
@@ -198,11 +236,17 @@ fn refusal(nodes: Vec<NodeDef>) -> String {
 #[test]
 fn an_unknown_op_on_the_path_is_refused_naming_the_node() {
     let err = refusal(stem_graph(&[3, 3, 3, 32], "Softmax"));
-    assert!(err.contains("embeddings") && err.contains("unknown op \"Softmax\""), "{err}");
+    assert!(
+        err.contains("embeddings") && err.contains("unknown op \"Softmax\""),
+        "{err}"
+    );
     let mut dangling = stem_graph(&[3, 3, 3, 32], "Identity");
     dangling.remove(0);
     let err = refusal(dangling);
-    assert!(err.contains("Conv2d_1a_3x3/Conv2D") && err.contains("\"input\""), "{err}");
+    assert!(
+        err.contains("Conv2d_1a_3x3/Conv2D") && err.contains("\"input\""),
+        "{err}"
+    );
 }
 
 #[test]
@@ -220,4 +264,3 @@ fn a_mis_shaped_weight_is_refused_with_the_expected_shape() {
         "{err}"
     );
 }
-

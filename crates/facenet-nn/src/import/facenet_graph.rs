@@ -68,7 +68,11 @@ fn check_ops(graph: &Graph) -> Result<(), GraphError> {
         if !KNOWN_OPS.contains(&node.op.as_str()) {
             return Err(GraphError::new(
                 &node.name,
-                format!("unknown op {:?} on the path to {OUTPUT:?}; expected one of {}", node.op, KNOWN_OPS.join(", ")),
+                format!(
+                    "unknown op {:?} on the path to {OUTPUT:?}; expected one of {}",
+                    node.op,
+                    KNOWN_OPS.join(", ")
+                ),
             ));
         }
     }
@@ -82,7 +86,10 @@ fn check_input(graph: &Graph, spec: &InceptionResnetV1Spec) -> Result<(), GraphE
         let dims = shape.dims();
         let (h, w) = (spec.input.height as i64, spec.input.width as i64);
         if dims.len() != 4 || dims[1..] != [h, w, 3] {
-            return Err(GraphError::new(INPUT, format!("shape {dims:?}, expected [batch, {h}, {w}, 3] (NHWC)")));
+            return Err(GraphError::new(
+                INPUT,
+                format!("shape {dims:?}, expected [batch, {h}, {w}, 3] (NHWC)"),
+            ));
         }
     }
     Ok(())
@@ -99,11 +106,17 @@ fn read_conv(graph: &Graph, conv: &ConvSpec, out: &mut BTreeMap<String, F32Tenso
     let s = conv.stride as i64;
     let strides = node.attr_ints("strides")?;
     if strides != [1, s, s, 1] {
-        return Err(GraphError::new(&name, format!("strides {strides:?}, expected [1, {s}, {s}, 1]")));
+        return Err(GraphError::new(
+            &name,
+            format!("strides {strides:?}, expected [1, {s}, {s}, 1]"),
+        ));
     }
     let padding = node.attr_str("padding")?;
     if padding != conv.padding.tf_name() {
-        return Err(GraphError::new(&name, format!("padding {padding}, expected {}", conv.padding.tf_name())));
+        return Err(GraphError::new(
+            &name,
+            format!("padding {padding}, expected {}", conv.padding.tf_name()),
+        ));
     }
     if let Ok(format) = node.attr_str("data_format")
         && format != "NHWC"
@@ -142,7 +155,10 @@ fn check_scale(graph: &Graph, scope: &str, scale: f32) -> Result<(), GraphError>
     let name = format!("{}/mul/x", full(scope));
     let value = graph.float_const(&name, &[])?;
     if (value[0] - scale).abs() > 1e-6 {
-        return Err(GraphError::new(&name, format!("residual factor {}, expected {scale}", value[0])));
+        return Err(GraphError::new(
+            &name,
+            format!("residual factor {}, expected {scale}", value[0]),
+        ));
     }
     Ok(())
 }

@@ -107,8 +107,6 @@ pub struct Dim {
 
 /// types.proto `DT_FLOAT`.
 pub const DT_FLOAT: i32 = 1;
-/// types.proto `DT_INT32`.
-pub const DT_INT32: i32 = 3;
 
 /// What is wrong, and at which node.
 #[derive(Debug, Clone, PartialEq, thiserror::Error)]
@@ -138,7 +136,10 @@ impl TensorShapeProto {
 impl TensorProto {
     /// The shape (empty for a scalar).
     pub fn shape(&self) -> Vec<i64> {
-        self.tensor_shape.as_ref().map(TensorShapeProto::dims).unwrap_or_default()
+        self.tensor_shape
+            .as_ref()
+            .map(TensorShapeProto::dims)
+            .unwrap_or_default()
     }
 
     /// How many values the shape holds (1 for a scalar).
@@ -149,7 +150,10 @@ impl TensorProto {
     /// The values of a `DT_FLOAT` tensor.
     pub fn to_f32(&self) -> Result<Vec<f32>, String> {
         if self.dtype != DT_FLOAT {
-            return Err(format!("a tensor of dtype {}, expected float32 ({DT_FLOAT})", self.dtype));
+            return Err(format!(
+                "a tensor of dtype {}, expected float32 ({DT_FLOAT})",
+                self.dtype
+            ));
         }
         let n = self.num_elements();
         if self.tensor_content.is_empty() {
@@ -196,7 +200,10 @@ impl NodeDef {
     pub fn attr_str(&self, key: &str) -> Result<String, GraphError> {
         match self.attr(key)? {
             AttrKind::S(bytes) => Ok(String::from_utf8_lossy(bytes).into_owned()),
-            _ => Err(GraphError::new(&self.name, format!("attribute {key:?} should be a string"))),
+            _ => Err(GraphError::new(
+                &self.name,
+                format!("attribute {key:?} should be a string"),
+            )),
         }
     }
 
@@ -204,7 +211,10 @@ impl NodeDef {
     pub fn attr_f32(&self, key: &str) -> Result<f32, GraphError> {
         match self.attr(key)? {
             AttrKind::F(v) => Ok(*v),
-            _ => Err(GraphError::new(&self.name, format!("attribute {key:?} should be a float"))),
+            _ => Err(GraphError::new(
+                &self.name,
+                format!("attribute {key:?} should be a float"),
+            )),
         }
     }
 
@@ -212,14 +222,20 @@ impl NodeDef {
     pub fn attr_ints(&self, key: &str) -> Result<Vec<i64>, GraphError> {
         match self.attr(key)? {
             AttrKind::List(list) => Ok(list.i.clone()),
-            _ => Err(GraphError::new(&self.name, format!("attribute {key:?} should be a list"))),
+            _ => Err(GraphError::new(
+                &self.name,
+                format!("attribute {key:?} should be a list"),
+            )),
         }
     }
 
     /// The `value` tensor of a Const.
     pub fn const_tensor(&self) -> Result<&TensorProto, GraphError> {
         if self.op != "Const" {
-            return Err(GraphError::new(&self.name, format!("a {} node, expected a Const", self.op)));
+            return Err(GraphError::new(
+                &self.name,
+                format!("a {} node, expected a Const", self.op),
+            ));
         }
         match self.attr("value")? {
             AttrKind::Tensor(t) => Ok(t),
@@ -283,9 +299,10 @@ impl Graph {
 
     /// The `index`-th data input of `node`.
     pub fn input(&self, node: &NodeDef, index: usize) -> Result<&NodeDef, GraphError> {
-        let name = node.data_inputs().nth(index).ok_or_else(|| {
-            GraphError::new(&node.name, format!("a {} with no input {index}", node.op))
-        })?;
+        let name = node
+            .data_inputs()
+            .nth(index)
+            .ok_or_else(|| GraphError::new(&node.name, format!("a {} with no input {index}", node.op)))?;
         self.node(name)
     }
 
@@ -303,7 +320,10 @@ impl Graph {
 
     /// The nodes that read an output of `name`.
     pub fn consumers(&self, name: &str) -> Vec<&NodeDef> {
-        self.nodes.iter().filter(|n| n.data_inputs().any(|i| i == name)).collect()
+        self.nodes
+            .iter()
+            .filter(|n| n.data_inputs().any(|i| i == name))
+            .collect()
     }
 
     /// Every node the output `name` depends on (itself included), checking that each input exists.

@@ -243,7 +243,15 @@ struct Builder {
 }
 
 impl Builder {
-    fn conv(&self, name: &str, c_in: usize, out: usize, kernel: (usize, usize), stride: usize, padding: Padding) -> ConvSpec {
+    fn conv(
+        &self,
+        name: &str,
+        c_in: usize,
+        out: usize,
+        kernel: (usize, usize),
+        stride: usize,
+        padding: Padding,
+    ) -> ConvSpec {
         let scope = if self.prefix.is_empty() {
             name.to_string()
         } else {
@@ -294,7 +302,11 @@ fn block35(scope: String) -> Stage {
         &[
             &[("Conv2d_1x1", 32, one)],
             &[("Conv2d_0a_1x1", 32, one), ("Conv2d_0b_3x3", 32, k3)],
-            &[("Conv2d_0a_1x1", 32, one), ("Conv2d_0b_3x3", 32, k3), ("Conv2d_0c_3x3", 32, k3)],
+            &[
+                ("Conv2d_0a_1x1", 32, one),
+                ("Conv2d_0b_3x3", 32, k3),
+                ("Conv2d_0c_3x3", 32, k3),
+            ],
         ],
         0.17,
         true,
@@ -308,7 +320,11 @@ fn block17(scope: String) -> Stage {
         896,
         &[
             &[("Conv2d_1x1", 128, one)],
-            &[("Conv2d_0a_1x1", 128, one), ("Conv2d_0b_1x7", 128, (1, 7)), ("Conv2d_0c_7x1", 128, (7, 1))],
+            &[
+                ("Conv2d_0a_1x1", 128, one),
+                ("Conv2d_0b_1x7", 128, (1, 7)),
+                ("Conv2d_0c_7x1", 128, (7, 1)),
+            ],
         ],
         0.10,
         true,
@@ -322,7 +338,11 @@ fn block8(scope: String, scale: f32, relu: bool) -> Stage {
         1792,
         &[
             &[("Conv2d_1x1", 192, one)],
-            &[("Conv2d_0a_1x1", 192, one), ("Conv2d_0b_1x3", 192, (1, 3)), ("Conv2d_0c_3x1", 192, (3, 1))],
+            &[
+                ("Conv2d_0a_1x1", 192, one),
+                ("Conv2d_0b_1x3", 192, (1, 3)),
+                ("Conv2d_0c_3x1", 192, (3, 1)),
+            ],
         ],
         scale,
         relu,
@@ -330,7 +350,9 @@ fn block8(scope: String, scale: f32, relu: bool) -> Stage {
 }
 
 fn mixed_6a() -> Stage {
-    let b = Builder { prefix: "Mixed_6a".into() };
+    let b = Builder {
+        prefix: "Mixed_6a".into(),
+    };
     let k3 = (3, 3);
     Stage::Reduction {
         scope: "Mixed_6a".into(),
@@ -347,7 +369,9 @@ fn mixed_6a() -> Stage {
 }
 
 fn mixed_7a() -> Stage {
-    let b = Builder { prefix: "Mixed_7a".into() };
+    let b = Builder {
+        prefix: "Mixed_7a".into(),
+    };
     let (k3, one) = ((3, 3), (1, 1));
     Stage::Reduction {
         scope: "Mixed_7a".into(),
@@ -502,7 +526,14 @@ impl InceptionResnetV1Cpu {
             let w = take(format!("{}/weights", conv.scope), conv.weight_shape().iter().product())?;
             let b = take(format!("{}/bias", conv.scope), conv.out)?;
             let padding = conv.padding.kernel_padding();
-            Ok(FrozenConv::from_hwio(w, b, conv.kernel, conv.stride, padding, conv.c_in))
+            Ok(FrozenConv::from_hwio(
+                w,
+                b,
+                conv.kernel,
+                conv.stride,
+                padding,
+                conv.c_in,
+            ))
         };
         let mut stages = Vec::new();
         for stage in &spec.stages {
@@ -601,7 +632,11 @@ fn run_chain_but_last(x: &Nhwc, chain: &[FrozenConv]) -> Option<Nhwc> {
 
 /// `relu?(x + up(concat(branches)))`, the concatenation written in place and the sum accumulated into `x`.
 fn residual_forward(mut x: Nhwc, branches: &[Vec<FrozenConv>], up: &FrozenConv, relu: bool) -> Nhwc {
-    let mid: usize = branches.iter().filter_map(|b| b.last()).map(FrozenConv::out_channels).sum();
+    let mid: usize = branches
+        .iter()
+        .filter_map(|b| b.last())
+        .map(FrozenConv::out_channels)
+        .sum();
     let mut concat = Nhwc::zeros(x.n, x.h, x.w, mid);
     let mut offset = 0;
     for branch in branches {
@@ -618,7 +653,10 @@ fn residual_forward(mut x: Nhwc, branches: &[Vec<FrozenConv>], up: &FrozenConv, 
 fn reduction_forward(x: &Nhwc, branches: &[Option<Vec<FrozenConv>>]) -> Nhwc {
     let channels = branches
         .iter()
-        .map(|b| b.as_ref().map_or(x.c, |convs| convs.last().map_or(0, FrozenConv::out_channels)))
+        .map(|b| {
+            b.as_ref()
+                .map_or(x.c, |convs| convs.last().map_or(0, FrozenConv::out_channels))
+        })
         .sum();
     let (oh, ow) = (Padding::Valid.output(x.h, 3, 2), Padding::Valid.output(x.w, 3, 2));
     let mut out = Nhwc::zeros(x.n, oh, ow, channels);

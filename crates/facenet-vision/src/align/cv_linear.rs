@@ -72,7 +72,8 @@ fn horizontal(row: &[u8], xs: &[Tap], out: &mut [i32]) {
     for (d, tap) in xs.iter().enumerate() {
         let right = (tap.index + 1).min(last);
         for c in 0..3 {
-            out[d * 3 + c] = tap.weights[0] * i32::from(row[tap.index * 3 + c]) + tap.weights[1] * i32::from(row[right * 3 + c]);
+            out[d * 3 + c] =
+                tap.weights[0] * i32::from(row[tap.index * 3 + c]) + tap.weights[1] * i32::from(row[right * 3 + c]);
         }
     }
 }

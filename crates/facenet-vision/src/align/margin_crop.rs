@@ -82,7 +82,10 @@ mod tests {
         // biden.jpg's reference: MTCNN box [427.14, 167.04, 713.63, 560.42] → crop [405, 145, 735, 582]
         let d = detection(427.14, 167.04, 713.63, 560.42);
         assert_eq!(margin_crop_box(&d, 970, 2204, FACENET_MARGIN), [405, 145, 735, 582]);
-        assert_eq!(margin_crop_box(&detection(5.0, 10.0, 95.5, 99.0), 100, 100, 44.0), [0, 0, 100, 100]);
+        assert_eq!(
+            margin_crop_box(&detection(5.0, 10.0, 95.5, 99.0), 100, 100, 44.0),
+            [0, 0, 100, 100]
+        );
     }
 
     #[test]
@@ -92,7 +95,9 @@ mod tests {
             .align(&image, &detection(80.0, 80.0, 90.0, 90.0))
             .unwrap_err();
         assert!(err.to_string().contains("empty"), "{err}");
-        let face = MarginCropAligner::facenet().align(&image, &detection(10.0, 10.0, 30.0, 30.0)).unwrap();
+        let face = MarginCropAligner::facenet()
+            .align(&image, &detection(10.0, 10.0, 30.0, 30.0))
+            .unwrap();
         assert_eq!(face.image.dimensions(), (160, 160));
     }
 }
