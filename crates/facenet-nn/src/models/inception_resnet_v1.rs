@@ -265,8 +265,11 @@ impl Builder {
     }
 }
 
-/// A residual block: `widths[i]` lists branch i's convs as (name, out, kernel), all SAME.
-fn residual(scope: String, c: usize, branches: &[&[(&str, usize, (usize, usize))]], scale: f32, relu: bool) -> Stage {
+/// One conv of a residual branch: name, output channels, kernel (SAME, stride 1).
+type BranchConv<'a> = (&'a str, usize, (usize, usize));
+
+/// A residual block: `branches[i]` lists branch i's convs.
+fn residual(scope: String, c: usize, branches: &[&[BranchConv]], scale: f32, relu: bool) -> Stage {
     let b = Builder { prefix: scope.clone() };
     let branches: Vec<Vec<ConvSpec>> = branches
         .iter()
