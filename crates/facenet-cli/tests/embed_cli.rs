@@ -1,6 +1,7 @@
 //! `facenet embed --aligned` through the binary, with the real asset cache (FACENET_HOME unset): chips of
-//! the model's size give rows; bad inputs (not an image, 1×1, a truncated file, a missing file) are each
-//! reported with the file's name while the batch goes on, and the exit code is 1.
+//! the model's size give rows (160×160 → 512-D for the default pretrained FaceNet, 150×150 → 128-D with
+//! `--model dlib`); bad inputs (not an image, 1×1, a truncated file, a missing file) are each reported
+//! with the file's name while the batch goes on, and the exit code is 1.
 
 use std::path::Path;
 use std::process::Command;
@@ -41,7 +42,7 @@ fn aligned_chips_embed_and_bad_files_are_reported_per_file() {
         .map(|p| p.to_str().unwrap())
         .collect();
 
-    let out = facenet(&[&["--json", "embed", "--aligned"], paths.as_slice()].concat());
+    let out = facenet(&[&["--json", "embed", "--model", "dlib", "--aligned"], paths.as_slice()].concat());
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1), "{stderr}");
     let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
@@ -72,6 +73,8 @@ fn npy_output_holds_one_row_per_chip() {
     let npy = dir.path().join("out.npy");
     let out = facenet(&[
         "embed",
+        "--model",
+        "dlib",
         "--aligned",
         "--normalize",
         "--npy",
@@ -92,6 +95,39 @@ fn npy_output_holds_one_row_per_chip() {
         .collect();
     let norm = values.iter().map(|v| v * v).sum::<f32>().sqrt();
     assert!((norm - 1.0).abs() < 1e-4, "--normalize gives unit vectors, got {norm}");
+}
+
+#[test]
+fn facenet_is_the_default_and_takes_160_crops_to_unit_512_vectors() {
+    let dir = tempfile::tempdir().unwrap();
+    let (crop, chip) = (dir.path().join("crop.png"), dir.path().join("dlib_chip.png"));
+    write_png(&crop, 160, 160);
+    write_png(&chip, 150, 150);
+    let out = facenet(&[
+        "--json",
+        "embed",
+        "--aligned",
+        crop.to_str().unwrap(),
+        chip.to_str().unwrap(),
+    ]);
+    let stderr = String::from_utf8_lossy(&out.stderr);
+    assert_eq!(out.status.code(), Some(1), "{stderr}");
+    let rows: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let embedding = rows[0]["embedding"].as_array().unwrap();
+    assert_eq!((rows.as_array().unwrap().len(), embedding.len()), (1, 512));
+    let norm = embedding
+        .iter()
+        .map(|v| v.as_f64().unwrap().powi(2))
+        .sum::<f64>()
+        .sqrt();
+    assert!(
+        (norm - 1.0).abs() < 1e-4,
+        "FaceNet embeddings are unit vectors, got {norm}"
+    );
+    assert!(
+        stderr.contains("dlib_chip.png") && stderr.contains("160×160"),
+        "{stderr}"
+    );
 }
 
 /// A JPEG whose EXIF orientation tag says "rotate 90° clockwise" (6).
@@ -115,7 +151,7 @@ fn exif_rotation_is_applied_before_embedding() {
     let dir = tempfile::tempdir().unwrap();
     let rotated = dir.path().join("rotated.jpg");
     write_rotated_jpeg(&rotated, 150, 100);
-    let out = facenet(&["embed", "--aligned", rotated.to_str().unwrap()]);
+    let out = facenet(&["embed", "--model", "dlib", "--aligned", rotated.to_str().unwrap()]);
     let stderr = String::from_utf8_lossy(&out.stderr);
     assert_eq!(out.status.code(), Some(1));
     assert!(

@@ -42,3 +42,24 @@ fn an_unknown_arch_is_a_usage_error() {
     assert_eq!(out.status.code(), Some(2));
     assert!(String::from_utf8_lossy(&out.stderr).contains("unknown architecture"));
 }
+
+#[test]
+fn inception_resnet_v1_counts_the_frozen_graphs_weights() {
+    let out = facenet(&["--json", "model", "summary", "--arch", "inception-resnet-v1"]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let s: serde_json::Value = serde_json::from_slice(&out.stdout).expect("stdout should be JSON");
+    assert_eq!(s["input"], serde_json::json!([160, 160, 3]));
+    // every stored float of graph_final.pb but the 22 scalars; 1.418 G multiply-adds a face
+    assert_eq!(s["params"], 23_469_360);
+    assert_eq!(s["multiply_adds"], 1_417_662_304u64);
+    let layers = s["layers"].as_array().unwrap();
+    let mixed_7a = layers.iter().find(|l| l["name"] == "Mixed_7a").unwrap();
+    assert_eq!(mixed_7a["output"], serde_json::json!([3, 3, 1792]));
+    assert_eq!(
+        layers
+            .iter()
+            .filter(|l| l["name"].as_str().unwrap().contains("block17_"))
+            .count(),
+        10
+    );
+}

@@ -8,7 +8,7 @@
 //! im2col copies whole channel runs, and rows are blocks of the whole batch. Each kernel is checked
 //! against the burn layer it replaces (tests below and `tests/dlib_resnet.rs`).
 
-use crate::matmul::{Matrix, Operand, matmul};
+use crate::matmul::{Operand, matmul_into};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use rayon::prelude::*;
@@ -51,20 +51,84 @@ fn rows_per_block(rows: usize) -> usize {
     rows.div_ceil(blocks).max(1)
 }
 
-/// A square convolution with bias, weights laid out for `patches [rows, k·k·c_in] × weights`.
+/// How a frozen convolution pads its input.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+pub enum ConvPadding {
+    /// `p` zeros on every side (dlib; `Explicit(0)` is TensorFlow's VALID): output `(size + 2p − k)/s + 1`.
+    Explicit(usize),
+    /// TensorFlow's SAME: output `⌈size / s⌉`, the padding split with the odd zero at the end.
+    Same,
+}
+
+impl ConvPadding {
+    /// Output size and zeros before the first input for an input of `size` and a window of `k`.
+    pub fn output_and_before(self, size: usize, k: usize, stride: usize) -> (usize, usize) {
+        match self {
+            ConvPadding::Explicit(p) => ((size + 2 * p - k) / stride + 1, p),
+            ConvPadding::Same => {
+                let out = size.div_ceil(stride);
+                let total = ((out - 1) * stride + k).saturating_sub(size);
+                (out, total / 2)
+            }
+        }
+    }
+}
+
+/// A convolution with bias, weights laid out for `patches [rows, kh·kw·c_in] × weights`.
 #[derive(Debug, Clone)]
 pub struct FrozenConv {
-    /// `[k·k·c_in, c_out]`, rows ordered (ky, kx, c_in) like a patch.
+    /// `[kh·kw·c_in, c_out]`, rows ordered (ky, kx, c_in) like a patch (TensorFlow's HWIO layout).
     weights: Vec<f32>,
     bias: Vec<f32>,
-    k: usize,
+    kh: usize,
+    kw: usize,
     stride: usize,
-    pad: usize,
+    padding: ConvPadding,
     c_in: usize,
     c_out: usize,
 }
 
+/// The geometry of one convolution call: output size and zeros before the first row and column.
+#[derive(Debug, Clone, Copy)]
+struct Geometry {
+    oh: usize,
+    ow: usize,
+    top: usize,
+    left: usize,
+}
+
 impl FrozenConv {
+    /// A convolution from HWIO weights (`[kh, kw, c_in, c_out]` row-major, TensorFlow's layout) and
+    /// `c_out` biases.
+    ///
+    /// # Panics
+    /// If the lengths do not match the shapes (the importers check shapes first).
+    pub fn from_hwio(
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        kernel: (usize, usize),
+        stride: usize,
+        padding: ConvPadding,
+        c_in: usize,
+    ) -> Self {
+        let c_out = bias.len();
+        assert_eq!(
+            weights.len(),
+            kernel.0 * kernel.1 * c_in * c_out,
+            "weights should be HWIO"
+        );
+        Self {
+            weights,
+            bias,
+            kh: kernel.0,
+            kw: kernel.1,
+            stride,
+            padding,
+            c_in,
+            c_out,
+        }
+    }
+
     /// Copies a burn [`Conv2d`] (square kernel, equal strides, symmetric or no padding, one group).
     ///
     /// # Panics
@@ -101,62 +165,101 @@ impl FrozenConv {
             Some(b) => b.val().into_data().try_to_vec::<f32>().expect("bias should be f32"),
             None => vec![0.0; c_out],
         };
-        Self {
-            weights,
-            bias,
-            k,
-            stride: conv.stride[0],
-            pad,
-            c_in,
-            c_out,
-        }
+        Self::from_hwio(weights, bias, (k, k), conv.stride[0], ConvPadding::Explicit(pad), c_in)
     }
 
-    fn out_size(&self, size: usize) -> usize {
-        (size + 2 * self.pad - self.k) / self.stride + 1
+    /// Multiplies weights and bias by `factor` (`factor · conv(x)` as one conv: a residual scale).
+    pub fn scale(&mut self, factor: f32) {
+        self.weights.iter_mut().chain(&mut self.bias).for_each(|v| *v *= factor);
+    }
+
+    /// Output channels.
+    pub fn out_channels(&self) -> usize {
+        self.c_out
+    }
+
+    fn geometry(&self, x: &Nhwc) -> Geometry {
+        let (oh, top) = self.padding.output_and_before(x.h, self.kh, self.stride);
+        let (ow, left) = self.padding.output_and_before(x.w, self.kw, self.stride);
+        Geometry { oh, ow, top, left }
+    }
+
+    /// True when the input itself is the patch matrix (1×1, stride 1, no padding): no im2col copy.
+    fn is_pointwise(&self) -> bool {
+        self.kh == 1 && self.kw == 1 && self.stride == 1
     }
 
     /// `relu?(conv(x) + bias)`.
     ///
     /// # Shapes
-    /// `[n, h, w, c_in]` → `[n, (h + 2p − k)/s + 1, (w + 2p − k)/s + 1, c_out]`
+    /// `[n, h, w, c_in]` → `[n, oh, ow, c_out]` (see [`ConvPadding`])
     pub fn forward(&self, x: &Nhwc, relu: bool) -> Nhwc {
+        let g = self.geometry(x);
+        let mut out = Nhwc::zeros(x.n, g.oh, g.ow, self.c_out);
+        self.forward_into(x, relu, &mut out, 0, false);
+        out
+    }
+
+    /// Writes `relu?(conv(x) + bias)` into channels `offset..offset + c_out` of `out` (a concatenation
+    /// without copies), or adds `conv(x) + bias` to them before the ReLU when `accumulate` (a residual
+    /// sum in place).
+    ///
+    /// # Panics
+    /// If `out` does not have the conv's output size or lacks those channels.
+    pub fn forward_into(&self, x: &Nhwc, relu: bool, out: &mut Nhwc, offset: usize, accumulate: bool) {
         assert_eq!(x.c, self.c_in, "input channels should match the conv");
-        let (oh, ow) = (self.out_size(x.h), self.out_size(x.w));
-        let mut out = Nhwc::zeros(x.n, oh, ow, self.c_out);
-        let rows = x.n * oh * ow;
-        let patch = self.k * self.k * self.c_in;
+        let g = self.geometry(x);
+        assert!(
+            (out.n, out.h, out.w) == (x.n, g.oh, g.ow) && offset + self.c_out <= out.c,
+            "the output should have the conv's size and room for its channels"
+        );
+        let rows = x.n * g.oh * g.ow;
+        let patch = self.kh * self.kw * self.c_in;
         let block_rows = rows_per_block(rows);
+        let stride_out = out.c;
         out.data
-            .par_chunks_mut(block_rows * self.c_out)
+            .par_chunks_mut(block_rows * stride_out)
             .enumerate()
             .for_each(|(block, dst)| {
                 let first = block * block_rows;
-                let count = dst.len() / self.c_out;
-                let mut cols = vec![0.0f32; count * patch];
-                for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
-                    self.gather_patch(x, first + i, oh, ow, row);
+                let count = dst.len() / stride_out;
+                let cols_buffer;
+                let lhs = if self.is_pointwise() {
+                    &x.data[first * patch..(first + count) * patch]
+                } else {
+                    let mut cols = vec![0.0f32; count * patch];
+                    for (i, row) in cols.chunks_exact_mut(patch).enumerate() {
+                        self.gather_patch(x, first + i, g, row);
+                    }
+                    cols_buffer = cols;
+                    &cols_buffer[..]
+                };
+                let dst = &mut dst[offset..];
+                assert!(dst.len() >= (count - 1) * stride_out + self.c_out);
+                // SAFETY: the assert keeps rows 0..count, columns 0..c_out at stride `stride_out` inside
+                // `dst`, a slice this closure borrows mutably.
+                unsafe {
+                    matmul_into(
+                        dst.as_mut_ptr(),
+                        stride_out,
+                        count,
+                        self.c_out,
+                        accumulate,
+                        Operand {
+                            data: lhs,
+                            row_stride: patch,
+                            col_stride: 1,
+                        },
+                        Operand {
+                            data: &self.weights,
+                            row_stride: self.c_out,
+                            col_stride: 1,
+                        },
+                        patch,
+                    );
                 }
-                matmul(
-                    Matrix {
-                        data: dst,
-                        rows: count,
-                        cols: self.c_out,
-                    },
-                    false,
-                    Operand {
-                        data: &cols,
-                        row_stride: patch,
-                        col_stride: 1,
-                    },
-                    Operand {
-                        data: &self.weights,
-                        row_stride: self.c_out,
-                        col_stride: 1,
-                    },
-                    patch,
-                );
-                for row in dst.chunks_exact_mut(self.c_out) {
+                for r in 0..count {
+                    let row = &mut dst[r * stride_out..][..self.c_out];
                     for (v, b) in row.iter_mut().zip(&self.bias) {
                         *v += b;
                         if relu && *v < 0.0 {
@@ -165,17 +268,16 @@ impl FrozenConv {
                     }
                 }
             });
-        out
     }
 
-    /// The `k × k × c_in` input patch of output position `row` (zeros outside the image).
-    fn gather_patch(&self, x: &Nhwc, row: usize, oh: usize, ow: usize, patch: &mut [f32]) {
-        let (n, oy, ox) = (row / (oh * ow), row / ow % oh, row % ow);
-        for ky in 0..self.k {
-            let y = (oy * self.stride + ky) as isize - self.pad as isize;
-            for kx in 0..self.k {
-                let x_pos = (ox * self.stride + kx) as isize - self.pad as isize;
-                let dst = &mut patch[(ky * self.k + kx) * self.c_in..][..self.c_in];
+    /// The `kh × kw × c_in` input patch of output position `row` (zeros outside the image).
+    fn gather_patch(&self, x: &Nhwc, row: usize, g: Geometry, patch: &mut [f32]) {
+        let (n, oy, ox) = (row / (g.oh * g.ow), row / g.ow % g.oh, row % g.ow);
+        for ky in 0..self.kh {
+            let y = (oy * self.stride + ky) as isize - g.top as isize;
+            for kx in 0..self.kw {
+                let x_pos = (ox * self.stride + kx) as isize - g.left as isize;
+                let dst = &mut patch[(ky * self.kw + kx) * self.c_in..][..self.c_in];
                 if y < 0 || x_pos < 0 || y as usize >= x.h || x_pos as usize >= x.w {
                     dst.fill(0.0);
                 } else {
@@ -211,6 +313,17 @@ pub fn pool(x: &Nhwc, k: usize, s: usize, max: bool) -> Nhwc {
         }
     });
     out
+}
+
+/// Copies `src` into channels `offset..offset + src.c` of `dst` (a concatenation along channels).
+///
+/// # Panics
+/// If the maps differ in batch or size or `dst` lacks those channels.
+pub fn copy_channels(src: &Nhwc, dst: &mut Nhwc, offset: usize) {
+    assert!((src.n, src.h, src.w) == (dst.n, dst.h, dst.w) && offset + src.c <= dst.c);
+    for (from, to) in src.data.chunks_exact(src.c).zip(dst.data.chunks_exact_mut(dst.c)) {
+        to[offset..offset + src.c].copy_from_slice(from);
+    }
 }
 
 /// `relu(a + b)` after zero-padding both at the end of every dimension to the larger size (dlib's
@@ -299,6 +412,112 @@ mod tests {
             let expected = to_nhwc(&burn::tensor::activation::relu(conv.forward(x.clone())));
             assert_close(&FrozenConv::from_conv2d(&conv).forward(&to_nhwc(&x), true), &expected);
         }
+    }
+
+    /// Direct convolution of TensorFlow's definition (HWIO weights, SAME or VALID), the reference.
+    fn naive_conv(x: &Nhwc, w: &[f32], b: &[f32], (kh, kw): (usize, usize), s: usize, same: bool) -> Nhwc {
+        let c_out = b.len();
+        let padding = if same {
+            ConvPadding::Same
+        } else {
+            ConvPadding::Explicit(0)
+        };
+        let (oh, top) = padding.output_and_before(x.h, kh, s);
+        let (ow, left) = padding.output_and_before(x.w, kw, s);
+        let mut out = Nhwc::zeros(x.n, oh, ow, c_out);
+        for n in 0..x.n {
+            for oy in 0..oh {
+                for ox in 0..ow {
+                    for co in 0..c_out {
+                        let mut acc = b[co];
+                        for ky in 0..kh {
+                            for kx in 0..kw {
+                                let (y, xx) = (
+                                    (oy * s + ky) as isize - top as isize,
+                                    (ox * s + kx) as isize - left as isize,
+                                );
+                                if y < 0 || xx < 0 || y as usize >= x.h || xx as usize >= x.w {
+                                    continue;
+                                }
+                                for ci in 0..x.c {
+                                    acc += x.data[x.at(n, y as usize, xx as usize) + ci]
+                                        * w[((ky * kw + kx) * x.c + ci) * c_out + co];
+                                }
+                            }
+                        }
+                        let at = out.at(n, oy, ox) + co;
+                        out.data[at] = acc;
+                    }
+                }
+            }
+        }
+        out
+    }
+
+    fn random_nhwc(n: usize, h: usize, w: usize, c: usize) -> Nhwc {
+        to_nhwc(&random_nchw([n, c, h, w]))
+    }
+
+    fn random_vec(len: usize) -> Vec<f32> {
+        to_nhwc(&random_nchw([1, len, 1, 1])).data
+    }
+
+    #[test]
+    fn rectangular_same_and_valid_convs_equal_the_direct_definition() {
+        // (kernel, stride, same, size): Inception-ResNet-v1's 1×7, 7×1, 1×3, 3×1 (SAME), 3×3/2 VALID,
+        // 1×1, and SAME with stride 2 on an even size (the odd zero goes at the end).
+        for (kernel, stride, same, size) in [
+            ((1, 7), 1, true, 8),
+            ((7, 1), 1, true, 8),
+            ((1, 3), 1, true, 3),
+            ((3, 1), 1, true, 3),
+            ((3, 3), 2, false, 17),
+            ((1, 1), 1, false, 5),
+            ((3, 3), 2, true, 8),
+        ] {
+            let (c_in, c_out) = (5, 6);
+            let x = random_nhwc(2, size, size + 1, c_in);
+            let w = random_vec(kernel.0 * kernel.1 * c_in * c_out);
+            let b = random_vec(c_out);
+            let padding = if same {
+                ConvPadding::Same
+            } else {
+                ConvPadding::Explicit(0)
+            };
+            let conv = FrozenConv::from_hwio(w.clone(), b.clone(), kernel, stride, padding, c_in);
+            let mut expected = naive_conv(&x, &w, &b, kernel, stride, same);
+            assert_close(&conv.forward(&x, false), &expected);
+            expected.data.iter_mut().for_each(|v| *v = v.max(0.0));
+            assert_close(&conv.forward(&x, true), &expected);
+        }
+    }
+
+    #[test]
+    fn forward_into_writes_a_channel_slice_and_accumulates_a_scaled_residual() {
+        let x = random_nhwc(2, 4, 4, 3);
+        let mut conv = FrozenConv::from_hwio(random_vec(3 * 2), random_vec(2), (1, 1), 1, ConvPadding::Same, 3);
+        let alone = conv.forward(&x, false);
+        let mut wide = Nhwc::zeros(2, 4, 4, 5);
+        conv.forward_into(&x, false, &mut wide, 3, false);
+        let mut other = Nhwc::zeros(2, 4, 4, 3);
+        copy_channels(&x, &mut other, 0);
+        assert_eq!(other, x);
+        for (pixel, expected) in wide.data.chunks_exact(5).zip(alone.data.chunks_exact(2)) {
+            assert_eq!(&pixel[..3], &[0.0; 3]);
+            assert_eq!(&pixel[3..], expected);
+        }
+        // relu(acc + 0.5·conv(x)) with the factor folded into the conv
+        let base = random_nhwc(2, 4, 4, 2);
+        let mut acc = base.clone();
+        conv.scale(0.5);
+        conv.forward_into(&x, true, &mut acc, 0, true);
+        let expected: Vec<f32> = base
+            .data
+            .iter()
+            .zip(&alone.data)
+            .map(|(a, c)| (a + 0.5 * c).max(0.0))
+            .collect();
+        assert_close(&acc, &Nhwc { data: expected, ..base });
     }
 
     #[test]

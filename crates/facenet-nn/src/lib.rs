@@ -11,7 +11,8 @@
 //! - [`checkpoint`]: save/load a trained FaceNet (safetensors + `config.json`); [`preprocess`]: pixels to
 //!   input tensors as the checkpoint says.
 //! - [`dlib`]: [`dlib::DlibResNet`], dlib's face recognition ResNet as a [`facenet_vision::Embedder`], and its
-//!   aligner; [`embedder::FaceNetEmbedder`]: a checkpoint as an embedder.
+//!   aligner; [`embedder::FaceNetEmbedder`]: a checkpoint as an embedder; [`pretrained::PretrainedFaceNet`]:
+//!   davidsandberg's pretrained FaceNet (Inception-ResNet-v1, 512-D) read from its frozen TensorFlow graph.
 
 pub mod checkpoint;
 pub mod dlib;
@@ -23,6 +24,7 @@ pub mod loss;
 pub mod models;
 pub mod options;
 pub mod preprocess;
+pub mod pretrained;
 pub mod spec;
 
 pub use error::{Error, Result};

@@ -137,11 +137,14 @@ pub fn pick_face(path: &Path, records: Vec<FaceRecord>, index: Option<usize>) ->
 }
 
 /// The answer of `compare`.
-#[derive(Debug, Clone, Copy, PartialEq, Serialize)]
+#[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Comparison {
+    /// Under the model's metric (squared L2 of unit vectors for FaceNet).
     pub distance: f32,
     pub threshold: f32,
     pub same: bool,
+    /// The model's id ([`crate::ModelInfo::id`]).
+    pub model: String,
 }
 
 /// Compares a face of photo `a` with a face of photo `b` (each the most prominent unless an index is
@@ -163,6 +166,7 @@ pub fn compare_photos(
         distance,
         threshold,
         same: distance <= threshold,
+        model: info.id.clone(),
     })
 }
 

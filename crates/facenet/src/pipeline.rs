@@ -1,5 +1,6 @@
 //! Building a [`FacePipeline`] from names: which detector finds faces and which model embeds them. The
-//! model decides the alignment (dlib chips for the dlib ResNet, the checkpoint's own crop for FaceNet).
+//! model decides the alignment (davidsandberg's margin crop for the pretrained FaceNet, dlib chips for the
+//! dlib ResNet, the checkpoint's own crop for a trained FaceNet).
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
 use facenet_assets::Cache;
@@ -8,6 +9,8 @@ use facenet_nn::Result;
 use facenet_nn::dlib::{DlibResNet, dlib_stages};
 use facenet_nn::embedder::FaceNetEmbedder;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
+use facenet_nn::pretrained::PretrainedFaceNet;
+use facenet_vision::align::margin_crop::MarginCropAligner;
 use facenet_vision::hog::HogDetector;
 use facenet_vision::{BoxToDlib, Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
 use std::path::PathBuf;
@@ -16,7 +19,10 @@ use std::str::FromStr;
 /// Which embedding model.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub enum ModelSpec {
-    /// The pretrained dlib ResNet (default).
+    /// davidsandberg's pretrained FaceNet 20180408-102900 (Inception-ResNet-v1, 512-D; default): MTCNN box
+    /// → box + 22 px a side, clipped → 160×160 (OpenCV bilinear) → (x − 127.5)/128 → unit vector.
+    FaceNet,
+    /// The pretrained dlib ResNet.
     Dlib,
     /// A FaceNet checkpoint (safetensors + JSON config) trained by `facenet train`.
     Checkpoint(PathBuf),
@@ -25,9 +31,10 @@ pub enum ModelSpec {
 impl FromStr for ModelSpec {
     type Err = String;
 
-    /// `dlib`, or the path of a checkpoint.
+    /// `facenet`, `dlib`, or the path of a checkpoint.
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
+            "facenet" => Ok(ModelSpec::FaceNet),
             "dlib" => Ok(ModelSpec::Dlib),
             "" => Err("empty model name".into()),
             path => Ok(ModelSpec::Checkpoint(path.into())),
@@ -69,7 +76,7 @@ pub struct PipelineSpec {
 impl Default for PipelineSpec {
     fn default() -> Self {
         Self {
-            model: ModelSpec::Dlib,
+            model: ModelSpec::FaceNet,
             detector: DetectorSpec::default(),
             load: LoadOptions::default(),
         }
@@ -85,6 +92,12 @@ pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline
             let detector = build_detector(spec.detector, cache)?;
             Ok(FacePipeline::new(detector, aligner, embedder).with_load_options(spec.load))
         }
+        ModelSpec::FaceNet => {
+            let embedder = PretrainedFaceNet::load(cache)?;
+            let detector = build_detector(spec.detector, cache)?;
+            let aligner = MarginCropAligner::facenet();
+            Ok(FacePipeline::new(detector, Box::new(aligner), Box::new(embedder)).with_load_options(spec.load))
+        }
         ModelSpec::Dlib => {
             let detector = build_detector(spec.detector, cache)?;
             let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
@@ -96,6 +109,7 @@ pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline
 /// The embedding model alone, for inputs that are already aligned chips (`facenet embed --aligned`).
 pub fn build_embedder(model: &ModelSpec, cache: &Cache) -> Result<Box<dyn Embedder>> {
     match model {
+        ModelSpec::FaceNet => Ok(Box::new(PretrainedFaceNet::load(cache)?)),
         ModelSpec::Dlib => Ok(Box::new(DlibResNet::load(cache)?)),
         ModelSpec::Checkpoint(path) => Ok(Box::new(FaceNetEmbedder::load(path, &default_device())?)),
     }

@@ -7,7 +7,7 @@ use crate::output::Ctx;
 pub enum BenchCommand {
     /// MTCNN detection, ms per photo (fixture photos and a 1920×1080 photo).
     Detect(bench_detect::BenchDetectArgs),
-    /// Embedding throughput of the dlib ResNet, in chips per second (150×150 chips).
+    /// Embedding throughput of a model (default the pretrained FaceNet), faces/s and GFLOP/s.
     Embed(bench_embed::BenchEmbedArgs),
 }
 

@@ -1,10 +1,12 @@
 //! `facenet demo`: the main job for a newcomer: fetch the models and fixture photos, then print the
-//! distance table of the photos' most prominent faces (same/different at the model's threshold).
+//! distance table of the photos' most prominent faces (same/different at the model's threshold): the
+//! pretrained FaceNet's first and, below it, the dlib ResNet's (with `--model`, that model's alone).
 
 use super::Status;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::assets::Cache;
+use facenet::pipeline::ModelSpec;
 use facenet::vision::tasks::{DistanceTable, distance_table};
 
 /// The fixture photos: three of Obama, one of Biden (face_recognition's test photos).
@@ -26,16 +28,32 @@ pub fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         .iter()
         .map(|name| cache.ensure(name))
         .collect::<Result<Vec<_>, _>>()?;
-    let table = distance_table(&args.pipeline.build()?, &paths)?;
+    let mut models = vec![args.pipeline.clone()];
+    if args.pipeline.model == ModelSpec::FaceNet {
+        models.push(PipelineArgs {
+            model: ModelSpec::Dlib,
+            ..args.pipeline.clone()
+        });
+    }
+    let mut tables = Vec::new();
+    for model in &models {
+        let pipeline = model.build()?;
+        let table = distance_table(&pipeline, &paths)?;
+        if !ctx.json {
+            if !tables.is_empty() {
+                println!();
+            }
+            print_table(&pipeline.model_info().id, &table);
+        }
+        tables.push(table);
+    }
     if ctx.json {
-        ctx.print_json(&table)?;
-    } else {
-        print_table(&table);
+        ctx.print_json(&tables)?;
     }
     Ok(Status::Ok)
 }
 
-fn print_table(table: &DistanceTable) {
+fn print_table(model: &str, table: &DistanceTable) {
     let names: Vec<String> = table
         .paths
         .iter()
@@ -45,7 +63,10 @@ fn print_table(table: &DistanceTable) {
         })
         .collect();
     let width = names.iter().map(String::len).max().unwrap_or(0).max(10);
-    println!("distance ({:?} ≤ {} = same person)", table.metric, table.threshold);
+    println!(
+        "{model}: distance ({:?} ≤ {} = same person)",
+        table.metric, table.threshold
+    );
     println!(
         "{:width$}  {}",
         "",

@@ -109,6 +109,7 @@ struct ListRow {
     version: String,
     sha256: String,
     path: String,
+    description: String,
 }
 
 fn list(cache: &Cache, all: bool, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -127,6 +128,7 @@ fn list(cache: &Cache, all: bool, ctx: &Ctx) -> anyhow::Result<Status> {
                     version: package.version.into(),
                     sha256: file.sha256.into(),
                     path: cache.asset_path(file.name).display().to_string(),
+                    description: file.description.into(),
                 });
             }
         }
@@ -158,6 +160,9 @@ fn list(cache: &Cache, all: bool, ctx: &Ctx) -> anyhow::Result<Status> {
             r.package,
             r.version
         );
+        if r.description.contains("non-commercial") {
+            println!("    note: {}", r.description);
+        }
     }
     println!("cache: {}", cache.root().display());
     Ok(Status::Ok)

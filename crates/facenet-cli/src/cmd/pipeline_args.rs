@@ -6,8 +6,9 @@ use facenet::vision::{DEFAULT_MAX_PIXELS, Embedder, FacePipeline, LoadOptions};
 
 #[derive(Debug, Clone, clap::Args)]
 pub struct PipelineArgs {
-    /// Embedding model: `dlib` (the pretrained dlib ResNet) or the path of a FaceNet checkpoint.
-    #[arg(long, default_value = "dlib", value_parser = clap::value_parser!(ModelSpec))]
+    /// Embedding model: `facenet` (davidsandberg's pretrained FaceNet 20180408-102900, 512-D), `dlib` (the
+    /// pretrained dlib ResNet, 128-D) or the path of a FaceNet checkpoint.
+    #[arg(long, default_value = "facenet", value_parser = clap::value_parser!(ModelSpec))]
     pub model: ModelSpec,
     /// Face detector: `mtcnn`, or `hog` (dlib's HOG detector, upsampled once as face_recognition does).
     #[arg(long, default_value = "mtcnn", value_parser = clap::value_parser!(DetectorSpec))]

@@ -10,12 +10,17 @@
 //!   `facenet_vision::dlib_chip` / `DlibChipAligner` (branch `dlib`), which is plugged in here as
 //!   `Aligner::external(Box::new(DlibChipAligner::…))`, so that every model still goes through `Aligner`.
 //!
+//! - [`margin_crop`]: davidsandberg's crop for his pretrained FaceNet (box + 22 px a side, clipped,
+//!   resized to 160×160 by [`cv_linear`], OpenCV's fixed-point bilinear resize reproduced exactly).
+//!
 //! [`dataset`] crops whole folder-per-identity datasets with any aligner (`align_dataset_mtcnn.py`).
 //!
 //! All modes sample bilinearly ([`warp`]); pixels outside the photo are black, so faces at the border
 //! never fail.
 
+pub mod cv_linear;
 pub mod dataset;
+pub mod margin_crop;
 pub mod similarity;
 pub mod tight;
 pub mod warp;
