@@ -25,10 +25,10 @@ const FIXTURE_PHOTOS: [&str; 7] = [
 #[derive(Debug, clap::Args)]
 pub struct BenchDetectArgs {
     /// Timed runs per photo (the median is reported).
-    #[arg(long, default_value_t = 5)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 5)]
     repeat: usize,
     /// Threads for the networks and the resampling.
-    #[arg(long, default_value_t = 2)]
+    #[arg(value_parser = super::ranges::threads, long, default_value_t = 2)]
     threads: usize,
 }
 

@@ -14,13 +14,13 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct BenchEmbedArgs {
     /// Batch sizes to time.
-    #[arg(long = "batch", default_values_t = [1, 64])]
+    #[arg(value_parser = super::ranges::batch, long = "batch", default_values_t = [1, 64])]
     batches: Vec<usize>,
     /// Worker threads.
-    #[arg(long, default_value_t = 2)]
+    #[arg(value_parser = super::ranges::threads, long, default_value_t = 2)]
     threads: usize,
     /// Time each batch size for at least this many seconds.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(value_parser = super::ranges::seconds, long, default_value_t = 5.0)]
     seconds: f64,
     /// A 150×150 chip to embed (default: a synthetic one; the speed does not depend on the content).
     #[arg(long)]
