@@ -146,3 +146,29 @@ fn recognize_with_the_hog_detector() {
     assert!(stdout.lines().any(|l| l.contains("obama2.jpg,obama")), "{stdout}");
     assert!(!stdout.contains("biden"), "{stdout}");
 }
+
+#[test]
+fn numeric_options_outside_their_range_are_usage_errors_that_say_why() {
+    let obama = photo("obama.jpg");
+    for (args, reason) in [
+        (vec!["detect", "--min-face", "0"], "P-Net's window is 12 px"),
+        (vec!["detect", "--min-face", "NaN"], "outside 12..="),
+        (vec!["detect", "--max-pixels", "0"], "outside 1..="),
+        (vec!["detect", "--crop", "c", "--size", "0"], "outside 16..=1024"),
+        (vec!["compare", "--threshold=-1"], "a distance"),
+        (vec!["identify", "--k", "0"], "at least 1"),
+    ] {
+        let mut args = args;
+        args.push(text(&obama));
+        if args[0] == "compare" {
+            args.push(text(&obama));
+        }
+        let out = facenet(&args);
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        assert_eq!(out.status.code(), Some(2), "{args:?}: {stderr}");
+        assert!(stderr.contains(reason), "{args:?}: {stderr}");
+    }
+    // the smallest allowed face still works on a photo (the pyramid stays bounded)
+    let out = facenet(&["detect", "--min-face", "12", text(&photo("obama2.jpg"))]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+}

@@ -206,6 +206,7 @@ fn foreign_files_and_other_models_are_clear_errors() {
         String::from_utf8_lossy(&out.stderr)
     );
     let empty = home.path().join("empty.db");
+    drop(Gallery::open(&empty).unwrap());
     let out = facenet(home.path(), &["cluster-eval", "--db", empty.to_str().unwrap()]);
     assert!(String::from_utf8_lossy(&out.stderr).contains("empty, no model recorded"));
 }

@@ -212,6 +212,56 @@ fn make_link(target: &Path, link: &Path) -> std::io::Result<()> {
     std::fs::copy(target, link).map(|_| ())
 }
 
+/// Makes `dir` ready for a clustering run's output (contact sheets or `--link` folders): created if
+/// missing; an empty folder is used as it is. A run owns its output, so a folder that is not empty is
+/// refused unless `overwrite`, which removes what an earlier run wrote there (`cluster_*` entries) and
+/// still refuses a folder holding anything else (so a mistyped folder of the user's is never emptied).
+pub fn prepare_output_dir(dir: &Path, overwrite: bool) -> Result<()> {
+    let io = |path: &Path| {
+        let path = path.to_path_buf();
+        move |source| Error::Io { path, source }
+    };
+    if !dir.exists() {
+        return std::fs::create_dir(dir).map_err(io(dir));
+    }
+    let entries: Vec<PathBuf> = std::fs::read_dir(dir)
+        .map_err(io(dir))?
+        .map(|e| e.map(|e| e.path()))
+        .collect::<std::io::Result<_>>()
+        .map_err(io(dir))?;
+    if entries.is_empty() {
+        return Ok(());
+    }
+    if !overwrite {
+        return Err(Error::Invalid(format!(
+            "{}: not empty (an earlier run's output?); pass --overwrite to replace it, or choose another folder",
+            dir.display()
+        )));
+    }
+    if let Some(foreign) = entries.iter().find(|p| !is_cluster_output(p)) {
+        return Err(Error::Invalid(format!(
+            "{}: holds {}, which no clustering run writes; not clearing it (choose another folder)",
+            dir.display(),
+            foreign.display()
+        )));
+    }
+    for entry in entries {
+        let removed = if entry.symlink_metadata().is_ok_and(|m| m.is_dir()) {
+            std::fs::remove_dir_all(&entry)
+        } else {
+            std::fs::remove_file(&entry)
+        };
+        removed.map_err(io(&entry))?;
+    }
+    Ok(())
+}
+
+fn is_cluster_output(path: &Path) -> bool {
+    path.file_name()
+        .and_then(|n| n.to_str())
+        .is_some_and(|n| n.starts_with("cluster_"))
+}
+
 /// Clustering quality at one threshold.
 #[derive(Debug, Clone, Copy, PartialEq, Serialize)]
 pub struct Evaluation {

@@ -6,6 +6,9 @@ use std::path::PathBuf;
 #[derive(Debug, thiserror::Error)]
 #[non_exhaustive]
 pub enum Error {
+    /// A gallery that a reading command was given does not exist (or its folder does not).
+    #[error("gallery {path}: {what}")]
+    Missing { path: PathBuf, what: String },
     /// The file exists but is not a SQLite database, or is damaged.
     #[error("gallery {path}: not a facenet gallery or damaged ({reason})")]
     Corrupt { path: PathBuf, reason: String },

@@ -2,7 +2,8 @@
 //!
 //! The first line is a header `{"format":"facenet-gallery","version":1,"model":{…}}`; every further line
 //! is one [`StoredFace`] (id, subject, model id, embedding, source, detection, created time). Import
-//! gives faces new ids and creation times.
+//! gives faces new ids and creation times, and skips faces the gallery already holds (same subject,
+//! photo sha256 and face index), so importing one file twice adds nothing the second time.
 
 use crate::{Error, Gallery, GalleryModel, NewFace, Result, StoredFace};
 use serde::{Deserialize, Serialize};
@@ -24,7 +25,10 @@ struct Header {
 /// What an import added.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize)]
 pub struct ImportReport {
+    /// Faces added.
     pub faces: usize,
+    /// Faces of the file the gallery already held (same subject, photo sha256 and face index).
+    pub duplicates: usize,
 }
 
 /// Writes `gallery` to `out` (to file `out_name`, for messages); returns the number of faces written.
@@ -86,7 +90,10 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
         ));
     }
     gallery.bind_model(&header.model)?;
-    let mut report = ImportReport { faces: 0 };
+    let mut report = ImportReport {
+        faces: 0,
+        duplicates: 0,
+    };
     let mut batch: Vec<(String, NewFace)> = Vec::with_capacity(IMPORT_BATCH);
     for (number, line) in lines {
         let line = line.map_err(|source| Error::Io {
@@ -108,17 +115,20 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
         }
         batch.push((face.subject, face.face));
         if batch.len() == IMPORT_BATCH {
-            report.faces += flush(gallery, &mut batch).map_err(|e| bad(number, e.to_string()))?;
+            flush(gallery, &mut batch, &mut report).map_err(|e| bad(number, e.to_string()))?;
         }
     }
-    report.faces += flush(gallery, &mut batch)?;
+    flush(gallery, &mut batch, &mut report)?;
     Ok(report)
 }
 
-/// Enrols and empties `batch`; returns how many faces went in.
-fn flush(gallery: &mut Gallery, batch: &mut Vec<(String, NewFace)>) -> Result<usize> {
+/// Enrols and empties `batch`, counting in `report` the faces that went in and the duplicates.
+fn flush(gallery: &mut Gallery, batch: &mut Vec<(String, NewFace)>, report: &mut ImportReport) -> Result<()> {
     let items: Vec<(&str, &NewFace)> = batch.iter().map(|(s, f)| (s.as_str(), f)).collect();
-    let n = gallery.enroll_batch(&items)?.len();
+    let ids = gallery.enroll_batch(&items)?;
+    let added = ids.iter().flatten().count();
+    report.faces += added;
+    report.duplicates += ids.len() - added;
     batch.clear();
-    Ok(n)
+    Ok(())
 }

@@ -6,12 +6,13 @@
 
 use crate::identify::{IdentifyOptions, identify_batch};
 use crate::{Error, Gallery, NewFace, Result, SearchIndex};
+use facenet_vision::align::dataset::photos_below;
+use facenet_vision::tasks::NO_PERSONS_FOUND;
 use facenet_vision::{BBox, FacePipeline};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
 
-/// File extensions read as photos (lowercase).
-pub const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif"];
+pub use facenet_vision::align::dataset::PHOTO_EXTENSIONS;
 
 /// What enrolling one photo did.
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -45,27 +46,34 @@ pub fn enroll_photo(
     else {
         return Ok(EnrolOutcome::NoFace);
     };
-    let ids = gallery.enroll(subject, &[NewFace::from_record(best, sha256)])?;
-    Ok(EnrolOutcome::Enrolled {
-        face_id: ids[0],
-        faces_in_photo,
-    })
+    // Another process may have enrolled this photo since the check above: the store's unique index
+    // decides, and `None` says it did.
+    match gallery.enroll(subject, &[NewFace::from_record(best, sha256)])?[0] {
+        Some(face_id) => Ok(EnrolOutcome::Enrolled {
+            face_id,
+            faces_in_photo,
+        }),
+        None => Ok(EnrolOutcome::AlreadyEnrolled),
+    }
 }
 
 /// One face of a photo and who it is.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct FaceMatch {
     pub path: PathBuf,
+    /// The face's index in its photo (detector order); `None` on the row of a photo without a face.
+    pub face: Option<usize>,
+    /// The face's box; `None` on the row of a photo without a face.
     #[serde(rename = "box")]
-    pub bbox: BBox,
-    /// The subject, or `unknown`.
+    pub bbox: Option<BBox>,
+    /// The subject, `unknown`, or `no_persons_found` for a photo without a face.
     pub name: String,
-    /// Distance to the best subject in the model's metric (`None` for an empty gallery).
+    /// Distance to the best subject in the model's metric (`None` for an empty gallery or no face).
     pub distance: Option<f32>,
 }
 
 /// Identifies every face of each photo; one result per photo, in order, so a bad file does not stop
-/// the others.
+/// the others. A photo without a face gives one row named [`NO_PERSONS_FOUND`].
 pub fn identify_photos(
     index: &SearchIndex,
     pipeline: &FacePipeline,
@@ -75,8 +83,18 @@ pub fn identify_photos(
     pipeline
         .process_paths(paths)
         .into_iter()
-        .map(|records| {
+        .zip(paths)
+        .map(|(records, path)| {
             let records = records?;
+            if records.is_empty() {
+                return Ok(vec![FaceMatch {
+                    path: path.clone(),
+                    face: None,
+                    bbox: None,
+                    name: NO_PERSONS_FOUND.into(),
+                    distance: None,
+                }]);
+            }
             let queries: Vec<&[f32]> = records.iter().map(|r| r.embedding.as_slice()).collect();
             let answers = identify_batch(index, &queries, options);
             Ok(records
@@ -84,7 +102,8 @@ pub fn identify_photos(
                 .zip(answers)
                 .map(|(r, a)| FaceMatch {
                     path: r.path.clone(),
-                    bbox: r.detection.bbox,
+                    face: Some(r.face),
+                    bbox: Some(r.detection.bbox),
                     name: a.name,
                     distance: a.distance,
                 })
@@ -101,14 +120,16 @@ pub fn sha256_file(path: &Path) -> Result<String> {
     })
 }
 
-/// Every photo under `dirs` (recursively; files given directly are kept), sorted, by extension.
+/// Every photo under `dirs` (recursively, by [`PHOTO_EXTENSIONS`]; anything else given directly is kept
+/// whatever its name, so a missing or unreadable file is reported by the command that reads it while
+/// the others go on), sorted. Every command that takes photos takes folders through this.
 pub fn find_photos(dirs: &[PathBuf]) -> Result<Vec<PathBuf>> {
     let mut photos = Vec::new();
     for dir in dirs {
-        if dir.is_file() {
+        if !dir.is_dir() {
             photos.push(dir.clone());
         } else {
-            walk(dir, &mut photos)?;
+            photos.extend(photos_below(dir)?);
         }
     }
     photos.sort();
@@ -130,17 +151,6 @@ pub fn identity_folders(root: &Path) -> Result<Vec<(String, Vec<PathBuf>)>> {
     Ok(subjects)
 }
 
-fn walk(dir: &Path, photos: &mut Vec<PathBuf>) -> Result<()> {
-    for path in sorted_entries(dir)? {
-        if path.is_dir() {
-            walk(&path, photos)?;
-        } else if is_photo(&path) {
-            photos.push(path);
-        }
-    }
-    Ok(())
-}
-
 fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
     let io = |source| Error::Io {
         path: dir.into(),
@@ -153,12 +163,6 @@ fn sorted_entries(dir: &Path) -> Result<Vec<PathBuf>> {
         .map_err(io)?;
     entries.sort();
     Ok(entries)
-}
-
-fn is_photo(path: &Path) -> bool {
-    path.extension()
-        .and_then(|e| e.to_str())
-        .is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
 }
 
 #[cfg(test)]

@@ -3,7 +3,8 @@
 //!
 //! Tables: `meta` (key → value: model id, dim, metric, threshold), `subjects` (one per identity) and
 //! `faces` (one per enrolled face: embedding as little-endian f32 BLOB, its int8 codes and scale, the
-//! model id and dim it was made with, source file and sha256, box, landmarks as JSON, detection score).
+//! model id and dim it was made with, source file and sha256, box, landmarks as JSON, detection score;
+//! unique per subject, sha256 and face index).
 //! All SQL of the crate lives in this file.
 
 /// `PRAGMA application_id` of a facenet gallery: "FNGa".
@@ -36,6 +37,13 @@ pub const MIGRATIONS: &[&str] = &[
      );
      CREATE INDEX faces_subject ON faces(subject_id);
      CREATE INDEX faces_sha256 ON faces(source_sha256);",
+    // 2: one row per (subject, photo sha256, face index): duplicates that concurrent enrols or a repeated
+    // import stored are removed (the oldest row kept), and a unique index keeps them out from now on.
+    // Faces without a source (NULL sha256) are never duplicates of each other.
+    "DELETE FROM faces WHERE source_sha256 IS NOT NULL AND id NOT IN (
+         SELECT MIN(id) FROM faces WHERE source_sha256 IS NOT NULL
+         GROUP BY subject_id, source_sha256, face_index);
+     CREATE UNIQUE INDEX faces_source ON faces(subject_id, source_sha256, face_index);",
 ];
 
 /// The schema version this build writes.
@@ -54,7 +62,8 @@ pub const LIST_SUBJECTS: &str = "SELECT s.id, s.name, s.created_at, COUNT(f.id)
 
 pub const INSERT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,
      source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at)
-     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)";
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
+     ON CONFLICT (subject_id, source_sha256, face_index) DO NOTHING";
 pub const DELETE_FACE: &str = "DELETE FROM faces WHERE id = ?1";
 pub const COUNT_FACES: &str = "SELECT COUNT(*) FROM faces";
 pub const HAS_SHA256: &str = "SELECT EXISTS(SELECT 1 FROM faces WHERE source_sha256 = ?1)";

@@ -116,16 +116,36 @@ pub struct Gallery {
 const BUSY_TIMEOUT: Duration = Duration::from_secs(10);
 
 impl Gallery {
-    /// Opens the gallery at `path`, creating it (and its folder) if missing. Refuses files that are not
-    /// facenet galleries, and galleries written by a newer schema.
+    /// Opens the gallery at `path`, creating the file if missing (its folder must exist: a typo in the
+    /// folder is an error, not a new tree). Refuses files that are not facenet galleries, and galleries
+    /// written by a newer schema. Only commands that add faces (enrol, import) should create a gallery;
+    /// the others use [`Gallery::open_existing`].
     pub fn open(path: &Path) -> Result<Self> {
-        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty()) {
-            std::fs::create_dir_all(dir).map_err(|source| Error::Io {
-                path: dir.into(),
-                source,
-            })?;
+        if let Some(dir) = path.parent().filter(|d| !d.as_os_str().is_empty())
+            && !dir.is_dir()
+        {
+            return Err(Error::Missing {
+                path: path.into(),
+                what: format!("folder {} does not exist", dir.display()),
+            });
         }
-        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | OpenFlags::SQLITE_OPEN_CREATE | OpenFlags::SQLITE_OPEN_NO_MUTEX;
+        Self::open_with(path, OpenFlags::SQLITE_OPEN_CREATE)
+    }
+
+    /// Opens the gallery at `path`, which must exist: reading a gallery never creates one, so a
+    /// mistyped `--db` is an error instead of an empty gallery that answers `unknown`.
+    pub fn open_existing(path: &Path) -> Result<Self> {
+        if !path.is_file() {
+            return Err(Error::Missing {
+                path: path.into(),
+                what: "no such gallery file (enroll or import creates one)".into(),
+            });
+        }
+        Self::open_with(path, OpenFlags::empty())
+    }
+
+    fn open_with(path: &Path, create: OpenFlags) -> Result<Self> {
+        let flags = OpenFlags::SQLITE_OPEN_READ_WRITE | create | OpenFlags::SQLITE_OPEN_NO_MUTEX;
         let conn = Connection::open_with_flags(path, flags).map_err(|e| corrupt(path, e))?;
         let mut gallery = Self {
             conn,
@@ -151,8 +171,8 @@ impl Gallery {
         Ok(gallery)
     }
 
-    /// Opens the gallery at `path` for embeddings of `model`: a new or empty gallery records the model,
-    /// a gallery of another model (id or dim) is refused.
+    /// Opens (or creates, see [`Gallery::open`]) the gallery at `path` for embeddings of `model`: a new or
+    /// empty gallery records the model, a gallery of another model (id or dim) is refused.
     pub fn open_for(path: &Path, model: &GalleryModel) -> Result<Self> {
         let mut gallery = Self::open(path)?;
         gallery.bind_model(model)?;
@@ -202,16 +222,18 @@ impl Gallery {
         }
     }
 
-    /// Enrols `faces` as `subject` (created if new) in one transaction; returns their ids. When this
-    /// returns, the faces are on disk.
-    pub fn enroll(&mut self, subject: &str, faces: &[NewFace]) -> Result<Vec<i64>> {
+    /// Enrols `faces` as `subject` (created if new) in one transaction; returns their ids, `None` for a
+    /// face already stored (see [`Gallery::enroll_batch`]). When this returns, the faces are on disk.
+    pub fn enroll(&mut self, subject: &str, faces: &[NewFace]) -> Result<Vec<Option<i64>>> {
         let items: Vec<(&str, &NewFace)> = faces.iter().map(|f| (subject, f)).collect();
         self.enroll_batch(&items)
     }
 
     /// Enrols (subject, face) pairs, subjects created as needed, all in one transaction (bulk loads:
-    /// one commit for many faces); returns the face ids in order.
-    pub fn enroll_batch(&mut self, items: &[(&str, &NewFace)]) -> Result<Vec<i64>> {
+    /// one commit for many faces); returns the face ids in order. A face whose subject, photo sha256 and
+    /// face index are already stored is not stored again and gets `None`: the unique index decides inside
+    /// the write transaction, so concurrent enrols and repeated imports cannot duplicate a face.
+    pub fn enroll_batch(&mut self, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>> {
         let model = self.require_model()?.clone();
         for (subject, face) in items {
             if subject.trim().is_empty() {
@@ -224,7 +246,12 @@ impl Gallery {
             path: path.clone(),
             source: e,
         };
-        let tx = self.conn.transaction().map_err(sql)?;
+        // Immediate: take the write lock before the first read, so two writers queue (busy timeout)
+        // instead of one failing when it upgrades a read transaction.
+        let tx = self
+            .conn
+            .transaction_with_behavior(rusqlite::TransactionBehavior::Immediate)
+            .map_err(sql)?;
         let mut ids = Vec::with_capacity(items.len());
         {
             let mut find_subject = tx.prepare_cached(schema::SUBJECT_ID).map_err(sql)?;
@@ -247,8 +274,8 @@ impl Gallery {
                         id
                     }
                 };
-                face_params(subject_id, &model, face).insert(&mut insert).map_err(sql)?;
-                ids.push(tx.last_insert_rowid());
+                let inserted = face_params(subject_id, &model, face).insert(&mut insert).map_err(sql)?;
+                ids.push((inserted == 1).then(|| tx.last_insert_rowid()));
             }
         }
         tx.commit().map_err(sql)?;

@@ -56,7 +56,7 @@ fn a_face_round_trips_with_source_box_landmarks_and_score() {
     let ids = gallery.enroll("alice", std::slice::from_ref(&face)).unwrap();
     let stored = gallery.faces_of("alice").unwrap();
     assert_eq!(stored.len(), 1);
-    assert_eq!(stored[0].id, ids[0]);
+    assert_eq!(Some(stored[0].id), ids[0]);
     assert_eq!(stored[0].face, face);
     assert!(gallery.contains_sha256(&"ab".repeat(32)).unwrap());
     assert!(!gallery.contains_sha256("00").unwrap());

@@ -8,7 +8,7 @@ use facenet_core::Embedding;
 use facenet_core::distance::l2;
 use facenet_nn::dlib::RAW_THRESHOLD;
 use facenet_nn::dlib::dlib_stages;
-use facenet_vision::tasks::{compare_photos, embed_photos, load_known_people, recognize_photo};
+use facenet_vision::tasks::{UNKNOWN, compare_photos, embed_photos, load_known_people, recognize_photo};
 use facenet_vision::{
     AlignedFace, BBox, BoxToDlib, Detection, Detector, Embedder, FaceLandmarks, FacePipeline, LandmarkScheme,
     LoadOptions, Point, RgbImage, dlib_face_chip, load_rgb,
@@ -236,12 +236,10 @@ fn compare_and_recognize_tell_obama_from_biden() {
     let (people, errors) = load_known_people(&pipeline, known.path()).unwrap();
     assert!(errors.is_empty() && people.len() == 2);
     let found = recognize_photo(&pipeline, &people, &path("obama3.jpg"), RAW_THRESHOLD).unwrap();
-    assert_eq!(
-        found.iter().map(|r| r.name.as_deref()).collect::<Vec<_>>(),
-        [Some("barack")]
-    );
+    assert_eq!(found.iter().map(|r| r.name.as_str()).collect::<Vec<_>>(), ["barack"]);
+    assert_eq!(found[0].face, Some(0));
     let strict = recognize_photo(&pipeline, &people, &path("obama3.jpg"), 0.05).unwrap();
-    assert_eq!(strict[0].name, None, "nobody within 0.05: unknown_person");
+    assert_eq!(strict[0].name, UNKNOWN, "nobody within 0.05: unknown_person");
 }
 
 /// Bad and unusual inputs in one batch: each photo gets its own outcome, in order. A text file and a

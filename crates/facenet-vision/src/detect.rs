@@ -11,12 +11,29 @@ pub fn detect_paths(detector: &dyn Detector, paths: &[PathBuf], load: &LoadOptio
 }
 
 /// The faces of the photo at `path`; errors name the file.
+/// Logs (`-v`) the faces found and the time of each photo, (`-vv`) the decode time and size.
 pub fn detect_path(detector: &dyn Detector, path: &Path, load: &LoadOptions) -> Result<Vec<Detection>> {
+    let start = std::time::Instant::now();
     let image = load_rgb(path, load)?;
-    detector.detect(&image).map_err(|e| match e {
+    let decoded = start.elapsed();
+    let faces = detector.detect(&image).map_err(|e| match e {
         Error::Stage(m) | Error::Invalid(m) => Error::Stage(format!("{}: {m}", path.display())),
         other => other,
-    })
+    })?;
+    tracing::debug!(
+        "{}: {}×{} decoded in {:.1} ms",
+        path.display(),
+        image.width(),
+        image.height(),
+        decoded.as_secs_f64() * 1e3
+    );
+    tracing::info!(
+        "{}: {} faces in {:.1} ms",
+        path.display(),
+        faces.len(),
+        start.elapsed().as_secs_f64() * 1e3
+    );
+    Ok(faces)
 }
 
 /// Writes the photo at `source` with `detections` drawn on it ([`draw::annotate`]) as a PNG at `target`.

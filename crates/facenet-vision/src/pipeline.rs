@@ -66,11 +66,25 @@ impl FacePipeline {
 
     /// Every face of the photo at `path`.
     pub fn process_path(&self, path: &Path) -> Result<Vec<FaceRecord>> {
+        let start = std::time::Instant::now();
         let image = load_rgb(path, &self.load)?;
+        tracing::debug!(
+            "{}: {}×{} decoded in {:.1} ms",
+            path.display(),
+            image.width(),
+            image.height(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
         let faces = self.process_image(&image).map_err(|e| match e {
             Error::Stage(msg) => Error::Stage(format!("{}: {msg}", path.display())),
             other => other,
         })?;
+        tracing::info!(
+            "{}: {} faces detected and embedded in {:.1} ms",
+            path.display(),
+            faces.len(),
+            start.elapsed().as_secs_f64() * 1e3
+        );
         Ok(faces
             .into_iter()
             .enumerate()

@@ -170,12 +170,24 @@ pub fn compare_photos(
     })
 }
 
+/// The name of a face nobody known is within the threshold of (`recognize` prints face_recognition's
+/// `unknown_person` for it in its text output).
+pub const UNKNOWN: &str = "unknown";
+/// The name on the one row of a photo in which no face was found (face_recognition's word).
+pub const NO_PERSONS_FOUND: &str = "no_persons_found";
+
 /// One face of an unknown photo, recognised (or not) against the known people.
 #[derive(Debug, Clone, PartialEq, Serialize)]
 pub struct Recognition {
     pub path: PathBuf,
-    /// The known person's name (the known photo's file stem), or `None` for an unknown person.
-    pub name: Option<String>,
+    /// The face's index in its photo; `None` on the row of a photo without a face.
+    pub face: Option<usize>,
+    /// The face's box `[x1, y1, x2, y2]`; `None` on the row of a photo without a face.
+    #[serde(rename = "box")]
+    pub bbox: Option<[f32; 4]>,
+    /// The known person's name (the known photo's file stem), [`UNKNOWN`] when nobody is within the
+    /// threshold, or [`NO_PERSONS_FOUND`] for a photo without a face.
+    pub name: String,
     /// The distance to that person; `None` for an unknown person.
     pub distance: Option<f32>,
 }
@@ -213,16 +225,30 @@ pub fn load_known_people(pipeline: &FacePipeline, dir: &Path) -> Result<(KnownPe
 }
 
 /// Every face of the photo at `path` against `known`: every known person within `threshold`, closest
-/// first, or one unknown-person row when nobody is.
+/// first, or one [`UNKNOWN`] row when nobody is; a photo without a face gives one [`NO_PERSONS_FOUND`]
+/// row. An empty `known` is an error (every face would be unknown, which says nothing).
 pub fn recognize_photo(
     pipeline: &FacePipeline,
     known: &[(String, Embedding)],
     path: &Path,
     threshold: f32,
 ) -> Result<Vec<Recognition>> {
+    if known.is_empty() {
+        return Err(Error::Invalid("no known people to recognise against".into()));
+    }
     let metric = pipeline.model_info().metric;
+    let records = pipeline.process_path(path)?;
+    if records.is_empty() {
+        return Ok(vec![Recognition {
+            path: path.into(),
+            face: None,
+            bbox: None,
+            name: NO_PERSONS_FOUND.into(),
+            distance: None,
+        }]);
+    }
     let mut rows = Vec::new();
-    for record in pipeline.process_path(path)? {
+    for record in records {
         let mut matches: Vec<(f32, &str)> = known
             .iter()
             .map(|(name, e)| {
@@ -234,18 +260,17 @@ pub fn recognize_photo(
             .filter(|(distance, _)| *distance <= threshold)
             .collect();
         matches.sort_by(|a, b| a.0.total_cmp(&b.0));
-        if matches.is_empty() {
-            rows.push(Recognition {
-                path: path.into(),
-                name: None,
-                distance: None,
-            });
-        }
-        rows.extend(matches.into_iter().map(|(d, name)| Recognition {
+        let row = |name: &str, distance| Recognition {
             path: path.into(),
-            name: Some(name.into()),
-            distance: Some(d),
-        }));
+            face: Some(record.face),
+            bbox: Some(record.detection.bbox.to_array()),
+            name: name.into(),
+            distance,
+        };
+        if matches.is_empty() {
+            rows.push(row(UNKNOWN, None));
+        }
+        rows.extend(matches.into_iter().map(|(d, name)| row(name, Some(d))));
     }
     Ok(rows)
 }

@@ -14,16 +14,16 @@ pub struct BaselineArgs {
     #[arg(long)]
     data: PathBuf,
     /// Evaluate only the last N identities (the ones `facenet train --held-out N` keeps out); 0: all.
-    #[arg(long, default_value_t = 0)]
+    #[arg(value_parser = super::ranges::count_or_zero, long, default_value_t = 0)]
     held_out: usize,
     /// Photos per identity (at most).
-    #[arg(long, default_value_t = 10)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 10)]
     validation_photos: usize,
     /// Side of the downscaled grey image.
-    #[arg(long, default_value_t = 16)]
+    #[arg(value_parser = super::ranges::side, long, default_value_t = 16)]
     side: u32,
     /// Size the photos are first loaded at (as a network would see them).
-    #[arg(long, default_value_t = 96)]
+    #[arg(value_parser = super::ranges::side, long, default_value_t = 96)]
     size: u32,
 }
 

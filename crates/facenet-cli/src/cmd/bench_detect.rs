@@ -26,16 +26,16 @@ const FIXTURE_PHOTOS: [&str; 7] = [
 #[derive(Debug, clap::Args)]
 pub struct BenchDetectArgs {
     /// Timed runs per photo (the median is reported).
-    #[arg(long, default_value_t = 5)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 5)]
     repeat: usize,
     /// Threads for the networks and the resampling.
-    #[arg(long, default_value_t = 2)]
+    #[arg(value_parser = super::ranges::threads, long, default_value_t = 2)]
     threads: usize,
     /// The detector timed: `mtcnn` or `hog`.
     #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
     detector: String,
     /// 2× upsamplings before detecting (HOG).
-    #[arg(long, default_value_t = 1)]
+    #[arg(value_parser = super::ranges::upsample, long, default_value_t = 1)]
     upsample: u32,
 }
 

@@ -20,13 +20,13 @@ pub struct BenchEmbedArgs {
     #[arg(long, default_value = "facenet", value_parser = clap::value_parser!(ModelSpec))]
     model: ModelSpec,
     /// Batch sizes to time.
-    #[arg(long = "batch", default_values_t = [1, 16])]
+    #[arg(value_parser = super::ranges::batch, long = "batch", default_values_t = [1, 16])]
     batches: Vec<usize>,
     /// Worker threads.
-    #[arg(long, default_value_t = 2)]
+    #[arg(value_parser = super::ranges::threads, long, default_value_t = 2)]
     threads: usize,
     /// Time each batch size for at least this many seconds.
-    #[arg(long, default_value_t = 5.0)]
+    #[arg(value_parser = super::ranges::seconds, long, default_value_t = 5.0)]
     seconds: f64,
     /// A crop of the model's input size to embed (default: a synthetic one; the speed does not depend on
     /// the content).

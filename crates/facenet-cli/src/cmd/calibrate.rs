@@ -14,7 +14,7 @@ pub struct CalibrateArgs {
     #[arg(long)]
     scores: PathBuf,
     /// The false accept rate to reach.
-    #[arg(long, default_value_t = PAPER_TARGET_FAR)]
+    #[arg(value_parser = super::ranges::far, long, default_value_t = PAPER_TARGET_FAR)]
     far: f64,
 }
 

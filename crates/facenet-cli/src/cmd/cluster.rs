@@ -6,7 +6,8 @@ use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::gallery::cluster::{
-    Cluster, ClusterMethod, ClusterOptions, cluster_records, evaluate, link_clusters, write_contact_sheets,
+    Cluster, ClusterMethod, ClusterOptions, cluster_records, evaluate, link_clusters, prepare_output_dir,
+    write_contact_sheets,
 };
 use facenet::gallery::photos::find_photos;
 use serde::Serialize;
@@ -38,7 +39,7 @@ pub struct ClusterArgs {
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
     /// Faces farther apart than this are different people (default: the model's threshold).
-    #[arg(long)]
+    #[arg(value_parser = super::ranges::distance, long)]
     threshold: Option<f32>,
     #[arg(long, value_enum, default_value = "agglomerative")]
     method: MethodArg,
@@ -48,6 +49,11 @@ pub struct ClusterArgs {
     /// Where the contact sheets go (default: a `<out>.sheets` folder beside --out).
     #[arg(long, value_name = "DIR")]
     sheets: Option<PathBuf>,
+    /// A run owns its output: an existing --out file, or a non-empty sheets or --link folder, is refused
+    /// unless this is given, which replaces them (removing the `cluster_*` entries an earlier run wrote;
+    /// a folder holding anything else is still refused).
+    #[arg(long)]
+    overwrite: bool,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -55,6 +61,16 @@ pub struct ClusterArgs {
 pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let photos = find_photos(&args.dirs)?;
     anyhow::ensure!(!photos.is_empty(), "no photos in {:?}", args.dirs);
+    anyhow::ensure!(
+        args.overwrite || !args.out.exists(),
+        "{}: exists (an earlier run's output?); pass --overwrite to replace it",
+        args.out.display()
+    );
+    let sheets_dir = args.sheets.clone().unwrap_or_else(|| sibling(&args.out, ".sheets"));
+    // Before the slow part, so a refused run costs nothing.
+    for dir in std::iter::once(&sheets_dir).chain(&args.link) {
+        prepare_output_dir(dir, args.overwrite)?;
+    }
     let pipeline = args.pipeline.build()?;
     let info = pipeline.model_info().clone();
     let mut records = Vec::new();
@@ -75,7 +91,6 @@ pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     );
     let clusters = cluster_records(&records, &options)?;
     write_json(&args.out, &clusters)?;
-    let sheets_dir = args.sheets.clone().unwrap_or_else(|| sibling(&args.out, ".sheets"));
     write_contact_sheets(&clusters, &sheets_dir, &args.pipeline.spec().load)?;
     if let Some(dir) = &args.link {
         link_clusters(&clusters, dir)?;
@@ -101,14 +116,14 @@ pub struct ClusterEvalArgs {
     #[command(flatten)]
     db: DbArg,
     /// Thresholds to try, comma-separated (default: 0.5×, 0.75×, 1×, 1.25×, 1.5× the gallery model's).
-    #[arg(long, value_delimiter = ',')]
+    #[arg(value_parser = super::ranges::distance, long, value_delimiter = ',')]
     threshold: Vec<f32>,
     #[arg(long, value_enum, default_value = "agglomerative")]
     method: MethodArg,
 }
 
 pub fn run_eval(args: ClusterEvalArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let gallery = args.db.open()?;
+    let gallery = args.db.open_existing()?;
     let model = gallery.require_model()?.clone();
     let (mut embeddings, mut labels) = (Vec::new(), Vec::new());
     gallery.for_each_face(1_000, |face| {

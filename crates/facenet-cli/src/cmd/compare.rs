@@ -11,10 +11,10 @@ pub struct CompareArgs {
     pub a: PathBuf,
     pub b: PathBuf,
     /// Same person when the distance is at most this (default: the model's threshold).
-    #[arg(long)]
+    #[arg(value_parser = super::ranges::distance, long)]
     pub threshold: Option<f32>,
     /// Compare the N-th face (detector order) of both photos instead of the most prominent one.
-    #[arg(long, value_name = "N")]
+    #[arg(value_parser = super::ranges::face_index, long, value_name = "N")]
     pub face: Option<usize>,
     #[command(flatten)]
     pub pipeline: PipelineArgs,

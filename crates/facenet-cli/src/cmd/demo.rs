@@ -20,7 +20,7 @@ pub struct DemoArgs {
 
 pub fn run(args: DemoArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let cache = Cache::from_env()?;
-    let status = super::models::fetch(&cache, &[], &Ctx { json: false })?;
+    let status = super::models::fetch_quietly(&cache, &[])?;
     if status != Status::Ok {
         anyhow::bail!("some assets could not be fetched (see above)");
     }

@@ -3,15 +3,17 @@
 //! folder-per-identity datasets (davidsandberg's `align_dataset_mtcnn.py`), in parallel, resumably.
 
 use super::Status;
-use crate::output::Ctx;
+use crate::output::{Ctx, FACE_COLUMNS, csv_stdout, face_fields};
 use anyhow::Context;
+use facenet::gallery::photos::find_photos;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet::pipeline::{DetectorSpec, build_detector};
-use facenet::vision::align::dataset::{CropOutcome, crop_all, crop_tasks, photos_below};
+use facenet::vision::align::dataset::{CropOutcome, crop_all, crop_tasks};
 use facenet::vision::{Aligner, DEFAULT_MAX_PIXELS, Detection, Detector, LoadOptions, detect_paths, write_annotated};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
+use std::collections::HashMap;
 use std::path::{Path, PathBuf};
 
 #[derive(Debug, Clone, Copy, PartialEq, Eq, clap::ValueEnum)]
@@ -27,18 +29,20 @@ pub struct DetectArgs {
     /// Photos, or folders of photos (searched recursively).
     #[arg(required = true)]
     inputs: Vec<PathBuf>,
-    /// Print CSV: path,face,score,x1,y1,x2,y2, then x,y of the 5 landmarks.
+    /// Print CSV with a header: path,face,score,x1,y1,x2,y2,lx1,ly1,…,lx5,ly5 (quoted where needed).
     #[arg(long, conflicts_with = "crop")]
     csv: bool,
-    /// Write each photo with its faces drawn (boxes, landmarks, scores) as DIR/NAME.png.
+    /// Write each photo with its faces drawn (boxes, landmarks, scores) as DIR/NAME.png (DIR/REL/NAME.png
+    /// for a photo REL/NAME.jpg below a folder given); two photos that would write one file are an error.
     #[arg(long, value_name = "DIR", conflicts_with = "crop")]
     draw: Option<PathBuf>,
-    /// Write the most prominent face of each photo, aligned, as DIR/[IDENTITY/]NAME.png; photos whose
-    /// crop exists are skipped (resumable).
+    /// Write the most prominent face of each photo, aligned, as DIR/[IDENTITY/]NAME.png (relative folders
+    /// kept); photos whose crop exists are skipped (resumable); two photos that would write one file are
+    /// an error.
     #[arg(long, value_name = "DIR")]
     crop: Option<PathBuf>,
     /// Crop size in pixels (square).
-    #[arg(long, default_value_t = 160, requires = "crop")]
+    #[arg(value_parser = super::ranges::crop_size, long, default_value_t = 160, requires = "crop")]
     size: u32,
     /// How crops are cut.
     #[arg(long, value_enum, default_value_t = AlignArg::Similarity, requires = "crop")]
@@ -46,20 +50,20 @@ pub struct DetectArgs {
     /// Margin: for `similarity` the fraction of the crop left around the landmark template on each side
     /// (default 0); for `tight` pixels added to the box in total (default 44, davidsandberg's; the
     /// crop is resized to size·182/160 and centre-cropped to size).
-    #[arg(long, requires = "crop")]
+    #[arg(value_parser = super::ranges::margin, long, requires = "crop")]
     margin: Option<f64>,
     /// Face detector: `mtcnn` (boxes and 5 landmarks) or `hog` (dlib's HOG detector: boxes and scores
     /// above its threshold, as `dlib.get_frontal_face_detector()`).
     #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
     detector: String,
     /// Smallest face searched for, in pixels (MTCNN).
-    #[arg(long, default_value_t = 20.0)]
+    #[arg(value_parser = super::ranges::min_face, long, default_value_t = 20.0)]
     min_face: f64,
     /// 2× upsamplings before detecting (HOG; face_recognition's default is 1: faces down to ~40 px).
-    #[arg(long, default_value_t = 1)]
+    #[arg(value_parser = super::ranges::upsample, long, default_value_t = 1)]
     upsample: u32,
     /// Refuse images with more pixels than this (checked before decoding).
-    #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
+    #[arg(value_parser = super::ranges::max_pixels, long, default_value_t = DEFAULT_MAX_PIXELS)]
     max_pixels: u64,
 }
 
@@ -99,13 +103,23 @@ pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         ..LoadOptions::default()
     };
     match &args.crop {
-        Some(out_dir) => crop(&args, detector.as_ref(), &load, out_dir),
+        Some(out_dir) => crop(&args, detector.as_ref(), &load, out_dir, ctx),
         None => detect(&args, detector.as_ref(), &load, ctx),
     }
 }
 
 fn detect(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, ctx: &Ctx) -> anyhow::Result<Status> {
-    let paths = expand(&args.inputs)?;
+    let paths = find_photos(&args.inputs)?;
+    // Where each drawing goes, decided (and collisions refused) before any photo is read.
+    let drawings: Option<HashMap<PathBuf, PathBuf>> = match &args.draw {
+        Some(dir) => Some(
+            crop_tasks(&args.inputs, dir)?
+                .into_iter()
+                .map(|task| (task.source, task.target))
+                .collect(),
+        ),
+        None => None,
+    };
     let results = detect_paths(detector, &paths, load);
     let mut failures = 0;
     let mut photos = Vec::new();
@@ -118,10 +132,10 @@ fn detect(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, ctx: &
             }
         }
     }
-    if let Some(dir) = &args.draw {
+    if let Some(targets) = &drawings {
         for (path, faces) in &photos {
-            let target = dir.join(path.file_stem().unwrap_or_default()).with_extension("png");
-            if let Err(e) = write_annotated(path, faces, load, &target) {
+            let Some(target) = targets.get(path) else { continue };
+            if let Err(e) = write_annotated(path, faces, load, target) {
                 failures += 1;
                 eprintln!("error: {e}");
             }
@@ -135,23 +149,9 @@ fn detect(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, ctx: &
                 .collect::<Vec<_>>(),
         )?;
     } else {
-        print_rows(&photos, args.csv);
+        print_rows(&photos, args.csv)?;
     }
     Ok(Status::from_failures(failures))
-}
-
-fn expand(inputs: &[PathBuf]) -> anyhow::Result<Vec<PathBuf>> {
-    let mut paths = Vec::new();
-    for input in inputs {
-        if input.is_dir() {
-            let mut found = photos_below(input)?;
-            found.sort();
-            paths.extend(found);
-        } else {
-            paths.push(input.clone());
-        }
-    }
-    Ok(paths)
 }
 
 fn photo_json(path: &Path, faces: &[Detection]) -> PhotoJson {
@@ -169,47 +169,64 @@ fn photo_json(path: &Path, faces: &[Detection]) -> PhotoJson {
     }
 }
 
-fn print_rows(photos: &[(PathBuf, Vec<Detection>)], csv: bool) {
+fn print_rows(photos: &[(PathBuf, Vec<Detection>)], csv: bool) -> anyhow::Result<()> {
     if csv {
-        println!(
-            "path,face,score,x1,y1,x2,y2,{}",
-            (1..=5).map(|k| format!("lx{k},ly{k}")).collect::<Vec<_>>().join(",")
-        );
+        return write_csv(photos);
     }
     for (path, faces) in photos {
-        if faces.is_empty() && !csv {
+        if faces.is_empty() {
             println!("{}\tno face", path.display());
         }
         for (i, d) in faces.iter().enumerate() {
             let b = d.bbox.to_array().map(|v| format!("{v:.2}"));
-            let points: Vec<String> = d
-                .landmarks
-                .iter()
-                .flat_map(|l| &l.points)
-                .map(|p| format!("{:.2},{:.2}", p.x, p.y))
-                .collect();
-            if csv {
-                println!(
-                    "{},{i},{:.6},{},{}",
-                    path.display(),
-                    d.score,
-                    b.join(","),
-                    points.join(",")
-                );
-            } else {
-                println!(
-                    "{}\tface {i}\tscore {:.6}\tbox [{}]\tlandmarks {}",
-                    path.display(),
-                    d.score,
-                    b.join(", "),
-                    points.join(" ")
-                );
-            }
+            let points: Vec<String> = landmarks(d).map(|p| format!("{:.2},{:.2}", p[0], p[1])).collect();
+            println!(
+                "{}\tface {i}\tscore {:.6}\tbox [{}]\tlandmarks {}",
+                path.display(),
+                d.score,
+                b.join(", "),
+                points.join(" ")
+            );
         }
     }
+    Ok(())
 }
 
-fn crop(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, out_dir: &Path) -> anyhow::Result<Status> {
+/// `path,face,score,x1,y1,x2,y2,lx1,ly1,…,lx5,ly5` with a header; a photo without a face has no row.
+fn write_csv(photos: &[(PathBuf, Vec<Detection>)]) -> anyhow::Result<()> {
+    let mut writer = csv_stdout();
+    let header: Vec<String> = FACE_COLUMNS
+        .iter()
+        .map(|c| c.to_string())
+        .chain((1..=5).flat_map(|k| [format!("lx{k}"), format!("ly{k}")]))
+        .collect();
+    writer.write_record(&header)?;
+    for (path, faces) in photos {
+        for (i, d) in faces.iter().enumerate() {
+            let mut fields = face_fields(path, i, Some(d.score), Some(d.bbox.to_array()));
+            fields.extend(landmarks(d).flat_map(|p| p.map(|v| v.to_string())));
+            writer.write_record(&fields)?;
+        }
+    }
+    writer.flush()?;
+    Ok(())
+}
+
+fn landmarks(d: &Detection) -> impl Iterator<Item = [f32; 2]> + '_ {
+    d.landmarks.iter().flat_map(|l| &l.points).map(|p| [p.x, p.y])
+}
+
+/// What `--crop` did, as `--json` prints it.
+#[derive(Debug, Serialize)]
+struct CropSummary<'a> {
+    out: &'a Path,
+    written: usize,
+    skipped: usize,
+    no_face: usize,
+    failed: usize,
+}
+
+fn crop(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, out_dir: &Path, ctx: &Ctx) -> anyhow::Result<Status> {
     let aligner = match args.align {
         AlignArg::Similarity => Aligner::similarity(args.size, args.size, args.margin.unwrap_or(0.0))?,
         AlignArg::Tight => Aligner::tight(args.size, args.margin.unwrap_or(44.0) as f32, args.size * 182 / 160)?,
@@ -229,12 +246,19 @@ fn crop(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, out_dir:
     });
     bar.finish_and_clear();
     let count = |want: fn(&CropOutcome) -> bool| results.iter().filter(|r| r.as_ref().is_ok_and(want)).count();
-    let failures = results.iter().filter(|r| r.is_err()).count();
+    let summary = CropSummary {
+        out: out_dir,
+        written: count(|o| matches!(o, CropOutcome::Written { .. })),
+        skipped: count(|o| *o == CropOutcome::Skipped),
+        no_face: count(|o| *o == CropOutcome::NoFace),
+        failed: results.iter().filter(|r| r.is_err()).count(),
+    };
+    if ctx.json {
+        ctx.print_json(&summary)?;
+    }
     eprintln!(
-        "{} written, {} skipped (already there), {} without a face, {failures} failed",
-        count(|o| matches!(o, CropOutcome::Written { .. })),
-        count(|o| *o == CropOutcome::Skipped),
-        count(|o| *o == CropOutcome::NoFace),
+        "{} written, {} skipped (already there), {} without a face, {} failed",
+        summary.written, summary.skipped, summary.no_face, summary.failed
     );
-    Ok(Status::from_failures(failures))
+    Ok(Status::from_failures(summary.failed))
 }

@@ -1,5 +1,7 @@
 //! `facenet enroll`: add photos of a person (or a folder-per-person tree) to the gallery.
-//! Resumable: photos whose sha256 is already enrolled are skipped.
+//! Resumable: photos whose sha256 is already enrolled are skipped (and the gallery's unique index keeps
+//! concurrent runs from storing a face twice). A photo without a face is reported and makes the exit
+//! code 1.
 
 use super::Status;
 use super::gallery::DbArg;
@@ -49,7 +51,7 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         (None, None) => anyhow::bail!("give --name NAME IMG… or --from-dir DIR"),
     };
     let pipeline = args.pipeline.build()?;
-    let mut gallery = Gallery::open_for(&args.db.path()?, &GalleryModel::from(pipeline.model_info()))?;
+    let mut gallery = Gallery::open_for(&args.db.path_to_create()?, &GalleryModel::from(pipeline.model_info()))?;
     let progress = ProgressBar::new(jobs.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}<{eta}]")
             .expect("the progress template should parse"),
@@ -59,6 +61,16 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     for (subject, path) in jobs {
         progress.set_message(subject.clone());
         let row = match enroll_photo(&mut gallery, &pipeline, &subject, &path) {
+            Ok(EnrolOutcome::NoFace) => {
+                failures += 1;
+                progress.suspend(|| eprintln!("error: {}: no face found, nothing enrolled", path.display()));
+                Row {
+                    path,
+                    subject,
+                    outcome: Some(EnrolOutcome::NoFace),
+                    error: None,
+                }
+            }
             Ok(outcome) => Row {
                 path,
                 subject,
@@ -85,10 +97,11 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     } else {
         let count = |f: fn(&EnrolOutcome) -> bool| rows.iter().filter(|r| r.outcome.as_ref().is_some_and(f)).count();
         println!(
-            "enrolled {}, already enrolled {}, no face {}, failed {failures} — {}",
+            "enrolled {}, already enrolled {}, no face {}, failed {} — {}",
             count(|o| matches!(o, EnrolOutcome::Enrolled { .. })),
             count(|o| matches!(o, EnrolOutcome::AlreadyEnrolled)),
             count(|o| matches!(o, EnrolOutcome::NoFace)),
+            rows.iter().filter(|r| r.error.is_some()).count(),
             gallery.path().display()
         );
     }

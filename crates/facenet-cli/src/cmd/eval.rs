@@ -28,7 +28,7 @@ pub enum EvalCommand {
 #[derive(Debug, clap::Args)]
 pub struct ReportArgs {
     /// The FAR at which VAL is reported.
-    #[arg(long, default_value_t = PAPER_TARGET_FAR)]
+    #[arg(value_parser = super::ranges::far, long, default_value_t = PAPER_TARGET_FAR)]
     far: f64,
     /// Also write report.json, roc.png, histogram.png and index.html into this folder.
     #[arg(long, value_name = "DIR")]
@@ -41,7 +41,7 @@ pub struct PairsArgs {
     #[arg(long)]
     scores: PathBuf,
     /// Folds of consecutive pairs when the file has no fold column.
-    #[arg(long, default_value_t = 10)]
+    #[arg(value_parser = super::ranges::folds, long, default_value_t = 10)]
     folds: usize,
     #[command(flatten)]
     report: ReportArgs,
@@ -95,7 +95,7 @@ pub struct YtfArgs {
     #[arg(long)]
     videos: PathBuf,
     /// Frames with a face used per video (the paper: 100).
-    #[arg(long, default_value_t = PAPER_FRAMES)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = PAPER_FRAMES)]
     frames: usize,
     #[command(flatten)]
     embed: EmbedArgs,

@@ -10,7 +10,8 @@ use std::path::{Path, PathBuf};
 /// The gallery file flag.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArg {
-    /// The gallery database (created if missing). Default: the platform data folder,
+    /// The gallery database. Only `enroll` and `gallery import` create it (the file, not its folder);
+    /// every other command refuses a gallery that does not exist. Default: the platform data folder,
     /// e.g. ~/.local/share/facenet/gallery.db.
     #[arg(long, value_name = "FILE")]
     pub db: Option<PathBuf>,
@@ -28,8 +29,21 @@ impl DbArg {
         }
     }
 
-    pub fn open(&self) -> anyhow::Result<Gallery> {
-        Ok(Gallery::open(&self.path()?)?)
+    /// The gallery, which must exist (reading commands).
+    pub fn open_existing(&self) -> anyhow::Result<Gallery> {
+        Ok(Gallery::open_existing(&self.path()?)?)
+    }
+
+    /// The path of a gallery a command may create (enroll, import): the default's folder is made if
+    /// missing; a folder given with `--db` must exist.
+    pub fn path_to_create(&self) -> anyhow::Result<PathBuf> {
+        let path = self.path()?;
+        if self.db.is_none()
+            && let Some(dir) = path.parent()
+        {
+            std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
+        }
+        Ok(path)
     }
 }
 
@@ -66,14 +80,19 @@ enum GalleryCommand {
 }
 
 pub fn run(args: GalleryArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let mut gallery = args.db.open()?;
+    let mut gallery = match args.command {
+        GalleryCommand::Import { .. } => Gallery::open(&args.db.path_to_create()?)?,
+        _ => args.db.open_existing()?,
+    };
     match args.command {
         GalleryCommand::List => list(&gallery, ctx),
         GalleryCommand::Show { name } => show(&gallery, &name, ctx),
         GalleryCommand::Remove { name, faces } => remove(&mut gallery, &name, &faces, ctx),
         GalleryCommand::Rename { from, to } => {
             gallery.rename_subject(&from, &to)?;
-            if !ctx.json {
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "renamed": from, "to": to }))?;
+            } else {
                 println!("renamed {from:?} to {to:?}");
             }
             Ok(Status::Ok)
@@ -85,7 +104,12 @@ pub fn run(args: GalleryArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             if ctx.json {
                 ctx.print_json(&report)?;
             } else {
-                println!("imported {} faces into {}", report.faces, gallery.path().display());
+                println!(
+                    "imported {} faces into {} ({} already there, skipped)",
+                    report.faces,
+                    gallery.path().display(),
+                    report.duplicates
+                );
             }
             Ok(Status::Ok)
         }

@@ -1,12 +1,14 @@
 //! `facenet identify`: who is in these photos? Every face gets the nearest gallery subject, or
-//! `unknown` beyond the threshold.
+//! `unknown` beyond the threshold; a photo without a face gets `no_persons_found` (face_recognition's
+//! word) and exit code 1. The gallery must exist.
 
 use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
 use facenet::gallery::photos::{FaceMatch, identify_photos};
-use facenet::gallery::{Aggregation, Engine, Gallery, GalleryModel, IdentifyOptions, SearchIndex};
+use facenet::gallery::{Aggregation, Engine, GalleryModel, IdentifyOptions, SearchIndex};
+use facenet::vision::tasks::NO_PERSONS_FOUND;
 use std::path::PathBuf;
 
 #[derive(Debug, Clone, Copy, clap::ValueEnum)]
@@ -39,13 +41,13 @@ pub struct IdentifyArgs {
     #[arg(value_name = "IMG", required = true)]
     images: Vec<PathBuf>,
     /// Distance beyond which a face is `unknown` (default: the model's threshold, in its metric).
-    #[arg(long)]
+    #[arg(value_parser = super::ranges::distance, long)]
     threshold: Option<f32>,
     /// How a subject's distance follows from its faces'.
     #[arg(long, value_enum, default_value = "min")]
     aggregation: AggregationArg,
     /// Neighbours that vote (`--aggregation vote`).
-    #[arg(long, default_value_t = 5)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 5)]
     k: usize,
     /// Search engine.
     #[arg(long, value_enum, default_value = "auto")]
@@ -55,9 +57,10 @@ pub struct IdentifyArgs {
 }
 
 pub fn run(args: IdentifyArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    let mut gallery = args.db.open_existing()?; // before the models load: a mistyped --db fails at once
     let pipeline = args.pipeline.build()?;
     let model = GalleryModel::from(pipeline.model_info());
-    let gallery = Gallery::open_for(&args.db.path()?, &model)?;
+    gallery.bind_model(&model)?;
     let index = SearchIndex::open(&gallery, engine(args.engine))?;
     let options = IdentifyOptions {
         threshold: args.threshold.unwrap_or(model.threshold),
@@ -76,13 +79,20 @@ pub fn run(args: IdentifyArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             }
         }
     }
+    for m in matches.iter().filter(|m| m.name == NO_PERSONS_FOUND) {
+        failures += 1;
+        eprintln!("warning: {}: no face found", m.path.display());
+    }
     if ctx.json {
         ctx.print_json(&matches)?;
     } else {
         for m in &matches {
-            let bbox = m.bbox.to_array().map(|v| v.round() as i64);
+            let bbox = m
+                .bbox
+                .map_or("-".into(), |b| format!("{:?}", b.to_array().map(|v| v.round() as i64)));
+            let face = m.face.map_or("-".into(), |f| format!("face {f}"));
             let distance = m.distance.map_or("-".into(), |d| format!("{d:.3}"));
-            println!("{}\t{bbox:?}\t{}\t{distance}", m.path.display(), m.name);
+            println!("{}\t{face}\t{bbox}\t{}\t{distance}", m.path.display(), m.name);
         }
     }
     Ok(Status::from_failures(failures))

@@ -17,6 +17,7 @@ mod identify;
 mod model;
 mod models;
 pub mod pipeline_args;
+mod ranges;
 mod recognize;
 mod synth;
 mod train;

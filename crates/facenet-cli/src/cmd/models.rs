@@ -39,7 +39,11 @@ pub fn run(command: ModelsCommand, ctx: &Ctx) -> anyhow::Result<Status> {
                 }
                 None => cache.root().to_path_buf(),
             };
-            println!("{}", path.display());
+            if ctx.json {
+                ctx.print_json(&serde_json::json!({ "path": path }))?;
+            } else {
+                println!("{}", path.display());
+            }
             Ok(Status::Ok)
         }
     }
@@ -56,6 +60,32 @@ struct FetchRow<'a> {
 
 /// Fetches the selected packages, reporting each; the exit status says whether any failed.
 pub fn fetch(cache: &Cache, names: &[String], ctx: &Ctx) -> anyhow::Result<Status> {
+    let (rows, failures) = fetch_rows(cache, names)?;
+    if ctx.json {
+        ctx.print_json(&rows)?;
+    } else {
+        for row in rows.iter().filter(|r| r.error.is_none()) {
+            println!("{:>8}  {} {}", row.status, row.package, row.version);
+        }
+        if failures == 0 {
+            println!("assets in {}", cache.root().display());
+        }
+    }
+    Ok(Status::from_failures(failures))
+}
+
+/// Fetches the selected packages, printing nothing on stdout (for commands that fetch before their own
+/// output, such as `demo`); each failure is reported on stderr.
+pub fn fetch_quietly(cache: &Cache, names: &[String]) -> anyhow::Result<Status> {
+    let (rows, failures) = fetch_rows(cache, names)?;
+    for row in &rows {
+        tracing::info!("{} {}: {}", row.package, row.version, row.status);
+    }
+    Ok(Status::from_failures(failures))
+}
+
+/// Fetches the selected packages: one row each, and the number that failed (each reported on stderr).
+fn fetch_rows(cache: &Cache, names: &[String]) -> anyhow::Result<(Vec<FetchRow<'static>>, usize)> {
     if let Some(unknown) = names.iter().find(|n| !PACKAGES.iter().any(|p| p.name == n.as_str())) {
         anyhow::bail!(
             "unknown package {unknown:?}; pinned: {}",
@@ -80,9 +110,6 @@ pub fn fetch(cache: &Cache, names: &[String], ctx: &Ctx) -> anyhow::Result<Statu
                 ("failed", Some(e.to_string()))
             }
         };
-        if !ctx.json && error.is_none() {
-            println!("{status:>8}  {} {}", package.name, package.version);
-        }
         rows.push(FetchRow {
             package: package.name,
             version: package.version,
@@ -90,12 +117,7 @@ pub fn fetch(cache: &Cache, names: &[String], ctx: &Ctx) -> anyhow::Result<Statu
             error,
         });
     }
-    if ctx.json {
-        ctx.print_json(&rows)?;
-    } else if failures == 0 {
-        println!("assets in {}", cache.root().display());
-    }
-    Ok(Status::from_failures(failures))
+    Ok((rows, failures))
 }
 
 #[derive(Serialize)]

@@ -14,7 +14,7 @@ pub struct PipelineArgs {
     #[arg(long, default_value = "mtcnn", value_parser = clap::value_parser!(DetectorSpec))]
     pub detector: DetectorSpec,
     /// Refuse images with more pixels than this (checked before decoding).
-    #[arg(long, default_value_t = DEFAULT_MAX_PIXELS)]
+    #[arg(value_parser = super::ranges::max_pixels, long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
 }
 

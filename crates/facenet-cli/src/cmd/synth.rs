@@ -9,10 +9,10 @@ use std::path::PathBuf;
 #[derive(Debug, clap::Args)]
 pub struct SynthArgs {
     /// Number of identities (ignored with --lfw-layout).
-    #[arg(long, default_value_t = 100)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 100)]
     identities: usize,
     /// Photos per identity (ignored with --lfw-layout).
-    #[arg(long, default_value_t = 20)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 20)]
     per_identity: usize,
     /// Photo width and height in pixels.
     #[arg(long, default_value_t = 96, value_parser = clap::value_parser!(u32).range(8..=1024))]

@@ -30,81 +30,81 @@ pub struct TrainArgs {
     #[arg(long, default_value = "nn4")]
     arch: Arch,
     /// Embedding size.
-    #[arg(long, default_value_t = 128)]
+    #[arg(value_parser = super::ranges::embedding_dim, long, default_value_t = 128)]
     embedding_dim: usize,
     /// Input size HEIGHTxWIDTH when not the architecture's (the same layers on smaller faces train faster).
     #[arg(long, value_parser = parse_input_size)]
     input_size: Option<InputSize>,
     /// Total optimiser steps.
-    #[arg(long)]
+    #[arg(value_parser = super::ranges::steps, long)]
     steps: Option<u64>,
     /// Identities per batch.
-    #[arg(long, default_value_t = 45)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 45)]
     people_per_batch: usize,
     /// Photos per identity in a batch.
-    #[arg(long, default_value_t = 40)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 40)]
     images_per_person: usize,
     /// Extra photos of other identities in each batch, used only as negatives.
-    #[arg(long, default_value_t = 0)]
+    #[arg(value_parser = super::ranges::count_or_zero, long, default_value_t = 0)]
     random_negatives: usize,
     /// Triplets per optimiser step.
-    #[arg(long, default_value_t = 30)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 30)]
     triplets_per_step: usize,
     /// Train on at most this many steps of a mined batch's triplets before mining the next (0: all of them).
-    #[arg(long, default_value_t = 0)]
+    #[arg(value_parser = super::ranges::count_or_zero, long, default_value_t = 0)]
     max_steps_per_batch: usize,
     /// Triplet margin α.
-    #[arg(long, default_value_t = 0.2)]
+    #[arg(value_parser = super::ranges::margin_alpha, long, default_value_t = 0.2)]
     alpha: f32,
     /// Negative choice: random-semi-hard, hardest-semi-hard, or tf (smallest d_an > d_ap, else largest).
     #[arg(long, default_value = "random-semi-hard", value_parser = parse_rule)]
     negative_rule: NegativeRule,
     /// AdaGrad learning rate.
-    #[arg(long, default_value_t = 0.05)]
+    #[arg(value_parser = super::ranges::learning_rate, long, default_value_t = 0.05)]
     lr: f64,
     /// A file of step:lr lines (overrides the step decay).
     #[arg(long)]
     lr_schedule: Option<PathBuf>,
     /// Multiply the learning rate by --lr-decay-factor every this many steps.
-    #[arg(long)]
+    #[arg(value_parser = super::ranges::steps, long)]
     lr_decay_every: Option<u64>,
-    #[arg(long, default_value_t = 0.1)]
+    #[arg(value_parser = super::ranges::fraction, long, default_value_t = 0.1)]
     lr_decay_factor: f64,
     /// L2 weight decay.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(value_parser = super::ranges::fraction, long, default_value_t = 0.0)]
     weight_decay: f64,
     /// Validate and write the inference checkpoint with a moving average of the weights of this decay
     /// (davidsandberg/facenet uses 0.9999; early steps average less: min(decay, (1+t)/(10+t))). 0: off.
-    #[arg(long, default_value_t = 0.0)]
+    #[arg(value_parser = super::ranges::fraction, long, default_value_t = 0.0)]
     moving_average_decay: f64,
     #[arg(long, default_value_t = 0)]
     seed: u64,
     /// Identities held out for validation (the last ones by name).
-    #[arg(long, default_value_t = 0)]
+    #[arg(value_parser = super::ranges::count_or_zero, long, default_value_t = 0)]
     held_out: usize,
     /// Photos per held-out identity used in validation.
-    #[arg(long, default_value_t = 10)]
+    #[arg(value_parser = super::ranges::count, long, default_value_t = 10)]
     validation_photos: usize,
     /// Validate every V steps (0: only before the first and after the last).
-    #[arg(long, default_value_t = 100)]
+    #[arg(value_parser = super::ranges::steps_or_zero, long, default_value_t = 100)]
     validate_every: u64,
     /// Checkpoint every K steps (0: only at the end and on Ctrl-C).
-    #[arg(long, default_value_t = 100)]
+    #[arg(value_parser = super::ranges::steps_or_zero, long, default_value_t = 100)]
     checkpoint_every: u64,
     /// Photos per forward pass when embedding without gradients.
-    #[arg(long, default_value_t = 64)]
+    #[arg(value_parser = super::ranges::batch, long, default_value_t = 64)]
     embed_chunk: usize,
     /// Stop when the mean pairwise squared distance of a batch's embeddings falls below this.
-    #[arg(long, default_value_t = 1e-4)]
+    #[arg(value_parser = |s: &str| super::ranges::fraction(s).map(|v| v as f32), long, default_value_t = 1e-4)]
     collapse_floor: f32,
     /// Train without augmentation (random crop, flip, colour jitter).
     #[arg(long)]
     no_augment: bool,
     /// Largest fraction the random crop cuts off the side (augmentation).
-    #[arg(long, default_value_t = Augment::default().crop)]
+    #[arg(value_parser = |s: &str| super::ranges::fraction(s).map(|v| v as f32), long, default_value_t = Augment::default().crop)]
     augment_crop: f32,
     /// Brightness, contrast and saturation vary by up to this fraction (augmentation).
-    #[arg(long, default_value_t = Augment::default().jitter)]
+    #[arg(value_parser = |s: &str| super::ranges::fraction(s).map(|v| v as f32), long, default_value_t = Augment::default().jitter)]
     augment_jitter: f32,
 }
 

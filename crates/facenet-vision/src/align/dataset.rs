@@ -26,11 +26,15 @@ pub enum CropOutcome {
     NoFace,
 }
 
-const PHOTO_EXTENSIONS: [&str; 8] = ["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif"];
+/// File extensions read as photos in a folder (lowercase; any case matches). Every command that takes
+/// folders finds photos by this list.
+pub const PHOTO_EXTENSIONS: &[&str] = &["jpg", "jpeg", "png", "bmp", "webp", "tif", "tiff", "gif"];
 
-/// The tasks for `inputs` into `out_dir`: a photo `p` gives `out_dir/p-stem.png`; a folder `D` gives
-/// `out_dir/rel.png` for every photo `D/rel` below it (so `D/identity/x.jpg` → `out_dir/identity/x.png`).
-/// Sorted by source path.
+/// Where each photo's output goes (crops, and drawings of `facenet detect --draw`): a photo `p` gives
+/// `out_dir/p-stem.png`; a folder `D` gives `out_dir/rel.png` for every photo `D/rel` below it (so
+/// `D/identity/x.jpg` → `out_dir/identity/x.png`, relative folders kept). Sorted by source path. Two
+/// photos that would write one file (`x/a.jpg` and `y/a.jpg` given as files, or `a.jpg` and `a.png`)
+/// are an error naming both, before anything is written: outputs never overwrite each other.
 pub fn crop_tasks(inputs: &[PathBuf], out_dir: &Path) -> Result<Vec<CropTask>> {
     let mut tasks = Vec::new();
     for input in inputs {
@@ -54,7 +58,23 @@ pub fn crop_tasks(inputs: &[PathBuf], out_dir: &Path) -> Result<Vec<CropTask>> {
         }
     }
     tasks.sort_by(|a, b| a.source.cmp(&b.source));
+    refuse_shared_targets(&tasks)?;
     Ok(tasks)
+}
+
+fn refuse_shared_targets(tasks: &[CropTask]) -> Result<()> {
+    let mut by_target: std::collections::HashMap<&Path, &Path> = std::collections::HashMap::new();
+    for task in tasks {
+        if let Some(first) = by_target.insert(&task.target, &task.source) {
+            return Err(Error::Invalid(format!(
+                "{} and {} would both be written to {}; give their folder instead, or run them separately",
+                first.display(),
+                task.source.display(),
+                task.target.display()
+            )));
+        }
+    }
+    Ok(())
 }
 
 /// Every photo (by extension) below `dir`, recursively.
@@ -74,6 +94,12 @@ pub fn photos_below(dir: &Path) -> Result<Vec<PathBuf>> {
             .is_some_and(|e| PHOTO_EXTENSIONS.contains(&e.to_ascii_lowercase().as_str()))
         {
             photos.push(path);
+        } else {
+            tracing::debug!(
+                "skipping {}: not a photo ({})",
+                path.display(),
+                PHOTO_EXTENSIONS.join(", ")
+            );
         }
     }
     Ok(photos)
@@ -193,5 +219,30 @@ mod tests {
         let again = crop_all(&CentreDetector, &aligner, &LoadOptions::default(), &tasks, &|_, _| {});
         assert_eq!(again[0].as_ref().unwrap(), &CropOutcome::Skipped);
         assert_eq!(again[2].as_ref().unwrap(), &CropOutcome::Skipped);
+    }
+
+    #[test]
+    fn two_photos_that_would_write_one_file_are_an_error_naming_both() {
+        let root = tempfile::tempdir().unwrap();
+        let (x, y) = (root.path().join("x/a.jpg"), root.path().join("y/a.jpg"));
+        let out = root.path().join("out");
+        let err = crop_tasks(&[x.clone(), y.clone()], &out).unwrap_err().to_string();
+        assert!(
+            err.contains(x.to_str().unwrap()) && err.contains(y.to_str().unwrap()) && err.contains("a.png"),
+            "{err}"
+        );
+        // Given as folders, their relative paths keep them apart.
+        for dir in ["x", "y"] {
+            std::fs::create_dir_all(root.path().join(dir).join("trip")).unwrap();
+            RgbImage::new(4, 4)
+                .save(root.path().join(dir).join("trip/a.png"))
+                .unwrap();
+        }
+        let tasks = crop_tasks(&[root.path().into()], &out).unwrap();
+        let targets: Vec<_> = tasks.iter().map(|t| t.target.clone()).collect();
+        assert_eq!(targets, [out.join("x/trip/a.png"), out.join("y/trip/a.png")]);
+        // Same stem, two extensions, one folder: a collision too.
+        RgbImage::new(4, 4).save(root.path().join("x/trip/a.bmp")).unwrap();
+        assert!(crop_tasks(&[root.path().into()], &out).is_err());
     }
 }

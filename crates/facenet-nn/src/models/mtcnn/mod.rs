@@ -65,6 +65,54 @@ pub struct MtcnnConfig {
     pub onet_nms: f32,
 }
 
+/// The smallest `min_face_size`: P-Net's window. Smaller faces would need the photo upscaled by
+/// `12 / min_face_size`, and at 0 the first pyramid level is infinite.
+pub const MIN_FACE_SIZE: f64 = 12.0;
+
+impl MtcnnConfig {
+    /// Refuses parameters that would make the pyramid grow without bound or select nothing sensible:
+    /// `min_face_size` ≥ [`MIN_FACE_SIZE`] (no level larger than the photo), `scale_factor` in
+    /// [0.1, 0.95] (at most ~50 levels per 10× of image side), thresholds in [0, 1].
+    pub fn check(&self) -> Result<()> {
+        let bad = |what: &str, value: f64, range: &str, why: &str| {
+            Err(crate::Error::Invalid(format!(
+                "MTCNN {what} {value} is outside {range}: {why}"
+            )))
+        };
+        if !(MIN_FACE_SIZE..=1e6).contains(&self.min_face_size) {
+            return bad(
+                "min_face_size",
+                self.min_face_size,
+                "12..=1000000 px",
+                "P-Net's window is 12 px; a smaller face would need the photo upscaled",
+            );
+        }
+        if !(0.1..=0.95).contains(&self.scale_factor) {
+            return bad(
+                "scale_factor",
+                self.scale_factor,
+                "0.1..=0.95",
+                "the ratio between pyramid levels; near 1 the levels never end",
+            );
+        }
+        let fractions = [
+            ("pnet_threshold", self.pnet_threshold),
+            ("rnet_threshold", self.rnet_threshold),
+            ("onet_threshold", self.onet_threshold),
+            ("pnet_level_nms", self.pnet_level_nms),
+            ("pnet_nms", self.pnet_nms),
+            ("rnet_nms", self.rnet_nms),
+            ("onet_nms", self.onet_nms),
+        ];
+        for (what, value) in fractions {
+            if !(0.0..=1.0).contains(&value) {
+                return bad(what, value as f64, "0..=1", "a probability or an overlap ratio");
+            }
+        }
+        Ok(())
+    }
+}
+
 /// The three networks and the parameters that drive them.
 #[derive(Debug)]
 pub struct Mtcnn {
@@ -86,8 +134,10 @@ pub struct MtcnnFace {
 }
 
 impl Mtcnn {
-    /// MTCNN with the facenet-pytorch weights from `cache` (fetched and converted on first use).
+    /// MTCNN with the facenet-pytorch weights from `cache` (fetched and converted on first use). A config
+    /// out of [`MtcnnConfig::check`]'s ranges is refused.
     pub fn pretrained(cache: &Cache, config: MtcnnConfig, device: &Device) -> Result<Self> {
+        config.check()?;
         let load = |net| mtcnn_weights(cache, net);
         Ok(Self {
             pnet: load_torch_safetensors(PNet::new(device), &load(MtcnnNet::PNet)?)?.kernels(),
