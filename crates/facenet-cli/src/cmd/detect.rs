@@ -226,7 +226,13 @@ struct CropSummary<'a> {
     failed: usize,
 }
 
-fn crop(args: &DetectArgs, detector: &dyn Detector, load: &LoadOptions, out_dir: &Path, ctx: &Ctx) -> anyhow::Result<Status> {
+fn crop(
+    args: &DetectArgs,
+    detector: &dyn Detector,
+    load: &LoadOptions,
+    out_dir: &Path,
+    ctx: &Ctx,
+) -> anyhow::Result<Status> {
     let aligner = match args.align {
         AlignArg::Similarity => Aligner::similarity(args.size, args.size, args.margin.unwrap_or(0.0))?,
         AlignArg::Tight => Aligner::tight(args.size, args.margin.unwrap_or(44.0) as f32, args.size * 182 / 160)?,

@@ -32,7 +32,11 @@ pub fn min_face(s: &str) -> Result<f64, String> {
 
 /// `detect --upsample`, `bench detect --upsample` (HOG).
 pub fn upsample(s: &str) -> Result<u32, String> {
-    within(s, 0..=3, "each upsampling doubles the photo's sides; 3 already makes 64× its pixels")
+    within(
+        s,
+        0..=3,
+        "each upsampling doubles the photo's sides; 3 already makes 64× its pixels",
+    )
 }
 
 /// `detect --size`.
