@@ -95,7 +95,8 @@ fn pixel_limit_is_a_clear_error() {
 #[test]
 fn hog_detector_gives_dlibs_boxes() {
     let (obama2, biden) = (photo("obama2.jpg"), photo("biden.jpg"));
-    let boxes = |extra: &[&str]| -> Vec<Vec<i64>> {
+    // (photo file name, box) per face; photos come out sorted by path, as every command lists them
+    let boxes = |extra: &[&str]| -> Vec<(String, Vec<i64>)> {
         let mut args = vec!["--json", "detect", "--detector", "hog"];
         args.extend_from_slice(extra);
         args.extend([text(&obama2), text(&biden)]);
@@ -106,22 +107,47 @@ fn hog_detector_gives_dlibs_boxes() {
             .as_array()
             .unwrap()
             .iter()
-            .flat_map(|p| p["faces"].as_array().unwrap().clone())
-            .map(|f| {
+            .flat_map(|p| {
+                let name = Path::new(p["path"].as_str().unwrap())
+                    .file_name()
+                    .unwrap()
+                    .to_string_lossy()
+                    .to_string();
+                p["faces"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(move |f| (name.clone(), f.clone()))
+                    .collect::<Vec<_>>()
+            })
+            .map(|(name, f)| {
                 assert!(f["landmarks"].as_array().unwrap().is_empty());
-                f["box"]
+                let bbox = f["box"]
                     .as_array()
                     .unwrap()
                     .iter()
                     .map(|v| v.as_f64().unwrap() as i64)
-                    .collect()
+                    .collect();
+                (name, bbox)
             })
             .collect()
     };
-    assert_eq!(boxes(&[]), vec![vec![171, 290, 438, 558], vec![419, 241, 740, 562]]);
+    let named = |pairs: [(&str, [i64; 4]); 2]| -> Vec<(String, Vec<i64>)> {
+        pairs.iter().map(|(n, b)| (n.to_string(), b.to_vec())).collect()
+    };
+    assert_eq!(
+        boxes(&[]),
+        named([
+            ("biden.jpg", [419, 241, 740, 562]),
+            ("obama2.jpg", [171, 290, 438, 558])
+        ])
+    );
     assert_eq!(
         boxes(&["--upsample", "0"]),
-        vec![vec![164, 302, 474, 611], vec![439, 233, 749, 542]]
+        named([
+            ("biden.jpg", [439, 233, 749, 542]),
+            ("obama2.jpg", [164, 302, 474, 611])
+        ])
     );
     let out = facenet(&["detect", "--detector", "nope", text(&obama2)]);
     assert_eq!(out.status.code(), Some(2));

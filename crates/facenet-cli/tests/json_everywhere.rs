@@ -75,7 +75,7 @@ fn every_subcommand_prints_one_json_document() {
         vec!["demo"],
         vec!["detect", &o2],
         vec!["detect", &photos, "--draw", &d("drawn")],
-        vec!["detect", &photos, "--crop", &d("crops"), "--size", "150"],
+        vec!["detect", &photos, "--crop", &d("crops"), "--size", "160"],
         vec!["embed", &o2],
         vec!["embed", &o2, "--npy", &d("e.npy")],
         vec!["embed", "--aligned", &d("crops")],
