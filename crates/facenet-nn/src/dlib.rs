@@ -17,6 +17,7 @@
 //! # Ok(()) }
 //! ```
 
+use crate::derived::{read_config, write_config};
 use crate::import::dlib_dnn;
 use crate::models::dlib_resnet::{DlibResNetConfig, DlibResNetCpu, DlibResNetNet};
 use crate::{Error, Result};
@@ -101,7 +102,7 @@ impl DlibResNet {
                 source,
             })?
             .len();
-        match read_converted_config(&config_path) {
+        match read_config::<ConvertedConfig>(&config_path) {
             Ok(config)
                 if config.format == CONVERTED_FORMAT && config.source_bytes == source_bytes && weights.exists() =>
             {
@@ -203,13 +204,7 @@ impl DlibResNet {
             mean_rgb: self.mean_rgb,
             affine_folded: true,
         };
-        let json = serde_json::to_string_pretty(&config).expect("a config of numbers and strings should serialise");
-        let tmp_config = partial_path(&config_path);
-        std::fs::write(&tmp_config, json).map_err(|source| Error::Io {
-            path: tmp_config.clone(),
-            source,
-        })?;
-        rename(&tmp_config, &config_path)
+        write_config(&config_path, &config)
     }
 
     /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64, on the CPU kernels.
@@ -302,21 +297,7 @@ impl Embedder for DlibResNet {
 
 /// Where the converted weights and their config live in the cache's derived folder.
 pub fn converted_paths(derived: &Path) -> (PathBuf, PathBuf) {
-    (
-        derived.join(format!("{MODEL_ID}.safetensors")),
-        derived.join(format!("{MODEL_ID}.json")),
-    )
-}
-
-fn read_converted_config(path: &Path) -> Result<ConvertedConfig> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| Error::Weights {
-        path: path.into(),
-        detail: e.to_string(),
-    })
+    crate::derived::converted_paths(derived, MODEL_ID)
 }
 
 /// A temporary name beside `path`, unique to this process and call (concurrent conversions do not clash).

@@ -15,6 +15,7 @@
 //!   davidsandberg's pretrained FaceNet (Inception-ResNet-v1, 512-D) read from its frozen TensorFlow graph.
 
 pub mod checkpoint;
+pub mod derived;
 pub mod dlib;
 pub mod embedder;
 mod error;

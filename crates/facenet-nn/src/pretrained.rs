@@ -18,6 +18,7 @@
 //! both sides of the reference photos' distances (same person 0.48; different people ≥ 1.8). `facenet
 //! calibrate` sets it on one's own pairs.
 
+use crate::derived::{read_config, write_config};
 use crate::import::facenet_graph;
 use crate::import::torch::{F32Tensor, write_safetensors};
 use crate::models::inception_resnet_v1::{InceptionResnetV1Cpu, InceptionResnetV1Spec, Weights};
@@ -79,7 +80,7 @@ impl PretrainedFaceNet {
                 source,
             })?
             .len();
-        if let Ok(config) = read_config(&config_path)
+        if let Ok(config) = read_config::<ConvertedConfig>(&config_path)
             && config.format == CONVERTED_FORMAT
             && config.source_bytes == source_bytes
             && weights_path.exists()
@@ -205,18 +206,7 @@ pub fn read_graph(path: &Path) -> Result<BTreeMap<String, F32Tensor>> {
 
 /// Where the converted weights and their config live in the cache's derived folder.
 pub fn converted_paths(derived: &Path) -> (PathBuf, PathBuf) {
-    (
-        derived.join(format!("{MODEL_ID}.safetensors")),
-        derived.join(format!("{MODEL_ID}.json")),
-    )
-}
-
-fn read_config(path: &Path) -> Result<ConvertedConfig> {
-    let text = std::fs::read_to_string(path).map_err(|source| Error::Io {
-        path: path.into(),
-        source,
-    })?;
-    serde_json::from_str(&text).map_err(|e| Error::weights(path, e))
+    crate::derived::converted_paths(derived, MODEL_ID)
 }
 
 /// Writes the safetensors + JSON pair into `derived`, each atomically, weights first.
@@ -230,7 +220,5 @@ fn write_converted(tensors: &BTreeMap<String, F32Tensor>, derived: &Path, source
         architecture: crate::models::inception_resnet_v1::ARCH_NAME.into(),
         batch_norm_folded: true,
     };
-    let json = serde_json::to_string_pretty(&config).expect("a config of numbers and strings should serialise");
-    facenet_assets::files::write_atomically(&config_path, json.as_bytes())
-        .map_err(|e| Error::weights(&config_path, format!("cannot write: {e}")))
+    write_config(&config_path, &config)
 }
