@@ -8,6 +8,10 @@
 //! sha256 and per-channel mean of OpenCV's crop stored in the fixture. Three of the four are the same bytes;
 //! obama_1 (an upscale from 99×105) differs in its first row only, so the 1e-4 embedding bound is asserted
 //! on the three exact crops and obama_1's embedding is held to 0.01.
+//! OpenCV's own chips (the exact network inputs) are photos and not committed either: the bound —
+//! every reference chip within 1e-4 L2 of OpenCV's embedding — is checked on them from
+//! `$FACENET_SHARED/reference/facenet_chips` or `<workspace>/../shared/reference/facenet_chips`, skipped with a
+//! note when neither exists.
 
 use facenet_assets::Cache;
 use facenet_core::distance::{l2, squared_l2};
@@ -139,6 +143,45 @@ fn embeddings_equal_opencv_dnn_within_1e_4_and_survive_conversion() {
     let (biden, obama, obama2) = (index("biden_0"), index("obama_0"), index("obama2_0"));
     assert!((d(obama, obama2) - 0.480).abs() < 0.002 && d(obama, obama2) < threshold);
     assert!(d(obama, biden) > 1.8 && d(obama, biden) > threshold);
+}
+
+/// `shared/reference/facenet_chips`, if this checkout has shared/ beside it (or FACENET_SHARED names one).
+fn shared_chips_dir() -> Option<PathBuf> {
+    let shared = std::env::var_os("FACENET_SHARED")
+        .map(PathBuf::from)
+        .unwrap_or_else(|| Path::new(env!("CARGO_MANIFEST_DIR")).join("../../../shared"));
+    let dir = shared.join("reference/facenet_chips");
+    dir.is_dir().then_some(dir)
+}
+
+#[test]
+fn every_opencv_chip_embeds_within_1e_4_of_opencvs_embedding() {
+    let Some(dir) = shared_chips_dir() else {
+        eprintln!("note: no shared/reference/facenet_chips (set FACENET_SHARED); OpenCV chip parity not checked");
+        return;
+    };
+    let faces = reference_faces();
+    let chips: Vec<AlignedFace> = faces
+        .iter()
+        .map(|face| {
+            let path = dir.join(format!("{}.png", face.chip));
+            let image = load_rgb(&path, &LoadOptions::default()).unwrap();
+            assert_eq!(
+                sha256_hex(image.as_raw()),
+                face.chip_sha256,
+                "{} is not the chip the reference embedded",
+                path.display()
+            );
+            AlignedFace { image }
+        })
+        .collect();
+    let derived = tempfile::tempdir().unwrap();
+    let net = PretrainedFaceNet::load_converting(&graph_path(), derived.path()).unwrap();
+    for (face, ours) in faces.iter().zip(net.embed(&chips).unwrap()) {
+        let distance = l2(ours.as_slice(), &face.embedding);
+        eprintln!("{} (OpenCV's chip): L2 {distance:.2e} to OpenCV's embedding", face.chip);
+        assert!(distance < 1e-4, "{}: L2 {distance} to OpenCV's embedding", face.chip);
+    }
 }
 
 #[test]
