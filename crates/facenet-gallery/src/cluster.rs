@@ -3,10 +3,13 @@
 //! faces with known identities.
 //!
 //! The algorithms and the quality measures are `facenet_core::cluster`'s; this module applies them to
-//! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings.
+//! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings. The faces of one photo are
+//! different people: [`cluster_records`] passes that to both methods as a cannot-link constraint.
 
 use crate::{Error, Result};
-use facenet_core::cluster::{Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores};
+use facenet_core::cluster::{
+    CannotLink, Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores,
+};
 use facenet_core::distance::Metric;
 use facenet_vision::{BBox, FaceRecord, LoadOptions, RgbImage, load_rgb};
 use image::imageops::{self, FilterType};
@@ -48,18 +51,53 @@ impl ClusterOptions {
     }
 }
 
-/// One label per embedding.
-pub fn cluster_labels<V: AsRef<[f32]> + Sync>(embeddings: &[V], options: &ClusterOptions) -> Result<Vec<usize>> {
+/// One label per embedding; embeddings `cannot_link` groups together end in different clusters.
+pub fn cluster_labels<V: AsRef<[f32]> + Sync>(
+    embeddings: &[V],
+    options: &ClusterOptions,
+    cannot_link: CannotLink,
+) -> Result<Vec<usize>> {
     Ok(match options.method {
-        ClusterMethod::Agglomerative => agglomerative(embeddings, options.metric, options.threshold, Linkage::Average)?,
+        ClusterMethod::Agglomerative => agglomerative(
+            embeddings,
+            options.metric,
+            options.threshold,
+            Linkage::Average,
+            cannot_link,
+        )?,
         ClusterMethod::ChineseWhispers => chinese_whispers(
             embeddings,
             options.metric,
             options.threshold,
             options.iterations,
             options.seed,
+            cannot_link,
         )?,
     })
+}
+
+/// One group id per record: the index of its photo among the distinct paths.
+pub fn photo_groups(records: &[FaceRecord]) -> Vec<usize> {
+    group_ids(records.iter().map(|r| Some(r.path.as_path())))
+}
+
+/// One group id per key, numbered in order of first appearance; every `None` is a group of its own (a
+/// face whose photo is not known is constrained by nothing).
+pub fn group_ids<K: Eq + std::hash::Hash>(keys: impl IntoIterator<Item = Option<K>>) -> Vec<usize> {
+    let mut ids: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    let mut next = 0;
+    keys.into_iter()
+        .map(|key| {
+            let id = match key {
+                Some(key) => *ids.entry(key).or_insert(next),
+                None => next,
+            };
+            if id == next {
+                next += 1;
+            }
+            id
+        })
+        .collect()
 }
 
 /// A face in a cluster: the photo and where in it.
@@ -80,11 +118,14 @@ pub struct Cluster {
     pub faces: Vec<ClusterFace>,
 }
 
-/// Groups the faces of `records` by person; clusters come largest first (ties: first seen first).
+/// Groups the faces of `records` by person, never putting two faces of one photo in one cluster;
+/// clusters come largest first (ties: first seen first).
 pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Result<Vec<Cluster>> {
+    let groups = photo_groups(records);
     let labels = cluster_labels(
         &records.iter().map(|r| r.embedding.as_slice()).collect::<Vec<_>>(),
         options,
+        CannotLink::groups(&groups),
     )?;
     let mut groups: Vec<Vec<ClusterFace>> = vec![Vec::new(); labels.iter().max().map_or(0, |m| m + 1)];
     for (record, label) in records.iter().zip(labels) {
@@ -271,17 +312,19 @@ pub struct Evaluation {
     pub bcubed: Scores,
 }
 
-/// Clusters labelled embeddings at each threshold and scores the result against the labels.
+/// Clusters labelled embeddings at each threshold (under `cannot_link`) and scores the result against the
+/// labels.
 pub fn evaluate<V: AsRef<[f32]> + Sync, L: Eq + std::hash::Hash>(
     embeddings: &[V],
     labels: &[L],
     thresholds: &[f32],
     options: &ClusterOptions,
+    cannot_link: CannotLink,
 ) -> Result<Vec<Evaluation>> {
     thresholds
         .iter()
         .map(|&threshold| {
-            let predicted = cluster_labels(embeddings, &ClusterOptions { threshold, ..*options })?;
+            let predicted = cluster_labels(embeddings, &ClusterOptions { threshold, ..*options }, cannot_link)?;
             Ok(Evaluation {
                 threshold,
                 clusters: predicted.iter().max().map_or(0, |m| m + 1),
@@ -308,7 +351,7 @@ mod tests {
         let (embeddings, labels) = separable();
         for method in [ClusterMethod::Agglomerative, ClusterMethod::ChineseWhispers] {
             let options = ClusterOptions::new(method, 1.0, Metric::SquaredL2);
-            let eval = evaluate(&embeddings, &labels, &[1.0], &options).unwrap()[0];
+            let eval = evaluate(&embeddings, &labels, &[1.0], &options, CannotLink::none()).unwrap()[0];
             assert!(eval.bcubed.f >= 0.99 && eval.pairwise.f >= 0.99, "{method:?}: {eval:?}");
             assert_eq!(eval.clusters, 30, "{method:?}");
         }
@@ -318,7 +361,7 @@ mod tests {
     fn a_sweep_shows_the_precision_recall_trade_off() {
         let (embeddings, labels) = separable();
         let options = ClusterOptions::new(ClusterMethod::Agglomerative, 0.0, Metric::SquaredL2);
-        let sweep = evaluate(&embeddings, &labels, &[0.01, 1.0, 3.9], &options).unwrap();
+        let sweep = evaluate(&embeddings, &labels, &[0.01, 1.0, 3.9], &options, CannotLink::none()).unwrap();
         // Too strict: every face alone (recall low); too loose: one cluster (precision low).
         assert_eq!(sweep[0].clusters, 240);
         assert!(sweep[0].bcubed.precision == 1.0 && sweep[0].bcubed.recall < 0.2);
@@ -351,6 +394,47 @@ mod tests {
         .unwrap();
         assert_eq!(clusters.iter().map(|c| c.faces.len()).collect::<Vec<_>>(), [4, 4, 2]);
         assert_eq!(clusters[2].faces[0].path, PathBuf::from("p8.jpg"));
+    }
+
+    #[test]
+    fn two_faces_of_one_photo_never_share_a_cluster() {
+        let record = |path: &str, face: usize, x: f32| FaceRecord {
+            path: path.into(),
+            face,
+            detection: Detection {
+                bbox: BBox::new(0.0, 0.0, 10.0, 10.0),
+                score: 1.0,
+                landmarks: None,
+            },
+            embedding: facenet_core::Embedding::new(vec![x, 1.0]),
+        };
+        // Both faces of group.jpg lie within the threshold of each other and of a.jpg's face.
+        let records = [
+            record("a.jpg", 0, 0.0),
+            record("group.jpg", 0, 0.1),
+            record("group.jpg", 1, 0.2),
+        ];
+        assert_eq!(photo_groups(&records), [0, 1, 1]);
+        for method in [ClusterMethod::Agglomerative, ClusterMethod::ChineseWhispers] {
+            let clusters = cluster_records(&records, &ClusterOptions::new(method, 1.0, Metric::L2)).unwrap();
+            assert_eq!(clusters.len(), 2, "{method:?}: {clusters:?}");
+            for cluster in &clusters {
+                let in_group = cluster
+                    .faces
+                    .iter()
+                    .filter(|f| f.path == Path::new("group.jpg"))
+                    .count();
+                assert_eq!(in_group, 1, "{method:?}: {clusters:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn unknown_photos_are_groups_of_their_own() {
+        assert_eq!(
+            group_ids([Some("x"), None, Some("y"), Some("x"), None]),
+            [0, 1, 2, 0, 3]
+        );
     }
 
     #[test]

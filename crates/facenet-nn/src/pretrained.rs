@@ -38,6 +38,8 @@ pub const MODEL_ASSET: &str = "graph_final.pb";
 pub const MODEL_ID: &str = "facenet_20180408_102900";
 /// Same person when ‖a − b‖²₂ ≤ this (see the module doc for its source).
 pub const THRESHOLD: f32 = 1.1;
+/// The default clustering threshold on ‖a − b‖²₂ (see the module doc).
+pub const CLUSTER_THRESHOLD: f32 = 1.1;
 /// The input side in pixels.
 pub const INPUT_SIDE: u32 = 160;
 /// How many crops go through the network at once (bounds memory: ≈ 2 MB of activations per crop).
@@ -140,6 +142,7 @@ impl PretrainedFaceNet {
             input_size: (INPUT_SIDE, INPUT_SIDE),
             metric: Metric::SquaredL2,
             threshold: THRESHOLD,
+            cluster_threshold: CLUSTER_THRESHOLD,
         }
     }
 
