@@ -11,6 +11,7 @@ use facenet_core::cluster::{
     CannotLink, Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores,
 };
 use facenet_core::distance::Metric;
+use facenet_vision::draw::{CAPTION_GLYPH, caption};
 use facenet_vision::{BBox, FaceRecord, LoadOptions, RgbImage, load_rgb};
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
@@ -145,18 +146,21 @@ pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Resu
 
 /// Side of a face tile in a contact sheet, in pixels.
 pub const TILE: u32 = 112;
+/// Height of the caption strip under each tile: the photo's file name and the face's index.
+pub const CAPTION: u32 = CAPTION_GLYPH + 4;
 /// Tiles per row of a contact sheet.
 pub const SHEET_COLUMNS: u32 = 10;
 /// Faces shown per contact sheet at most (the first ones).
 pub const SHEET_MAX_FACES: usize = 100;
 
-/// A grid of the cluster's face crops (each box grown by 20 % and squared, scaled to [`TILE`]), at most
-/// [`SHEET_MAX_FACES`], [`SHEET_COLUMNS`] per row. Each photo is read once.
+/// A grid of the cluster's face crops (each box grown by 20 % and squared, scaled to [`TILE`]), each
+/// captioned with [`caption_text`] in a [`CAPTION`] strip below it, at most [`SHEET_MAX_FACES`],
+/// [`SHEET_COLUMNS`] per row. Each photo is read once.
 pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbImage> {
     let shown = &faces[..faces.len().min(SHEET_MAX_FACES)];
     let columns = SHEET_COLUMNS.min(shown.len().max(1) as u32);
     let rows = (shown.len() as u32).div_ceil(columns).max(1);
-    let mut sheet = RgbImage::new(columns * TILE, rows * TILE);
+    let mut sheet = RgbImage::new(columns * TILE, rows * (TILE + CAPTION));
     let mut by_photo: BTreeMap<&Path, Vec<(usize, &ClusterFace)>> = BTreeMap::new();
     for (slot, face) in shown.iter().enumerate() {
         by_photo.entry(face.path.as_path()).or_default().push((slot, face));
@@ -165,11 +169,43 @@ pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbIma
         let photo = load_rgb(path, load)?;
         for (slot, face) in slots {
             let tile = face_tile(&photo, &face.bbox);
-            let (x, y) = ((slot as u32 % columns) * TILE, (slot as u32 / columns) * TILE);
+            let (x, y) = (
+                (slot as u32 % columns) * TILE,
+                (slot as u32 / columns) * (TILE + CAPTION),
+            );
             imageops::replace(&mut sheet, &tile, x as i64, y as i64);
+            let top = (y + TILE + (CAPTION - CAPTION_GLYPH) / 2) as i64;
+            caption(
+                &mut sheet,
+                &caption_text(face),
+                x as i64 + 1,
+                top,
+                image::Rgb([255, 255, 255]),
+            );
         }
     }
     Ok(sheet)
+}
+
+/// `NAME #FACE` for a tile: the photo's file name and the face's index, the name cut to its last
+/// characters (after `~`) to fit under [`TILE`].
+pub fn caption_text(face: &ClusterFace) -> String {
+    let name = face
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let suffix = format!(" #{}", face.face);
+    let room = ((TILE - 2) / CAPTION_GLYPH) as usize - suffix.len();
+    let chars: Vec<char> = name.chars().collect();
+    let name = if chars.len() <= room {
+        name
+    } else {
+        std::iter::once('~')
+            .chain(chars[chars.len() + 1 - room..].iter().copied())
+            .collect()
+    };
+    name + &suffix
 }
 
 /// Writes `cluster_NNN.png`, the contact sheet of each cluster, into `dir`; returns their paths.
@@ -430,6 +466,19 @@ mod tests {
     }
 
     #[test]
+    fn captions_name_the_file_and_face_and_keep_the_end_of_long_names() {
+        let face = |path: &str, face: usize| ClusterFace {
+            path: path.into(),
+            face,
+            bbox: BBox::new(0.0, 0.0, 1.0, 1.0),
+        };
+        assert_eq!(caption_text(&face("trip/IMG_1.jpg", 3)), "IMG_1.jpg #3");
+        let long = caption_text(&face("x/IMG_20190101_123456.jpg", 12));
+        assert_eq!(long, "~3456.jpg #12");
+        assert!(long.len() as u32 * CAPTION_GLYPH <= TILE - 2);
+    }
+
+    #[test]
     fn unknown_photos_are_groups_of_their_own() {
         assert_eq!(
             group_ids([Some("x"), None, Some("y"), Some("x"), None]),
@@ -456,7 +505,15 @@ mod tests {
             bbox: BBox::new(x1 + 30.0, 30.0, x1 + 70.0, 70.0),
         };
         let sheet = contact_sheet(&[face(0.0), face(100.0)], &LoadOptions::default()).unwrap();
-        assert_eq!(sheet.dimensions(), (2 * TILE, TILE));
+        assert_eq!(sheet.dimensions(), (2 * TILE, TILE + CAPTION));
+        // Under each tile, its caption: exactly `caption` of "a.png #0" on black.
+        let mut expected = RgbImage::new(TILE, CAPTION);
+        caption(&mut expected, "a.png #0", 1, 2, image::Rgb([255, 255, 255]));
+        assert!(expected.pixels().any(|p| p.0 == [255, 255, 255]));
+        for x0 in [0, TILE] {
+            let strip = imageops::crop_imm(&sheet, x0, TILE, TILE, CAPTION).to_image();
+            assert_eq!(strip, expected);
+        }
         assert_eq!(sheet.get_pixel(TILE / 2, TILE / 2).0, [255, 0, 0]);
         assert_eq!(sheet.get_pixel(TILE + TILE / 2, TILE / 2).0, [0, 0, 255]);
         let missing = ClusterFace {
