@@ -11,6 +11,12 @@
 //! - [`pairwise_scores`] and [`bcubed_scores`]: precision, recall and F-measure of predicted clusters
 //!   against true labels (pair counting; BCubed, Bagga & Baldwin 1998).
 //!
+//! Both take a cannot-link constraint ([`CannotLink`]): points of one group (the faces of one photo, who
+//! are different people) never end in one cluster. Agglomerative clustering sets the distance between two
+//! clusters holding such a pair to +∞ (constrained hierarchical clustering, Davidson & Ravi 2005);
+//! Chinese whispers drops the edges between them and never lets a point take a label one of its group
+//! holds.
+//!
 //! Labels are numbered 0, 1, … in order of first appearance.
 
 use crate::distance::Metric;
@@ -37,15 +43,64 @@ pub enum Linkage {
     Average,
 }
 
-/// Groups `points` so that clusters closer than `threshold` (under `linkage`, in `metric`) are merged.
-/// Returns one label per point.
+/// Which points must end in different clusters: those sharing a group id (one id per point, e.g. the
+/// photo each face comes from).
+#[derive(Debug, Clone, Copy, Default)]
+pub struct CannotLink<'a> {
+    groups: Option<&'a [usize]>,
+}
+
+impl<'a> CannotLink<'a> {
+    /// No constraint.
+    pub fn none() -> Self {
+        Self { groups: None }
+    }
+
+    /// Points with equal `groups[i]` are different people.
+    pub fn groups(groups: &'a [usize]) -> Self {
+        Self { groups: Some(groups) }
+    }
+
+    fn check(&self, points: usize) -> Result<()> {
+        match self.groups {
+            Some(groups) if groups.len() != points => Err(Error::DimensionMismatch {
+                expected: points,
+                got: groups.len(),
+            }),
+            _ => Ok(()),
+        }
+    }
+
+    fn apart(&self, i: usize, j: usize) -> bool {
+        self.groups.is_some_and(|g| g[i] == g[j])
+    }
+
+    /// For each point, the other points of its group.
+    fn mates(&self, points: usize) -> Vec<Vec<usize>> {
+        let Some(groups) = self.groups else {
+            return vec![Vec::new(); points];
+        };
+        let mut members: HashMap<usize, Vec<usize>> = HashMap::new();
+        for (i, &g) in groups.iter().enumerate() {
+            members.entry(g).or_default().push(i);
+        }
+        (0..points)
+            .map(|i| members[&groups[i]].iter().copied().filter(|&j| j != i).collect())
+            .collect()
+    }
+}
+
+/// Groups `points` so that clusters closer than `threshold` (under `linkage`, in `metric`) are merged,
+/// never merging two clusters that hold a cannot-link pair. Returns one label per point.
 pub fn agglomerative<V: AsRef<[f32]> + Sync>(
     points: &[V],
     metric: Metric,
     threshold: f32,
     linkage: Linkage,
+    cannot_link: CannotLink,
 ) -> Result<Vec<usize>> {
     check_dims(points)?;
+    cannot_link.check(points.len())?;
     if points.len() > MAX_AGGLOMERATIVE_POINTS {
         return Err(Error::Invalid(format!(
             "agglomerative clustering takes at most {MAX_AGGLOMERATIVE_POINTS} faces, got {} (use chinese whispers)",
@@ -53,6 +108,7 @@ pub fn agglomerative<V: AsRef<[f32]> + Sync>(
         )));
     }
     let mut matrix = CondensedMatrix::new(points, metric);
+    matrix.forbid(&cannot_link);
     let merges = nn_chain(&mut matrix, linkage);
     let mut sets = DisjointSets::new(points.len());
     for (a, b, distance) in merges {
@@ -63,25 +119,31 @@ pub fn agglomerative<V: AsRef<[f32]> + Sync>(
     Ok(renumber((0..points.len()).map(|i| sets.find(i))))
 }
 
-/// dlib's Chinese whispers: every pair closer than `threshold` is an edge (each face also votes for
-/// itself); for `iterations` passes in a seeded random order, each face takes the label most common
-/// among its neighbours.
+/// dlib's Chinese whispers: every pair closer than `threshold` and not cannot-linked is an edge (each face
+/// also votes for itself); for `iterations` passes in a seeded random order, each face takes the label
+/// most common among its neighbours, among the labels no point of its group holds.
 pub fn chinese_whispers<V: AsRef<[f32]> + Sync>(
     points: &[V],
     metric: Metric,
     threshold: f32,
     iterations: usize,
     seed: u64,
+    cannot_link: CannotLink,
 ) -> Result<Vec<usize>> {
     check_dims(points)?;
+    cannot_link.check(points.len())?;
     let neighbours: Vec<Vec<usize>> = (0..points.len())
         .into_par_iter()
         .map(|i| {
             (0..points.len())
-                .filter(|&j| metric.distance(points[i].as_ref(), points[j].as_ref()) < threshold)
+                .filter(|&j| {
+                    (i == j || !cannot_link.apart(i, j))
+                        && metric.distance(points[i].as_ref(), points[j].as_ref()) < threshold
+                })
                 .collect()
         })
         .collect();
+    let mates = cannot_link.mates(points.len());
     let mut labels: Vec<usize> = (0..points.len()).collect();
     let mut order: Vec<usize> = (0..points.len()).collect();
     let mut rng = rand::rngs::StdRng::seed_from_u64(seed);
@@ -92,6 +154,10 @@ pub fn chinese_whispers<V: AsRef<[f32]> + Sync>(
             votes.clear();
             for &n in &neighbours[node] {
                 *votes.entry(labels[n]).or_default() += 1;
+            }
+            // Labels held by the node's group stay out of reach, so its group never shares a label.
+            for &m in &mates[node] {
+                votes.remove(&labels[m]);
             }
             // Most votes; ties go to the smallest label so a run is reproducible.
             if let Some((&label, _)) = votes.iter().max_by(|a, b| a.1.cmp(b.1).then(b.0.cmp(a.0))) {
@@ -245,6 +311,17 @@ impl CondensedMatrix {
         let k = self.index(i, j);
         self.values[k] = value;
     }
+
+    /// +∞ between every cannot-link pair: such clusters never merge within a finite threshold.
+    fn forbid(&mut self, cannot_link: &CannotLink) {
+        for i in 0..self.n {
+            for j in i + 1..self.n {
+                if cannot_link.apart(i, j) {
+                    self.set(i, j, f32::INFINITY);
+                }
+            }
+        }
+    }
 }
 
 /// The nearest-neighbour chain (Murtagh 1983): follows nearest neighbours until two clusters are each
@@ -284,10 +361,16 @@ fn nn_chain(matrix: &mut CondensedMatrix, linkage: Linkage) -> Vec<(usize, usize
         chain.truncate(chain.len() - 2);
         for k in (0..n).filter(|&k| active[k] && k != a && k != b) {
             let (da, db) = (matrix.get(k, a), matrix.get(k, b));
-            let merged = match linkage {
-                Linkage::Single => da.min(db),
-                Linkage::Complete => da.max(db),
-                Linkage::Average => (size[a] as f32 * da + size[b] as f32 * db) / (size[a] + size[b]) as f32,
+            // A cannot-link on either side (or a forced merge at +∞) keeps the merged cluster apart from
+            // every other, so the dendrogram stays monotone and a cut at a finite threshold is exact.
+            let merged = if da.is_infinite() || db.is_infinite() || distance.is_infinite() {
+                f32::INFINITY
+            } else {
+                match linkage {
+                    Linkage::Single => da.min(db),
+                    Linkage::Complete => da.max(db),
+                    Linkage::Average => (size[a] as f32 * da + size[b] as f32 * db) / (size[a] + size[b]) as f32,
+                }
             };
             matrix.set(k, b, merged);
         }
@@ -339,7 +422,7 @@ mod tests {
     fn agglomerative_finds_separated_groups_with_every_linkage() {
         let (points, truth) = line_groups();
         for linkage in [Linkage::Single, Linkage::Complete, Linkage::Average] {
-            let labels = agglomerative(&points, Metric::L2, 1.0, linkage).unwrap();
+            let labels = agglomerative(&points, Metric::L2, 1.0, linkage, CannotLink::none()).unwrap();
             assert_eq!(labels, vec![0, 0, 0, 1, 1, 1, 2, 2], "{linkage:?}");
             assert_eq!(bcubed_scores(&truth, &labels).unwrap().f, 1.0);
         }
@@ -350,14 +433,14 @@ mod tests {
         // Points 0.0, 0.9, 1.8, 2.7: single linkage chains them at threshold 1; complete does not.
         let points: Vec<Vec<f32>> = [0.0f32, 0.9, 1.8, 2.7].iter().map(|&x| vec![x]).collect();
         assert_eq!(
-            agglomerative(&points, Metric::L2, 1.0, Linkage::Single).unwrap(),
+            agglomerative(&points, Metric::L2, 1.0, Linkage::Single, CannotLink::none()).unwrap(),
             vec![0, 0, 0, 0]
         );
-        let complete = agglomerative(&points, Metric::L2, 1.0, Linkage::Complete).unwrap();
+        let complete = agglomerative(&points, Metric::L2, 1.0, Linkage::Complete, CannotLink::none()).unwrap();
         assert_eq!(complete.iter().max(), Some(&1), "{complete:?}");
         // Average at 1.4: {0,0.9} and {1.8,2.7} merge at (1.8+2.7+0.9+1.8)/4 = 1.8 > 1.4.
         assert_eq!(
-            agglomerative(&points, Metric::L2, 1.4, Linkage::Average).unwrap(),
+            agglomerative(&points, Metric::L2, 1.4, Linkage::Average, CannotLink::none()).unwrap(),
             vec![0, 0, 1, 1]
         );
     }
@@ -365,21 +448,64 @@ mod tests {
     #[test]
     fn chinese_whispers_finds_separated_groups() {
         let (points, truth) = line_groups();
-        let labels = chinese_whispers(&points, Metric::L2, 1.0, 20, 7).unwrap();
+        let labels = chinese_whispers(&points, Metric::L2, 1.0, 20, 7, CannotLink::none()).unwrap();
         assert_eq!(labels, vec![0, 0, 0, 1, 1, 1, 2, 2]);
         assert_eq!(pairwise_scores(&truth, &labels).unwrap().f, 1.0);
+    }
+
+    /// Two people, two photos each of them alone and one photo of both, whose faces sit so close that
+    /// either method without the constraint puts all of them in one cluster.
+    fn two_people_one_group_photo() -> (Vec<Vec<f32>>, Vec<usize>, Vec<u8>) {
+        let points = [0.0f32, 0.2, 0.9, 1.1, 0.45, 0.65].iter().map(|&x| vec![x]).collect();
+        let photos = vec![0, 1, 2, 3, 4, 4];
+        let truth = vec![0, 0, 1, 1, 0, 1];
+        (points, photos, truth)
+    }
+
+    #[test]
+    fn cannot_link_keeps_faces_of_one_photo_apart_in_agglomerative_clustering() {
+        let (points, photos, truth) = two_people_one_group_photo();
+        for linkage in [Linkage::Single, Linkage::Complete, Linkage::Average] {
+            let free = agglomerative(&points, Metric::L2, 2.0, linkage, CannotLink::none()).unwrap();
+            assert_eq!(free, vec![0; 6], "{linkage:?}");
+            let held = agglomerative(&points, Metric::L2, 2.0, linkage, CannotLink::groups(&photos)).unwrap();
+            assert_ne!(held[4], held[5], "{linkage:?}: {held:?}");
+            assert_eq!(held.iter().max(), Some(&1), "{linkage:?}: {held:?}");
+            assert_eq!(bcubed_scores(&truth, &held).unwrap().f, 1.0, "{linkage:?}: {held:?}");
+        }
+    }
+
+    #[test]
+    fn cannot_link_keeps_faces_of_one_photo_apart_in_chinese_whispers() {
+        let (points, photos, truth) = two_people_one_group_photo();
+        assert_eq!(
+            chinese_whispers(&points, Metric::L2, 2.0, 20, 3, CannotLink::none()).unwrap(),
+            vec![0; 6]
+        );
+        for seed in 0..20 {
+            let held = chinese_whispers(&points, Metric::L2, 2.0, 20, seed, CannotLink::groups(&photos)).unwrap();
+            assert_ne!(held[4], held[5], "seed {seed}: {held:?}");
+            assert!(
+                bcubed_scores(&truth, &held).unwrap().precision >= 0.5,
+                "seed {seed}: {held:?}"
+            );
+        }
+        assert!(matches!(
+            chinese_whispers(&points, Metric::L2, 2.0, 20, 3, CannotLink::groups(&photos[..2])),
+            Err(Error::DimensionMismatch { .. })
+        ));
     }
 
     #[test]
     fn empty_and_single_inputs() {
         let none: Vec<Vec<f32>> = vec![];
         assert!(
-            agglomerative(&none, Metric::L2, 1.0, Linkage::Average)
+            agglomerative(&none, Metric::L2, 1.0, Linkage::Average, CannotLink::none())
                 .unwrap()
                 .is_empty()
         );
         assert_eq!(
-            chinese_whispers(&[vec![1.0f32]], Metric::L2, 1.0, 5, 0).unwrap(),
+            chinese_whispers(&[vec![1.0f32]], Metric::L2, 1.0, 5, 0, CannotLink::none()).unwrap(),
             vec![0]
         );
     }
@@ -388,7 +514,7 @@ mod tests {
     fn mixed_dimensions_are_an_error() {
         let points = vec![vec![0.0f32, 1.0], vec![0.0]];
         assert!(matches!(
-            agglomerative(&points, Metric::L2, 1.0, Linkage::Single),
+            agglomerative(&points, Metric::L2, 1.0, Linkage::Single, CannotLink::none()),
             Err(Error::DimensionMismatch { .. })
         ));
     }

@@ -3,11 +3,15 @@
 //! faces with known identities.
 //!
 //! The algorithms and the quality measures are `facenet_core::cluster`'s; this module applies them to
-//! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings.
+//! pipeline output ([`FaceRecord`]s) and to a gallery's labelled embeddings. The faces of one photo are
+//! different people: [`cluster_records`] passes that to both methods as a cannot-link constraint.
 
 use crate::{Error, Result};
-use facenet_core::cluster::{Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores};
+use facenet_core::cluster::{
+    CannotLink, Linkage, Scores, agglomerative, bcubed_scores, chinese_whispers, pairwise_scores,
+};
 use facenet_core::distance::Metric;
+use facenet_vision::draw::{CAPTION_GLYPH, caption};
 use facenet_vision::{BBox, FaceRecord, LoadOptions, RgbImage, load_rgb};
 use image::imageops::{self, FilterType};
 use serde::{Deserialize, Serialize};
@@ -48,18 +52,53 @@ impl ClusterOptions {
     }
 }
 
-/// One label per embedding.
-pub fn cluster_labels<V: AsRef<[f32]> + Sync>(embeddings: &[V], options: &ClusterOptions) -> Result<Vec<usize>> {
+/// One label per embedding; embeddings `cannot_link` groups together end in different clusters.
+pub fn cluster_labels<V: AsRef<[f32]> + Sync>(
+    embeddings: &[V],
+    options: &ClusterOptions,
+    cannot_link: CannotLink,
+) -> Result<Vec<usize>> {
     Ok(match options.method {
-        ClusterMethod::Agglomerative => agglomerative(embeddings, options.metric, options.threshold, Linkage::Average)?,
+        ClusterMethod::Agglomerative => agglomerative(
+            embeddings,
+            options.metric,
+            options.threshold,
+            Linkage::Average,
+            cannot_link,
+        )?,
         ClusterMethod::ChineseWhispers => chinese_whispers(
             embeddings,
             options.metric,
             options.threshold,
             options.iterations,
             options.seed,
+            cannot_link,
         )?,
     })
+}
+
+/// One group id per record: the index of its photo among the distinct paths.
+pub fn photo_groups(records: &[FaceRecord]) -> Vec<usize> {
+    group_ids(records.iter().map(|r| Some(r.path.as_path())))
+}
+
+/// One group id per key, numbered in order of first appearance; every `None` is a group of its own (a
+/// face whose photo is not known is constrained by nothing).
+pub fn group_ids<K: Eq + std::hash::Hash>(keys: impl IntoIterator<Item = Option<K>>) -> Vec<usize> {
+    let mut ids: std::collections::HashMap<K, usize> = std::collections::HashMap::new();
+    let mut next = 0;
+    keys.into_iter()
+        .map(|key| {
+            let id = match key {
+                Some(key) => *ids.entry(key).or_insert(next),
+                None => next,
+            };
+            if id == next {
+                next += 1;
+            }
+            id
+        })
+        .collect()
 }
 
 /// A face in a cluster: the photo and where in it.
@@ -80,11 +119,14 @@ pub struct Cluster {
     pub faces: Vec<ClusterFace>,
 }
 
-/// Groups the faces of `records` by person; clusters come largest first (ties: first seen first).
+/// Groups the faces of `records` by person, never putting two faces of one photo in one cluster;
+/// clusters come largest first (ties: first seen first).
 pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Result<Vec<Cluster>> {
+    let groups = photo_groups(records);
     let labels = cluster_labels(
         &records.iter().map(|r| r.embedding.as_slice()).collect::<Vec<_>>(),
         options,
+        CannotLink::groups(&groups),
     )?;
     let mut groups: Vec<Vec<ClusterFace>> = vec![Vec::new(); labels.iter().max().map_or(0, |m| m + 1)];
     for (record, label) in records.iter().zip(labels) {
@@ -104,18 +146,21 @@ pub fn cluster_records(records: &[FaceRecord], options: &ClusterOptions) -> Resu
 
 /// Side of a face tile in a contact sheet, in pixels.
 pub const TILE: u32 = 112;
+/// Height of the caption strip under each tile: the photo's file name and the face's index.
+pub const CAPTION: u32 = CAPTION_GLYPH + 4;
 /// Tiles per row of a contact sheet.
 pub const SHEET_COLUMNS: u32 = 10;
 /// Faces shown per contact sheet at most (the first ones).
 pub const SHEET_MAX_FACES: usize = 100;
 
-/// A grid of the cluster's face crops (each box grown by 20 % and squared, scaled to [`TILE`]), at most
-/// [`SHEET_MAX_FACES`], [`SHEET_COLUMNS`] per row. Each photo is read once.
+/// A grid of the cluster's face crops (each box grown by 20 % and squared, scaled to [`TILE`]), each
+/// captioned with [`caption_text`] in a [`CAPTION`] strip below it, at most [`SHEET_MAX_FACES`],
+/// [`SHEET_COLUMNS`] per row. Each photo is read once.
 pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbImage> {
     let shown = &faces[..faces.len().min(SHEET_MAX_FACES)];
     let columns = SHEET_COLUMNS.min(shown.len().max(1) as u32);
     let rows = (shown.len() as u32).div_ceil(columns).max(1);
-    let mut sheet = RgbImage::new(columns * TILE, rows * TILE);
+    let mut sheet = RgbImage::new(columns * TILE, rows * (TILE + CAPTION));
     let mut by_photo: BTreeMap<&Path, Vec<(usize, &ClusterFace)>> = BTreeMap::new();
     for (slot, face) in shown.iter().enumerate() {
         by_photo.entry(face.path.as_path()).or_default().push((slot, face));
@@ -124,11 +169,43 @@ pub fn contact_sheet(faces: &[ClusterFace], load: &LoadOptions) -> Result<RgbIma
         let photo = load_rgb(path, load)?;
         for (slot, face) in slots {
             let tile = face_tile(&photo, &face.bbox);
-            let (x, y) = ((slot as u32 % columns) * TILE, (slot as u32 / columns) * TILE);
+            let (x, y) = (
+                (slot as u32 % columns) * TILE,
+                (slot as u32 / columns) * (TILE + CAPTION),
+            );
             imageops::replace(&mut sheet, &tile, x as i64, y as i64);
+            let top = (y + TILE + (CAPTION - CAPTION_GLYPH) / 2) as i64;
+            caption(
+                &mut sheet,
+                &caption_text(face),
+                x as i64 + 1,
+                top,
+                image::Rgb([255, 255, 255]),
+            );
         }
     }
     Ok(sheet)
+}
+
+/// `NAME #FACE` for a tile: the photo's file name and the face's index, the name cut to its last
+/// characters (after `~`) to fit under [`TILE`].
+pub fn caption_text(face: &ClusterFace) -> String {
+    let name = face
+        .path
+        .file_name()
+        .map(|n| n.to_string_lossy().into_owned())
+        .unwrap_or_default();
+    let suffix = format!(" #{}", face.face);
+    let room = ((TILE - 2) / CAPTION_GLYPH) as usize - suffix.len();
+    let chars: Vec<char> = name.chars().collect();
+    let name = if chars.len() <= room {
+        name
+    } else {
+        std::iter::once('~')
+            .chain(chars[chars.len() + 1 - room..].iter().copied())
+            .collect()
+    };
+    name + &suffix
 }
 
 /// Writes `cluster_NNN.png`, the contact sheet of each cluster, into `dir`; returns their paths.
@@ -271,17 +348,19 @@ pub struct Evaluation {
     pub bcubed: Scores,
 }
 
-/// Clusters labelled embeddings at each threshold and scores the result against the labels.
+/// Clusters labelled embeddings at each threshold (under `cannot_link`) and scores the result against the
+/// labels.
 pub fn evaluate<V: AsRef<[f32]> + Sync, L: Eq + std::hash::Hash>(
     embeddings: &[V],
     labels: &[L],
     thresholds: &[f32],
     options: &ClusterOptions,
+    cannot_link: CannotLink,
 ) -> Result<Vec<Evaluation>> {
     thresholds
         .iter()
         .map(|&threshold| {
-            let predicted = cluster_labels(embeddings, &ClusterOptions { threshold, ..*options })?;
+            let predicted = cluster_labels(embeddings, &ClusterOptions { threshold, ..*options }, cannot_link)?;
             Ok(Evaluation {
                 threshold,
                 clusters: predicted.iter().max().map_or(0, |m| m + 1),
@@ -308,7 +387,7 @@ mod tests {
         let (embeddings, labels) = separable();
         for method in [ClusterMethod::Agglomerative, ClusterMethod::ChineseWhispers] {
             let options = ClusterOptions::new(method, 1.0, Metric::SquaredL2);
-            let eval = evaluate(&embeddings, &labels, &[1.0], &options).unwrap()[0];
+            let eval = evaluate(&embeddings, &labels, &[1.0], &options, CannotLink::none()).unwrap()[0];
             assert!(eval.bcubed.f >= 0.99 && eval.pairwise.f >= 0.99, "{method:?}: {eval:?}");
             assert_eq!(eval.clusters, 30, "{method:?}");
         }
@@ -318,7 +397,7 @@ mod tests {
     fn a_sweep_shows_the_precision_recall_trade_off() {
         let (embeddings, labels) = separable();
         let options = ClusterOptions::new(ClusterMethod::Agglomerative, 0.0, Metric::SquaredL2);
-        let sweep = evaluate(&embeddings, &labels, &[0.01, 1.0, 3.9], &options).unwrap();
+        let sweep = evaluate(&embeddings, &labels, &[0.01, 1.0, 3.9], &options, CannotLink::none()).unwrap();
         // Too strict: every face alone (recall low); too loose: one cluster (precision low).
         assert_eq!(sweep[0].clusters, 240);
         assert!(sweep[0].bcubed.precision == 1.0 && sweep[0].bcubed.recall < 0.2);
@@ -354,6 +433,60 @@ mod tests {
     }
 
     #[test]
+    fn two_faces_of_one_photo_never_share_a_cluster() {
+        let record = |path: &str, face: usize, x: f32| FaceRecord {
+            path: path.into(),
+            face,
+            detection: Detection {
+                bbox: BBox::new(0.0, 0.0, 10.0, 10.0),
+                score: 1.0,
+                landmarks: None,
+            },
+            embedding: facenet_core::Embedding::new(vec![x, 1.0]),
+        };
+        // Both faces of group.jpg lie within the threshold of each other and of a.jpg's face.
+        let records = [
+            record("a.jpg", 0, 0.0),
+            record("group.jpg", 0, 0.1),
+            record("group.jpg", 1, 0.2),
+        ];
+        assert_eq!(photo_groups(&records), [0, 1, 1]);
+        for method in [ClusterMethod::Agglomerative, ClusterMethod::ChineseWhispers] {
+            let clusters = cluster_records(&records, &ClusterOptions::new(method, 1.0, Metric::L2)).unwrap();
+            assert_eq!(clusters.len(), 2, "{method:?}: {clusters:?}");
+            for cluster in &clusters {
+                let in_group = cluster
+                    .faces
+                    .iter()
+                    .filter(|f| f.path == Path::new("group.jpg"))
+                    .count();
+                assert_eq!(in_group, 1, "{method:?}: {clusters:?}");
+            }
+        }
+    }
+
+    #[test]
+    fn captions_name_the_file_and_face_and_keep_the_end_of_long_names() {
+        let face = |path: &str, face: usize| ClusterFace {
+            path: path.into(),
+            face,
+            bbox: BBox::new(0.0, 0.0, 1.0, 1.0),
+        };
+        assert_eq!(caption_text(&face("trip/IMG_1.jpg", 3)), "IMG_1.jpg #3");
+        let long = caption_text(&face("x/IMG_20190101_123456.jpg", 12));
+        assert_eq!(long, "~3456.jpg #12");
+        assert!(long.len() as u32 * CAPTION_GLYPH <= TILE - 2);
+    }
+
+    #[test]
+    fn unknown_photos_are_groups_of_their_own() {
+        assert_eq!(
+            group_ids([Some("x"), None, Some("y"), Some("x"), None]),
+            [0, 1, 2, 0, 3]
+        );
+    }
+
+    #[test]
     fn contact_sheets_tile_face_crops_and_links_point_at_photos() {
         let dir = tempfile::tempdir().unwrap();
         let photo = dir.path().join("a.png");
@@ -372,7 +505,15 @@ mod tests {
             bbox: BBox::new(x1 + 30.0, 30.0, x1 + 70.0, 70.0),
         };
         let sheet = contact_sheet(&[face(0.0), face(100.0)], &LoadOptions::default()).unwrap();
-        assert_eq!(sheet.dimensions(), (2 * TILE, TILE));
+        assert_eq!(sheet.dimensions(), (2 * TILE, TILE + CAPTION));
+        // Under each tile, its caption: exactly `caption` of "a.png #0" on black.
+        let mut expected = RgbImage::new(TILE, CAPTION);
+        caption(&mut expected, "a.png #0", 1, 2, image::Rgb([255, 255, 255]));
+        assert!(expected.pixels().any(|p| p.0 == [255, 255, 255]));
+        for x0 in [0, TILE] {
+            let strip = imageops::crop_imm(&sheet, x0, TILE, TILE, CAPTION).to_image();
+            assert_eq!(strip, expected);
+        }
         assert_eq!(sheet.get_pixel(TILE / 2, TILE / 2).0, [255, 0, 0]);
         assert_eq!(sheet.get_pixel(TILE + TILE / 2, TILE / 2).0, [0, 0, 255]);
         let missing = ClusterFace {

@@ -7,7 +7,7 @@
 use crate::identify::{IdentifyOptions, identify_batch};
 use crate::{Error, Gallery, NewFace, Result, SearchIndex};
 use facenet_vision::align::dataset::photos_below;
-use facenet_vision::tasks::NO_PERSONS_FOUND;
+use facenet_vision::tasks::{NO_PERSONS_FOUND, UsedFace, pick_face};
 use facenet_vision::{BBox, FacePipeline};
 use serde::Serialize;
 use std::path::{Path, PathBuf};
@@ -18,21 +18,27 @@ pub use facenet_vision::align::dataset::PHOTO_EXTENSIONS;
 #[derive(Debug, Clone, PartialEq, Serialize)]
 #[serde(tag = "status", rename_all = "snake_case")]
 pub enum EnrolOutcome {
-    /// The photo's most prominent face was enrolled with this id.
-    Enrolled { face_id: i64, faces_in_photo: usize },
+    /// The photo's most prominent face (or the one asked for) was enrolled with this id.
+    Enrolled {
+        face_id: i64,
+        /// Which face: index, box, score, and how many faces the photo held above the minimum score.
+        enrolled_face: UsedFace,
+    },
     /// A face of this file (same sha256) is already in the gallery.
     AlreadyEnrolled,
     /// The detector found no face.
     NoFace,
 }
 
-/// Enrols the most prominent face (box area × score) of the photo at `path` as `subject`, unless the
-/// gallery already holds this file. The gallery must be bound to the pipeline's model.
+/// Enrols face `face` of the photo at `path` (detector order; the most prominent, box area × score, when
+/// `None`) as `subject`, unless the gallery already holds this file. Only faces that pass the pipeline's
+/// minimum score count. The gallery must be bound to the pipeline's model.
 pub fn enroll_photo(
     gallery: &mut Gallery,
     pipeline: &FacePipeline,
     subject: &str,
     path: &Path,
+    face: Option<usize>,
 ) -> Result<EnrolOutcome> {
     let sha256 = sha256_file(path)?;
     if gallery.contains_sha256(&sha256)? {
@@ -40,20 +46,35 @@ pub fn enroll_photo(
     }
     let records = pipeline.process_path(path)?;
     let faces_in_photo = records.len();
-    let Some(best) = records
-        .into_iter()
-        .max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence()))
-    else {
+    if faces_in_photo == 0 {
         return Ok(EnrolOutcome::NoFace);
-    };
+    }
+    let chosen = pick_face(path, records, face)?;
+    let used = UsedFace::of(&chosen, faces_in_photo);
     // Another process may have enrolled this photo since the check above: the store's unique index
     // decides, and `None` says it did.
-    match gallery.enroll(subject, &[NewFace::from_record(best, sha256)])?[0] {
+    match gallery.enroll(subject, &[NewFace::from_record(chosen, sha256)])?[0] {
         Some(face_id) => Ok(EnrolOutcome::Enrolled {
             face_id,
-            faces_in_photo,
+            enrolled_face: used,
         }),
         None => Ok(EnrolOutcome::AlreadyEnrolled),
+    }
+}
+
+/// The warning for an enrolment that picked one face of several by prominence (`None` when the photo
+/// held one face, or the face was asked for by index): the wrong person may have been enrolled.
+pub fn several_faces_warning(outcome: &EnrolOutcome, face_asked: Option<usize>) -> Option<String> {
+    match outcome {
+        EnrolOutcome::Enrolled {
+            enrolled_face: used, ..
+        } if used.faces_in_photo > 1 && face_asked.is_none() => Some(format!(
+            "{}: {} faces; enrolled the most prominent, {} (pass --face N to choose another)",
+            used.path.display(),
+            used.faces_in_photo,
+            used.describe()
+        )),
+        _ => None,
     }
 }
 

@@ -45,6 +45,8 @@ impl FaceNetEmbedder {
             input_size: (config.input.width as u32, config.input.height as u32),
             metric: Metric::SquaredL2,
             threshold: config.threshold,
+            // A checkpoint's threshold is measured on its own held-out pairs; clustering starts there.
+            cluster_threshold: config.threshold,
         };
         Self {
             model,

@@ -39,7 +39,7 @@ pub use image_io::{DEFAULT_MAX_PIXELS, LoadOptions, load_rgb, load_rgb_from_memo
 pub use pipeline::{FacePipeline, FaceRecord};
 pub use protocol_embedder::{CENTER_CROP_FRACTION, FaceCrop, ProtocolEmbedder, center_crop};
 pub use shape_predictor::ShapePredictor;
-pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo};
+pub use stages::{AlignedFace, Detector, Embedder, FaceAligner, ModelInfo, ScoreFloor};
 
 /// An 8-bit RGB image (the `image` crate's type, re-exported so users need no direct dependency).
 pub use image::RgbImage;

@@ -1,4 +1,7 @@
 //! [`FacePipeline`]: image → detections → aligned faces → embeddings, for one photo or a batch.
+//! Faces scoring below the pipeline's minimum score (the detector's [`Detector::decision_min_score`]
+//! unless set) are dropped before alignment; the others keep their index in the detector's order, so
+//! face N is the same face `facenet detect` lists as face N.
 
 use crate::{AlignedFace, Detection, Detector, Embedder, Error, FaceAligner, LoadOptions, ModelInfo, Result, load_rgb};
 use facenet_core::Embedding;
@@ -23,16 +26,29 @@ pub struct FacePipeline {
     aligner: Box<dyn FaceAligner>,
     embedder: Box<dyn Embedder>,
     load: LoadOptions,
+    min_score: f32,
 }
 
 impl FacePipeline {
     pub fn new(detector: Box<dyn Detector>, aligner: Box<dyn FaceAligner>, embedder: Box<dyn Embedder>) -> Self {
         Self {
+            min_score: detector.decision_min_score(),
             detector,
             aligner,
             embedder,
             load: LoadOptions::default(),
         }
+    }
+
+    /// Replaces the least detector score a face needs to be aligned and embedded.
+    pub fn with_min_score(mut self, min_score: f32) -> Self {
+        self.min_score = min_score;
+        self
+    }
+
+    /// The least detector score a face needs to be aligned and embedded.
+    pub fn min_score(&self) -> f32 {
+        self.min_score
     }
 
     /// Replaces how photos are read (pixel limit, EXIF).
@@ -53,15 +69,41 @@ impl FacePipeline {
         self.embedder.as_ref()
     }
 
-    /// Every face of `image`: its detection and embedding. No face → empty list.
+    /// Every face of `image` scoring at least the minimum score: its detection and embedding. No face →
+    /// empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
-        let detections = self.detector.detect(image)?;
-        let faces = detections
+        Ok(self
+            .indexed_faces(image)?
+            .into_iter()
+            .map(|(_, detection, embedding)| (detection, embedding))
+            .collect())
+    }
+
+    /// [`Self::process_image`] with each face's index in the detector's order.
+    fn indexed_faces(&self, image: &RgbImage) -> Result<Vec<(usize, Detection, Embedding)>> {
+        let (kept, dropped): (Vec<_>, Vec<_>) = self
+            .detector
+            .detect(image)?
+            .into_iter()
+            .enumerate()
+            .partition(|(_, d)| d.score >= self.min_score);
+        for (index, d) in &dropped {
+            tracing::debug!(
+                "face {index} ignored: score {:.3} below the minimum {:.3}",
+                d.score,
+                self.min_score
+            );
+        }
+        let faces = kept
             .iter()
-            .map(|d| self.aligner.align(image, d))
+            .map(|(_, d)| self.aligner.align(image, d))
             .collect::<Result<Vec<AlignedFace>>>()?;
         let embeddings = self.embedder.embed(&faces)?;
-        Ok(detections.into_iter().zip(embeddings).collect())
+        Ok(kept
+            .into_iter()
+            .zip(embeddings)
+            .map(|((index, detection), embedding)| (index, detection, embedding))
+            .collect())
     }
 
     /// Every face of the photo at `path`.
@@ -75,7 +117,7 @@ impl FacePipeline {
             image.height(),
             start.elapsed().as_secs_f64() * 1e3
         );
-        let faces = self.process_image(&image).map_err(|e| match e {
+        let faces = self.indexed_faces(&image).map_err(|e| match e {
             Error::Stage(msg) => Error::Stage(format!("{}: {msg}", path.display())),
             other => other,
         })?;
@@ -87,8 +129,7 @@ impl FacePipeline {
         );
         Ok(faces
             .into_iter()
-            .enumerate()
-            .map(|(face, (detection, embedding))| FaceRecord {
+            .map(|(face, detection, embedding)| FaceRecord {
                 path: path.into(),
                 face,
                 detection,
@@ -106,5 +147,82 @@ impl FacePipeline {
     /// Embeds already-aligned crops (no detection), e.g. `facenet embed --aligned`.
     pub fn embed_aligned(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         self.embedder.embed(faces)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::BBox;
+    use facenet_core::distance::Metric;
+
+    /// Three boxes scored 0.99, 0.5, 0.97 (in that order); counts a decision from 0.9 up.
+    struct Scored;
+    impl Detector for Scored {
+        fn detect(&self, _: &RgbImage) -> Result<Vec<Detection>> {
+            Ok([0.99, 0.5, 0.97]
+                .iter()
+                .enumerate()
+                .map(|(i, &score)| Detection {
+                    bbox: BBox::new(i as f32, 0.0, i as f32 + 4.0, 4.0),
+                    score,
+                    landmarks: None,
+                })
+                .collect())
+        }
+        fn decision_min_score(&self) -> f32 {
+            0.9
+        }
+    }
+    struct Whole;
+    impl FaceAligner for Whole {
+        fn align(&self, image: &RgbImage, _: &Detection) -> Result<AlignedFace> {
+            Ok(AlignedFace { image: image.clone() })
+        }
+    }
+    struct Zero(ModelInfo);
+    impl Embedder for Zero {
+        fn info(&self) -> &ModelInfo {
+            &self.0
+        }
+        fn embed(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
+            Ok(faces.iter().map(|_| Embedding::new(vec![0.0])).collect())
+        }
+    }
+
+    fn pipeline() -> FacePipeline {
+        let info = ModelInfo {
+            id: "zero".into(),
+            dim: 1,
+            input_size: (8, 8),
+            metric: Metric::SquaredL2,
+            threshold: 1.0,
+            cluster_threshold: 1.0,
+        };
+        FacePipeline::new(Box::new(Scored), Box::new(Whole), Box::new(Zero(info)))
+    }
+
+    fn faces(pipeline: &FacePipeline) -> Vec<(usize, f32)> {
+        let dir = tempfile::tempdir().unwrap();
+        let path = dir.path().join("p.png");
+        RgbImage::new(8, 8).save(&path).unwrap();
+        pipeline
+            .process_path(&path)
+            .unwrap()
+            .iter()
+            .map(|r| (r.face, r.detection.score))
+            .collect()
+    }
+
+    #[test]
+    fn faces_below_the_detectors_decision_score_are_dropped_and_indices_kept() {
+        assert_eq!(pipeline().min_score(), 0.9);
+        assert_eq!(faces(&pipeline()), [(0, 0.99), (2, 0.97)]);
+    }
+
+    #[test]
+    fn the_minimum_score_can_be_lowered_or_raised() {
+        assert_eq!(faces(&pipeline().with_min_score(0.0)), [(0, 0.99), (1, 0.5), (2, 0.97)]);
+        assert_eq!(faces(&pipeline().with_min_score(0.98)), [(0, 0.99)]);
     }
 }

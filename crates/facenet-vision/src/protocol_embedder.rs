@@ -187,6 +187,7 @@ mod tests {
             input_size: (20, 20),
             metric: Metric::SquaredL2,
             threshold: 1.0,
+            cluster_threshold: 1.0,
         };
         FacePipeline::new(Box::new(TwoFaces), Box::new(Crop), Box::new(MeanColour(info)))
     }

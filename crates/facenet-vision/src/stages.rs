@@ -9,6 +9,31 @@ use serde::{Deserialize, Serialize};
 /// Finds faces in a photo. A photo without a face gives an empty list, not an error.
 pub trait Detector: Send + Sync {
     fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>>;
+
+    /// The least score a face needs before it feeds a decision (enrol, compare, identify, recognise,
+    /// cluster, crop): stricter than the detector's own threshold where measurements put false
+    /// detections above that. By default every detection counts.
+    fn decision_min_score(&self) -> f32 {
+        f32::NEG_INFINITY
+    }
+}
+
+/// A detector whose faces scoring below `min_score` are dropped (`detect --crop --min-score`).
+pub struct ScoreFloor<'a> {
+    pub detector: &'a dyn Detector,
+    pub min_score: f32,
+}
+
+impl Detector for ScoreFloor<'_> {
+    fn detect(&self, image: &RgbImage) -> Result<Vec<Detection>> {
+        let mut faces = self.detector.detect(image)?;
+        faces.retain(|d| d.score >= self.min_score);
+        Ok(faces)
+    }
+
+    fn decision_min_score(&self) -> f32 {
+        self.min_score
+    }
 }
 
 /// A face cut out of its photo at a model's input size, ready to embed.
@@ -37,6 +62,9 @@ pub struct ModelInfo {
     pub metric: Metric,
     /// The default same/different threshold under `metric`.
     pub threshold: f32,
+    /// The default threshold for clustering under `metric` (`facenet cluster`): where average-linkage
+    /// clusters of one person stop merging with others, measured per model.
+    pub cluster_threshold: f32,
 }
 
 /// Maps aligned faces to embeddings, in batches. Implementations may run on any device.

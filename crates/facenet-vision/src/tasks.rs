@@ -121,19 +121,62 @@ fn check_chip_size(embedder: &dyn Embedder, path: &Path, image: image::RgbImage)
     Ok(AlignedFace { image })
 }
 
-/// The face `compare` uses: the `index`-th, or the most prominent (largest box weighted by score).
+/// The face `compare` and `enroll` use: face `index` (detector order, as `facenet detect` numbers them), or
+/// the most prominent (largest box weighted by score). `records` are the faces that passed the pipeline's
+/// minimum score; asking for one that did not is an error that says so.
 pub fn pick_face(path: &Path, records: Vec<FaceRecord>, index: Option<usize>) -> Result<FaceRecord> {
-    let count = records.len();
+    let found: Vec<usize> = records.iter().map(|r| r.face).collect();
     let picked = match index {
-        Some(i) => records.into_iter().nth(i),
+        Some(i) => records.into_iter().find(|r| r.face == i),
         None => records
             .into_iter()
             .max_by(|a, b| a.detection.prominence().total_cmp(&b.detection.prominence())),
     };
     picked.ok_or_else(|| match index {
-        Some(i) if count > 0 => Error::Invalid(format!("{}: no face {i} (the photo has {count})", path.display())),
-        _ => Error::Invalid(format!("{}: no face found", path.display())),
+        Some(i) if !found.is_empty() => Error::Invalid(format!(
+            "{}: no face {i} above the minimum score (faces there: {found:?})",
+            path.display()
+        )),
+        _ => Error::Invalid(format!("{}: no face found above the minimum score", path.display())),
     })
+}
+
+/// Which face of a photo a decision used, and how many faces the photo held.
+#[derive(Debug, Clone, PartialEq, Serialize)]
+pub struct UsedFace {
+    pub path: PathBuf,
+    /// The face's index in its photo (detector order).
+    pub face: usize,
+    /// `[x1, y1, x2, y2]`.
+    #[serde(rename = "box")]
+    pub bbox: [f32; 4],
+    pub score: f32,
+    /// Faces in the photo that passed the minimum score.
+    pub faces_in_photo: usize,
+}
+
+impl UsedFace {
+    /// The face `record`, one of `faces_in_photo`.
+    pub fn of(record: &FaceRecord, faces_in_photo: usize) -> Self {
+        Self {
+            path: record.path.clone(),
+            face: record.face,
+            bbox: record.detection.bbox.to_array(),
+            score: record.detection.score,
+            faces_in_photo,
+        }
+    }
+
+    /// `face 0 of 2, box [367, 79, 616, 428], score 0.9997`.
+    pub fn describe(&self) -> String {
+        format!(
+            "face {} of {}, box {:?}, score {:.4}",
+            self.face,
+            self.faces_in_photo,
+            self.bbox.map(|v| v.round() as i64),
+            self.score
+        )
+    }
 }
 
 /// The answer of `compare`.
@@ -145,6 +188,10 @@ pub struct Comparison {
     pub same: bool,
     /// The model's id ([`crate::ModelInfo::id`]).
     pub model: String,
+    /// The face of the first photo that was compared.
+    pub a: UsedFace,
+    /// The face of the second photo that was compared.
+    pub b: UsedFace,
 }
 
 /// Compares a face of photo `a` with a face of photo `b` (each the most prominent unless an index is
@@ -155,8 +202,8 @@ pub fn compare_photos(
     (b, face_b): (&Path, Option<usize>),
     threshold: Option<f32>,
 ) -> Result<Comparison> {
-    let first = pick_face(a, pipeline.process_path(a)?, face_a)?;
-    let second = pick_face(b, pipeline.process_path(b)?, face_b)?;
+    let (first, in_a) = picked_face(pipeline, a, face_a)?;
+    let (second, in_b) = picked_face(pipeline, b, face_b)?;
     let info = pipeline.model_info();
     let threshold = threshold.unwrap_or(info.threshold);
     let distance = info
@@ -167,7 +214,16 @@ pub fn compare_photos(
         threshold,
         same: distance <= threshold,
         model: info.id.clone(),
+        a: UsedFace::of(&first, in_a),
+        b: UsedFace::of(&second, in_b),
     })
+}
+
+/// The picked face of the photo at `path` and the number of faces it holds.
+fn picked_face(pipeline: &FacePipeline, path: &Path, index: Option<usize>) -> Result<(FaceRecord, usize)> {
+    let records = pipeline.process_path(path)?;
+    let count = records.len();
+    Ok((pick_face(path, records, index)?, count))
 }
 
 /// The name of a face nobody known is within the threshold of (`recognize` prints face_recognition's

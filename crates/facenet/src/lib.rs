@@ -52,4 +52,6 @@ pub use facenet_vision::{
     AlignedFace, BBox, BoxToDlib, Detection, Detector, Embedder, FaceAligner, FacePipeline, FaceRecord, LoadOptions,
     ModelInfo, RgbImage, load_rgb,
 };
-pub use pipeline::{DetectorSpec, ModelSpec, PipelineSpec, build_detector, build_embedder, build_pipeline};
+pub use pipeline::{
+    DetectorSpec, ModelSpec, PipelineSpec, build_aligner, build_detector, build_embedder, build_pipeline,
+};

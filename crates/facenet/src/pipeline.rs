@@ -6,13 +6,15 @@
 use facenet_assets::Cache;
 use facenet_kernels::device::default_device;
 use facenet_nn::Result;
-use facenet_nn::dlib::{DlibResNet, dlib_stages};
+use facenet_nn::dlib::{DlibResNet, SHAPE_PREDICTOR_ASSET, dlib_stages};
 use facenet_nn::embedder::FaceNetEmbedder;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet_nn::pretrained::PretrainedFaceNet;
 use facenet_vision::align::margin_crop::MarginCropAligner;
 use facenet_vision::hog::HogDetector;
-use facenet_vision::{BoxToDlib, Detector, Embedder, FaceAligner, FacePipeline, LoadOptions};
+use facenet_vision::{
+    BoxToDlib, Detector, DlibChipAligner, Embedder, FaceAligner, FacePipeline, LoadOptions, ShapePredictor,
+};
 use std::path::PathBuf;
 use std::str::FromStr;
 
@@ -103,6 +105,19 @@ pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline
             let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
             Ok(FacePipeline::new(detector, Box::new(aligner), Box::new(embedder)).with_load_options(spec.load))
         }
+    }
+}
+
+/// The aligner `model` embeds through, for `detector`'s boxes, without loading the model: `facenet
+/// detect --crop --for-model` writes with it exactly the chips `facenet embed --aligned --model` takes.
+pub fn build_aligner(model: &ModelSpec, detector: DetectorSpec, cache: &Cache) -> Result<Box<dyn FaceAligner>> {
+    match model {
+        ModelSpec::FaceNet => Ok(Box::new(MarginCropAligner::facenet())),
+        ModelSpec::Dlib => {
+            let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
+            Ok(Box::new(DlibChipAligner::new(predictor, dlib_boxes_for(detector))))
+        }
+        ModelSpec::Checkpoint(path) => Ok(checkpoint_stages(path)?.1),
     }
 }
 

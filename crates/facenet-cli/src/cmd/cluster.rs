@@ -5,8 +5,9 @@ use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
+use facenet::core::cluster::CannotLink;
 use facenet::gallery::cluster::{
-    Cluster, ClusterMethod, ClusterOptions, cluster_records, evaluate, link_clusters, prepare_output_dir,
+    Cluster, ClusterMethod, ClusterOptions, cluster_records, evaluate, group_ids, link_clusters, prepare_output_dir,
     write_contact_sheets,
 };
 use facenet::gallery::photos::find_photos;
@@ -38,7 +39,9 @@ pub struct ClusterArgs {
     /// Where to write the clusters (JSON: a list of {id, faces: [{path, face, box}]}).
     #[arg(long, value_name = "FILE")]
     out: PathBuf,
-    /// Faces farther apart than this are different people (default: the model's threshold).
+    /// Faces farther apart than this are different people (default: the model's clustering threshold,
+    /// measured per model: facenet 1.3, dlib 0.6, a checkpoint its own). Faces of one photo are always
+    /// different people.
     #[arg(value_parser = super::ranges::distance, long)]
     threshold: Option<f32>,
     #[arg(long, value_enum, default_value = "agglomerative")]
@@ -86,7 +89,7 @@ pub fn run(args: ClusterArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     }
     let options = ClusterOptions::new(
         args.method.into(),
-        args.threshold.unwrap_or(info.threshold),
+        args.threshold.unwrap_or(info.cluster_threshold),
         info.metric,
     );
     let clusters = cluster_records(&records, &options)?;
@@ -125,12 +128,14 @@ pub struct ClusterEvalArgs {
 pub fn run_eval(args: ClusterEvalArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let gallery = args.db.open_existing()?;
     let model = gallery.require_model()?.clone();
-    let (mut embeddings, mut labels) = (Vec::new(), Vec::new());
+    let (mut embeddings, mut labels, mut photos) = (Vec::new(), Vec::new(), Vec::new());
     gallery.for_each_face(1_000, |face| {
+        photos.push(face.face.source.map(|s| s.sha256));
         embeddings.push(face.face.embedding.into_vec());
         labels.push(face.subject);
         Ok(())
     })?;
+    let groups = group_ids(photos);
     let thresholds = if args.threshold.is_empty() {
         [0.5, 0.75, 1.0, 1.25, 1.5].map(|f| f * model.threshold).to_vec()
     } else {
@@ -141,6 +146,7 @@ pub fn run_eval(args: ClusterEvalArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         &labels,
         &thresholds,
         &ClusterOptions::new(args.method.into(), 0.0, model.metric),
+        CannotLink::groups(&groups),
     )?;
     if ctx.json {
         ctx.print_json(&rows)?;

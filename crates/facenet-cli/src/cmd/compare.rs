@@ -1,4 +1,5 @@
-//! `facenet compare A B`: are the most prominent faces of two photos the same person?
+//! `facenet compare A B`: are the most prominent faces of two photos the same person? It says which face
+//! of each photo it compared (index, box, score), in text and JSON; faces below `--min-score` are ignored.
 
 use super::Status;
 use super::pipeline_args::PipelineArgs;
@@ -31,6 +32,9 @@ pub fn run(args: CompareArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             "distance {:.4} (threshold {:.4}): {verdict}",
             result.distance, result.threshold
         );
+        for used in [&result.a, &result.b] {
+            println!("  {}: {}", used.path.display(), used.describe());
+        }
     }
     Ok(Status::Ok)
 }

@@ -1,6 +1,9 @@
 //! `facenet detect IMG…`: faces in photos with MTCNN (boxes, scores and 5 landmarks) or dlib's HOG
 //! detector (boxes and scores) as a table, CSV or JSON; `--draw DIR` writes annotated PNGs; `--crop DIR` writes aligned face crops of photos or of whole
-//! folder-per-identity datasets (davidsandberg's `align_dataset_mtcnn.py`), in parallel, resumably.
+//! folder-per-identity datasets (davidsandberg's `align_dataset_mtcnn.py`), in parallel, resumably;
+//! `--crop --for-model M` writes exactly the chip model M embeds (dlib's 150×150 chip, FaceNet's 160×160
+//! margin crop), so `embed --aligned --model M` of it equals `embed --model M` of the photo. Crops skip
+//! faces below `--min-score` (default: the detector's decision score, as enrol and compare).
 
 use super::Status;
 use crate::output::{Ctx, FACE_COLUMNS, csv_stdout, face_fields};
@@ -8,9 +11,11 @@ use anyhow::Context;
 use facenet::gallery::photos::find_photos;
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
-use facenet::pipeline::{DetectorSpec, build_detector};
+use facenet::pipeline::{DetectorSpec, ModelSpec, build_aligner, build_detector};
 use facenet::vision::align::dataset::{CropOutcome, crop_all, crop_tasks};
-use facenet::vision::{Aligner, DEFAULT_MAX_PIXELS, Detection, Detector, LoadOptions, detect_paths, write_annotated};
+use facenet::vision::{
+    Aligner, DEFAULT_MAX_PIXELS, Detection, Detector, LoadOptions, ScoreFloor, detect_paths, write_annotated,
+};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::collections::HashMap;
@@ -41,6 +46,15 @@ pub struct DetectArgs {
     /// an error.
     #[arg(long, value_name = "DIR")]
     crop: Option<PathBuf>,
+    /// Write the chip this model embeds (`facenet`: 160×160 margin crop; `dlib`: 150×150 dlib chip; a
+    /// checkpoint's path: its crop) instead of a --size/--align/--margin crop: `embed --aligned --model M`
+    /// of it gives the embedding `embed --model M` gives of the photo.
+    #[arg(long, value_name = "MODEL", requires = "crop", conflicts_with_all = ["size", "align", "margin"],
+          value_parser = clap::value_parser!(ModelSpec))]
+    for_model: Option<ModelSpec>,
+    /// Crop no face the detector scores below this (default: MTCNN 0.95, HOG 0, as enrol and compare).
+    #[arg(value_parser = super::ranges::score, long, value_name = "SCORE", requires = "crop")]
+    min_score: Option<f32>,
     /// Crop size in pixels (square).
     #[arg(value_parser = super::ranges::crop_size, long, default_value_t = 160, requires = "crop")]
     size: u32,
@@ -233,16 +247,27 @@ fn crop(
     out_dir: &Path,
     ctx: &Ctx,
 ) -> anyhow::Result<Status> {
-    let aligner = match args.align {
-        AlignArg::Similarity => Aligner::similarity(args.size, args.size, args.margin.unwrap_or(0.0))?,
-        AlignArg::Tight => Aligner::tight(args.size, args.margin.unwrap_or(44.0) as f32, args.size * 182 / 160)?,
+    let aligner = match (&args.for_model, args.align) {
+        (Some(model), _) => {
+            let detector_spec: DetectorSpec = args.detector.parse().map_err(anyhow::Error::msg)?;
+            let cache = facenet::assets::Cache::from_env()?;
+            Aligner::external(build_aligner(model, detector_spec, &cache)?)
+        }
+        (None, AlignArg::Similarity) => Aligner::similarity(args.size, args.size, args.margin.unwrap_or(0.0))?,
+        (None, AlignArg::Tight) => {
+            Aligner::tight(args.size, args.margin.unwrap_or(44.0) as f32, args.size * 182 / 160)?
+        }
+    };
+    let detector = ScoreFloor {
+        detector,
+        min_score: args.min_score.unwrap_or(detector.decision_min_score()),
     };
     let tasks = crop_tasks(&args.inputs, out_dir)?;
     let bar = ProgressBar::new(tasks.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} photos, {elapsed} elapsed, {eta} left")
             .expect("the progress template should parse"),
     );
-    let results = crop_all(detector, &aligner, load, &tasks, &|task, outcome| {
+    let results = crop_all(&detector, &aligner, load, &tasks, &|task, outcome| {
         if let Err(e) = outcome {
             bar.suspend(|| eprintln!("error: {e}"));
         } else if let Ok(CropOutcome::NoFace) = outcome {

@@ -1,13 +1,14 @@
 //! `facenet enroll`: add photos of a person (or a folder-per-person tree) to the gallery.
 //! Resumable: photos whose sha256 is already enrolled are skipped (and the gallery's unique index keeps
 //! concurrent runs from storing a face twice). A photo without a face is reported and makes the exit
-//! code 1.
+//! code 1. Faces below `--min-score` are ignored; a photo holding several faces gets a warning (stderr,
+//! and `warning` in `--json`) naming the face enrolled, and `--face N` picks another.
 
 use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
-use facenet::gallery::photos::{EnrolOutcome, enroll_photo, identity_folders};
+use facenet::gallery::photos::{EnrolOutcome, enroll_photo, identity_folders, several_faces_warning};
 use facenet::gallery::{Gallery, GalleryModel};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
@@ -21,12 +22,16 @@ pub struct EnrollArgs {
     /// The person in the photos.
     #[arg(long, requires = "images")]
     name: Option<String>,
-    /// Photos of NAME (the most prominent face of each is enrolled).
+    /// Photos of NAME (the most prominent face of each is enrolled, unless --face says which).
     #[arg(value_name = "IMG", conflicts_with = "from_dir")]
     images: Vec<PathBuf>,
     /// A folder with one subfolder per person, named after them, holding their photos.
     #[arg(long, value_name = "DIR")]
     from_dir: Option<PathBuf>,
+    /// Enrol face N of each photo (detector order, as `facenet detect` numbers them) instead of the most
+    /// prominent one.
+    #[arg(value_parser = super::ranges::face_index, long, value_name = "N", requires = "name")]
+    face: Option<usize>,
     #[command(flatten)]
     pipeline: PipelineArgs,
 }
@@ -37,6 +42,8 @@ struct Row {
     subject: String,
     #[serde(flatten)]
     outcome: Option<EnrolOutcome>,
+    #[serde(skip_serializing_if = "Option::is_none")]
+    warning: Option<String>,
     #[serde(skip_serializing_if = "Option::is_none")]
     error: Option<String>,
 }
@@ -60,7 +67,7 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let mut failures = 0;
     for (subject, path) in jobs {
         progress.set_message(subject.clone());
-        let row = match enroll_photo(&mut gallery, &pipeline, &subject, &path) {
+        let row = match enroll_photo(&mut gallery, &pipeline, &subject, &path, args.face) {
             Ok(EnrolOutcome::NoFace) => {
                 failures += 1;
                 progress.suspend(|| eprintln!("error: {}: no face found, nothing enrolled", path.display()));
@@ -68,15 +75,23 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
                     path,
                     subject,
                     outcome: Some(EnrolOutcome::NoFace),
+                    warning: None,
                     error: None,
                 }
             }
-            Ok(outcome) => Row {
-                path,
-                subject,
-                outcome: Some(outcome),
-                error: None,
-            },
+            Ok(outcome) => {
+                let warning = several_faces_warning(&outcome, args.face);
+                if let Some(w) = &warning {
+                    progress.suspend(|| eprintln!("warning: {w}"));
+                }
+                Row {
+                    path,
+                    subject,
+                    outcome: Some(outcome),
+                    warning,
+                    error: None,
+                }
+            }
             Err(e) => {
                 failures += 1;
                 progress.suspend(|| eprintln!("error: {e}"));
@@ -84,6 +99,7 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
                     path,
                     subject,
                     outcome: None,
+                    warning: None,
                     error: Some(e.to_string()),
                 }
             }

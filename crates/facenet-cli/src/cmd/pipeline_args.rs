@@ -1,5 +1,5 @@
-//! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`), and the
-//! pipeline they build.
+//! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`, `--min-score`),
+//! and the pipeline they build.
 
 use facenet::pipeline::{DetectorSpec, ModelSpec, PipelineSpec, build_embedder, build_pipeline};
 use facenet::vision::{DEFAULT_MAX_PIXELS, Embedder, FacePipeline, LoadOptions};
@@ -16,6 +16,10 @@ pub struct PipelineArgs {
     /// Refuse images with more pixels than this (checked before decoding).
     #[arg(value_parser = super::ranges::max_pixels, long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
+    /// Ignore faces the detector scores below this (default: MTCNN 0.95, stricter than its own 0.7, which
+    /// lets a desk phone through at 0.815; HOG 0, its own threshold). `facenet detect` lists every score.
+    #[arg(value_parser = super::ranges::score, long, value_name = "SCORE")]
+    pub min_score: Option<f32>,
 }
 
 impl PipelineArgs {
@@ -33,7 +37,11 @@ impl PipelineArgs {
     /// Loads the models (fetching missing assets) and builds the pipeline.
     pub fn build(&self) -> anyhow::Result<FacePipeline> {
         let cache = facenet::assets::Cache::from_env()?;
-        Ok(build_pipeline(&self.spec(), &cache)?)
+        let pipeline = build_pipeline(&self.spec(), &cache)?;
+        Ok(match self.min_score {
+            Some(min_score) => pipeline.with_min_score(min_score),
+            None => pipeline,
+        })
     }
 
     /// Loads only the embedding model, for inputs that are already aligned chips.

@@ -86,6 +86,15 @@ pub fn face_index(s: &str) -> Result<usize, String> {
     within(s, 0..=9_999, "the face's index in its photo, in detector order, from 0")
 }
 
+/// `--min-score`: a detector score (MTCNN's probability in 0…1; HOG's SVM margin, about −1…3).
+pub fn score(s: &str) -> Result<f32, String> {
+    within(
+        s,
+        -10.0..=10.0,
+        "a detector score: MTCNN's is a probability (0 to 1), HOG's an SVM margin (its own threshold is 0)",
+    )
+}
+
 /// A count of at least one, such as `identify --k`, `eval ytf --frames`, bench repeats.
 pub fn count(s: &str) -> Result<usize, String> {
     within(s, 1..=1_000_000, "a count: at least 1")
