@@ -53,13 +53,15 @@ impl FacePipeline {
         self.embedder.as_ref()
     }
 
+    /// The aligned crops of `detections` in `image`, in order: what [`FacePipeline::embed_aligned`] reads.
+    pub fn align(&self, image: &RgbImage, detections: &[Detection]) -> Result<Vec<AlignedFace>> {
+        detections.iter().map(|d| self.aligner.align(image, d)).collect()
+    }
+
     /// Every face of `image`: its detection and embedding. No face → empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
         let detections = self.detector.detect(image)?;
-        let faces = detections
-            .iter()
-            .map(|d| self.aligner.align(image, d))
-            .collect::<Result<Vec<AlignedFace>>>()?;
+        let faces = self.align(image, &detections)?;
         let embeddings = self.embedder.embed(&faces)?;
         Ok(detections.into_iter().zip(embeddings).collect())
     }
