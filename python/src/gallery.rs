@@ -50,7 +50,7 @@ impl Gallery {
     ) -> PyResult<Vec<(String, Option<f32>)>> {
         let queries = to_rows(&embeddings)?;
         let options = IdentifyOptions::for_model(&self.model);
-        py.detach(|| {
+        py.detach(|| -> facenet::gallery::Result<Vec<(String, Option<f32>)>> {
             let store = self.lock();
             let index = SearchIndex::open(&store, Engine::Auto)?;
             Ok(queries
@@ -61,7 +61,7 @@ impl Gallery {
                 })
                 .collect())
         })
-        .map_err(|e: facenet::gallery::Error| to_py_err(e))
+        .map_err(to_py_err)
     }
 
     /// `(name, number of faces)` of every subject.
