@@ -15,6 +15,9 @@ pub struct DlibFaces {
     inner: facenet::DlibFaces,
 }
 
+/// A detection as Python sees it: `(left, top, right, bottom, score)`, dlib's inclusive corners.
+type ScoredRect = (i64, i64, i64, i64, f64);
+
 /// A dlib rectangle `(left, top, right, bottom)`, inclusive, as the library's box.
 fn rect_to_bbox((left, top, right, bottom): (i64, i64, i64, i64)) -> BBox {
     BBox::new(left as f32, top as f32, right as f32, bottom as f32)
@@ -45,7 +48,7 @@ impl DlibFaces {
         py: Python<'_>,
         image: PyReadonlyArrayDyn<'_, u8>,
         upsample: u32,
-    ) -> PyResult<Vec<(i64, i64, i64, i64, f64)>> {
+    ) -> PyResult<Vec<ScoredRect>> {
         let image = to_rgb(&image)?;
         let found = py.detach(|| self.inner.hog_locations(&image, upsample));
         Ok(found
