@@ -242,6 +242,14 @@ const FACE_RECOGNITION_PHOTOS: &[AssetFile] = &[
         "44dca895a7d635a4aedddd91a4f37af9a8a5b44e66154282a24645a757b5f627",
         "RGBA PNG"
     ),
+    AssetFile {
+        name: "test_face_recognition.py",
+        archive_path: "tests/test_face_recognition.py",
+        bytes: 15_215,
+        sha256: "391b7f08f1ce356d8c7f675d474b8c44aa8e1e636cc4032ed414615d18765c39",
+        kind: Kind::Fixture,
+        description: "face_recognition's own test suite, run against facenet.face_recognition (scripts/test_python.sh)",
+    },
 ];
 
 /// Every pinned package (../shared/assets.md in the steering repo lists the same figures).

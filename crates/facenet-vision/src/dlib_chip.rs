@@ -27,6 +27,84 @@ const MEAN_FACE_5: [[f64; 2]; 5] = [
     [0.4901123135679, 0.6277975316475],
 ];
 
+/// dlib's mean face for its 68-point model, points 17–67 (x then y, unit square): what
+/// `get_face_chip_details` fits a 68-point shape to, leaving out the eyebrows and the lower lip.
+const MEAN_FACE_68_FROM_17: [[f64; 2]; 51] = [
+    [0.000213256, 0.106454],
+    [0.0752622, 0.038915],
+    [0.18113, 0.0187482],
+    [0.29077, 0.0344891],
+    [0.393397, 0.0773906],
+    [0.586856, 0.0773906],
+    [0.689483, 0.0344891],
+    [0.799124, 0.0187482],
+    [0.904991, 0.038915],
+    [0.98004, 0.106454],
+    [0.490127, 0.203352],
+    [0.490127, 0.307009],
+    [0.490127, 0.409805],
+    [0.490127, 0.515625],
+    [0.36688, 0.587326],
+    [0.426036, 0.609345],
+    [0.490127, 0.628106],
+    [0.554217, 0.609345],
+    [0.613373, 0.587326],
+    [0.121737, 0.216423],
+    [0.187122, 0.178758],
+    [0.265825, 0.179852],
+    [0.334606, 0.231733],
+    [0.260918, 0.245099],
+    [0.182743, 0.244077],
+    [0.645647, 0.231733],
+    [0.714428, 0.179852],
+    [0.793132, 0.178758],
+    [0.858516, 0.216423],
+    [0.79751, 0.244077],
+    [0.719335, 0.245099],
+    [0.254149, 0.780233],
+    [0.340985, 0.745405],
+    [0.428858, 0.727388],
+    [0.490127, 0.742578],
+    [0.551395, 0.727388],
+    [0.639268, 0.745405],
+    [0.726104, 0.780233],
+    [0.642159, 0.864805],
+    [0.556721, 0.902192],
+    [0.490127, 0.909281],
+    [0.423532, 0.902192],
+    [0.338094, 0.864805],
+    [0.290379, 0.784792],
+    [0.428096, 0.778746],
+    [0.490127, 0.785343],
+    [0.552157, 0.778746],
+    [0.689874, 0.784792],
+    [0.553364, 0.824182],
+    [0.490127, 0.831803],
+    [0.42689, 0.824182],
+];
+
+/// Whether `get_face_chip_details` fits 68-point landmark `i` (17…67): not the eyebrows (17–26), not the
+/// lower lip (55–59, 65–67).
+fn fits_68_point(i: usize) -> bool {
+    !((17..=26).contains(&i) || (55..=59).contains(&i) || (65..=67).contains(&i))
+}
+
+/// The (template point in a unit square, landmark index) pairs dlib fits for a shape of `scheme`.
+fn template_pairs(scheme: LandmarkScheme) -> Option<Vec<([f64; 2], usize)>> {
+    match scheme {
+        LandmarkScheme::Dlib5 => Some(MEAN_FACE_5.iter().copied().zip(0..).collect()),
+        LandmarkScheme::Dlib68 => Some(
+            MEAN_FACE_68_FROM_17
+                .iter()
+                .copied()
+                .zip(17..)
+                .filter(|&(_, i)| fits_68_point(i))
+                .collect(),
+        ),
+        LandmarkScheme::Mtcnn5 => None,
+    }
+}
+
 /// A rectangle with real corners, as dlib's `drectangle`: `right` and `bottom` are inclusive, so the
 /// width is `right − left + 1`.
 #[derive(Debug, Clone, Copy, PartialEq)]
@@ -189,29 +267,34 @@ pub struct ChipDetails {
 }
 
 impl ChipDetails {
-    /// dlib's `get_face_chip_details` for a 5-point dlib shape: the chip of `size × size` pixels with
-    /// `padding` (a fraction of the template's size) around dlib's mean face.
+    /// dlib's `get_face_chip_details` for a 5- or 68-point dlib shape: the chip of `size × size` pixels
+    /// with `padding` (a fraction of the template's size) around dlib's mean face.
     pub fn for_face(landmarks: &FaceLandmarks, size: u32, padding: f64) -> Result<Self> {
-        if landmarks.scheme != LandmarkScheme::Dlib5 || landmarks.points.len() != MEAN_FACE_5.len() {
+        let expected = match landmarks.scheme {
+            LandmarkScheme::Dlib5 => 5,
+            LandmarkScheme::Dlib68 => 68,
+            LandmarkScheme::Mtcnn5 => 0,
+        };
+        let pairs = template_pairs(landmarks.scheme).filter(|_| landmarks.points.len() == expected);
+        let Some(pairs) = pairs else {
             return Err(Error::Invalid(format!(
-                "dlib chips need dlib's 5 landmarks, got {} {:?} points",
+                "dlib chips need dlib's 5 or 68 landmarks, got {} {:?} points",
                 landmarks.points.len(),
                 landmarks.scheme
             )));
-        }
+        };
         if size == 0 || padding.is_nan() || padding < 0.0 {
             return Err(Error::Invalid(format!(
                 "chip size {size} and padding {padding}: need size > 0, padding ≥ 0"
             )));
         }
-        let template: Vec<[f64; 2]> = MEAN_FACE_5
+        let template: Vec<[f64; 2]> = pairs
             .iter()
-            .map(|p| p.map(|v| (padding + v) / (2.0 * padding + 1.0) * f64::from(size)))
+            .map(|(p, _)| p.map(|v| (padding + v) / (2.0 * padding + 1.0) * f64::from(size)))
             .collect();
-        let points: Vec<[f64; 2]> = landmarks
-            .points
+        let points: Vec<[f64; 2]> = pairs
             .iter()
-            .map(|p| [f64::from(p.x), f64::from(p.y)])
+            .map(|&(_, i)| [f64::from(landmarks.points[i].x), f64::from(landmarks.points[i].y)])
             .collect();
         Ok(Self::from_similarity(&template, &points, size, size))
     }
@@ -381,7 +464,7 @@ fn weighted_sum(p: impl Fn(u32) -> [u32; 3]) -> [u32; 3] {
     })
 }
 
-/// dlib's 150×150 chip (padding 0.25) for a face with dlib's 5 landmarks: what the dlib ResNet reads.
+/// dlib's 150×150 chip (padding 0.25) for a face with dlib's 5 or 68 landmarks: what the dlib ResNet reads.
 pub fn dlib_face_chip(image: &RgbImage, landmarks: &FaceLandmarks) -> Result<RgbImage> {
     let details = ChipDetails::for_face(landmarks, DLIB_CHIP_SIZE, DLIB_CHIP_PADDING)?;
     Ok(extract_image_chip(image, &details))
@@ -512,6 +595,37 @@ mod tests {
             [0, 0, 0],
             "needs the right neighbour inside the image"
         );
+    }
+
+    #[test]
+    fn a_68_point_face_on_the_mean_template_gives_the_same_square() {
+        let points = (0..68)
+            .map(|i| {
+                let [x, y] = if i < 17 {
+                    [0.5, 0.5]
+                } else {
+                    MEAN_FACE_68_FROM_17[i - 17]
+                };
+                Point::new(100.0 + 100.0 * x as f32, 80.0 + 100.0 * y as f32)
+            })
+            .collect();
+        let face = FaceLandmarks {
+            scheme: LandmarkScheme::Dlib68,
+            points,
+        };
+        let details = ChipDetails::for_face(&face, 150, 0.25).unwrap();
+        assert!(details.angle.abs() < 1e-6, "{details:?}");
+        assert!((details.rect.width() - 150.0).abs() < 1e-3, "{details:?}");
+        assert!(
+            (details.rect.left - 75.5).abs() < 1e-3 && (details.rect.top - 55.5).abs() < 1e-3,
+            "{details:?}"
+        );
+        let mut short = face;
+        short.points.truncate(67);
+        assert!(matches!(
+            ChipDetails::for_face(&short, 150, 0.25),
+            Err(Error::Invalid(_))
+        ));
     }
 
     #[test]

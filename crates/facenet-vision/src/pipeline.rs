@@ -69,6 +69,11 @@ impl FacePipeline {
         self.embedder.as_ref()
     }
 
+    /// The aligned crops of `detections` in `image`, in order: what [`FacePipeline::embed_aligned`] reads.
+    pub fn align(&self, image: &RgbImage, detections: &[Detection]) -> Result<Vec<AlignedFace>> {
+        detections.iter().map(|d| self.aligner.align(image, d)).collect()
+    }
+
     /// Every face of `image` scoring at least the minimum score: its detection and embedding. No face →
     /// empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
@@ -94,13 +99,12 @@ impl FacePipeline {
                 self.min_score
             );
         }
-        let faces = kept
-            .iter()
-            .map(|(_, d)| self.aligner.align(image, d))
-            .collect::<Result<Vec<AlignedFace>>>()?;
+        let (indices, detections): (Vec<usize>, Vec<Detection>) = kept.into_iter().unzip();
+        let faces = self.align(image, &detections)?;
         let embeddings = self.embedder.embed(&faces)?;
-        Ok(kept
+        Ok(indices
             .into_iter()
+            .zip(detections)
             .zip(embeddings)
             .map(|((index, detection), embedding)| (index, detection, embedding))
             .collect())

@@ -33,6 +33,7 @@
 //! [`train`] (triplet training), [`gallery`] (the persistent face store) and [`report`] (evaluation charts).
 
 pub mod bench;
+pub mod dlib_faces;
 pub mod pipeline;
 
 pub use facenet_assets as assets;
@@ -44,6 +45,7 @@ pub use facenet_report as report;
 pub use facenet_train as train;
 pub use facenet_vision as vision;
 
+pub use dlib_faces::{DlibFaces, LandmarkModel};
 pub use facenet_assets::Cache;
 pub use facenet_core::{Embedding, distance};
 pub use facenet_nn::dlib::{DlibResNet, dlib_stages};
