@@ -53,15 +53,27 @@ impl FacePipeline {
         self.embedder.as_ref()
     }
 
+    /// How photos are read (pixel limit, EXIF).
+    pub fn load_options(&self) -> LoadOptions {
+        self.load
+    }
+
     /// Every face of `image`: its detection and embedding. No face → empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
+        let (detections, faces): (Vec<Detection>, Vec<AlignedFace>) = self.detect_and_align(image)?.into_iter().unzip();
+        let embeddings = self.embedder.embed(&faces)?;
+        Ok(detections.into_iter().zip(embeddings).collect())
+    }
+
+    /// Every face of `image`, detected and aligned but not embedded: callers that embed the faces of many
+    /// photos as one batch ([`FacePipeline::embed_aligned`]) split the pipeline here.
+    pub fn detect_and_align(&self, image: &RgbImage) -> Result<Vec<(Detection, AlignedFace)>> {
         let detections = self.detector.detect(image)?;
         let faces = detections
             .iter()
             .map(|d| self.aligner.align(image, d))
             .collect::<Result<Vec<AlignedFace>>>()?;
-        let embeddings = self.embedder.embed(&faces)?;
-        Ok(detections.into_iter().zip(embeddings).collect())
+        Ok(detections.into_iter().zip(faces).collect())
     }
 
     /// Every face of the photo at `path`.
