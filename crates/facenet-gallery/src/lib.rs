@@ -6,6 +6,8 @@
 //! - [`FaceMatrix`] and [`SearchIndex`]: the faces in memory and the engine that searches them
 //!   ([`Engine`]: exact f32, exact int8, or HNSW persisted beside the database, [`ann`]).
 //! - [`identify()`]: nearest subject or [`UNKNOWN`] beyond the model's threshold, with [`Aggregation`].
+//! - Examples ([`Example`]: a face added through the server, with its UUID and photo) and [`keys`] (the
+//!   server's API keys, hashed).
 //! - [`jsonl`]: export and import for backups and moves.
 //! - [`photos`]: enrol and identify photos through a `FacePipeline`; [`cluster`]: group a photo
 //!   collection by person, contact sheets, threshold tuning against known identities.
@@ -33,10 +35,12 @@
 pub mod ann;
 pub mod cluster;
 mod error;
+mod examples;
 mod identify;
 mod index;
 pub mod jsonl;
 mod kernels;
+pub mod keys;
 pub mod photos;
 pub mod schema;
 pub mod search;
@@ -44,6 +48,7 @@ mod store;
 pub mod synthetic;
 
 pub use error::{Error, Result};
+pub use examples::{Example, ExampleFace, ExamplePage};
 pub use identify::{Aggregation, Identification, IdentifyOptions, UNKNOWN, identify, identify_batch};
 pub use index::{AUTO_ANN_FACES, Engine, SearchIndex};
 pub use search::{FaceMatrix, Neighbour, Precision};

@@ -4,7 +4,8 @@
 //! Tables: `meta` (key → value: model id, dim, metric, threshold), `subjects` (one per identity) and
 //! `faces` (one per enrolled face: embedding as little-endian f32 BLOB, its int8 codes and scale, the
 //! model id and dim it was made with, source file and sha256, box, landmarks as JSON, detection score;
-//! unique per subject, sha256 and face index).
+//! unique per subject, sha256 and face index), `examples` (a face added through the server: its UUID and
+//! photo) and `api_keys` (the server's keys, hashed).
 //! All SQL of the crate lives in this file.
 
 /// `PRAGMA application_id` of a facenet gallery: "FNGa".
@@ -44,6 +45,20 @@ pub const MIGRATIONS: &[&str] = &[
          SELECT MIN(id) FROM faces WHERE source_sha256 IS NOT NULL
          GROUP BY subject_id, source_sha256, face_index);
      CREATE UNIQUE INDEX faces_source ON faces(subject_id, source_sha256, face_index);",
+    // 3: the server's examples (a face added over HTTP: its UUID and the photo's bytes, for download) and
+    // API keys (sha256 of the key, the service it belongs to, revoked keys kept with their time).
+    "CREATE TABLE IF NOT EXISTS examples (
+         image_id TEXT PRIMARY KEY,
+         face_id INTEGER NOT NULL UNIQUE REFERENCES faces(id) ON DELETE CASCADE,
+         image BLOB NOT NULL
+     );
+     CREATE TABLE IF NOT EXISTS api_keys (
+         id INTEGER PRIMARY KEY AUTOINCREMENT,
+         service TEXT NOT NULL,
+         key_sha256 TEXT NOT NULL UNIQUE,
+         created_at INTEGER NOT NULL,
+         revoked_at INTEGER
+     );",
 ];
 
 /// The schema version this build writes.
@@ -87,3 +102,27 @@ pub fn faces_after() -> String {
 pub const VECTORS_AFTER: &str = "SELECT f.id, f.subject_id, f.model_id, f.dim, f.embedding, f.codes, f.code_scale
      FROM faces f WHERE f.id > ?1 ORDER BY f.id LIMIT ?2";
 pub const SUBJECT_NAMES: &str = "SELECT id, name FROM subjects";
+
+pub const EXAMPLE_OF_FACE: &str = "SELECT image_id FROM examples WHERE face_id = ?1";
+pub const FACE_OF_SOURCE: &str =
+    "SELECT id FROM faces WHERE subject_id = ?1 AND source_sha256 = ?2 AND face_index = ?3";
+pub const INSERT_EXAMPLE: &str = "INSERT INTO examples (image_id, face_id, image) VALUES (?1, ?2, ?3)";
+pub const COUNT_EXAMPLES: &str = "SELECT COUNT(*) FROM examples e JOIN faces f ON f.id = e.face_id
+     JOIN subjects s ON s.id = f.subject_id WHERE ?1 IS NULL OR s.name = ?1";
+pub const PAGE_EXAMPLES: &str = "SELECT e.image_id, s.name FROM examples e JOIN faces f ON f.id = e.face_id
+     JOIN subjects s ON s.id = f.subject_id WHERE ?1 IS NULL OR s.name = ?1 ORDER BY f.id LIMIT ?2 OFFSET ?3";
+pub const EXAMPLE_IMAGE: &str = "SELECT image FROM examples WHERE image_id = ?1";
+pub const EXAMPLE_FACE: &str = "SELECT e.face_id, s.name, f.embedding, f.model_id, f.dim FROM examples e
+     JOIN faces f ON f.id = e.face_id JOIN subjects s ON s.id = f.subject_id WHERE e.image_id = ?1";
+pub const DELETE_FACES_OF_SUBJECT: &str =
+    "DELETE FROM faces WHERE subject_id = (SELECT id FROM subjects WHERE name = ?1)";
+pub const DELETE_ALL_FACES: &str = "DELETE FROM faces";
+pub const DELETE_ALL_SUBJECTS: &str = "DELETE FROM subjects";
+pub const COUNT_SUBJECTS: &str = "SELECT COUNT(*) FROM subjects";
+pub const MOVE_FACES: &str = "UPDATE OR IGNORE faces SET subject_id = ?2 WHERE subject_id = ?1";
+pub const DELETE_SUBJECT_BY_ID: &str = "DELETE FROM subjects WHERE id = ?1";
+
+pub const INSERT_API_KEY: &str = "INSERT INTO api_keys (service, key_sha256, created_at) VALUES (?1, ?2, ?3)";
+pub const LIST_API_KEYS: &str = "SELECT id, service, key_sha256, created_at, revoked_at FROM api_keys ORDER BY id";
+pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
+pub const FACE_OF_EXAMPLE: &str = "SELECT face_id FROM examples WHERE image_id = ?1";

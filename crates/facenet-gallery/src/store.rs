@@ -704,7 +704,7 @@ fn corrupt(path: &Path, source: rusqlite::Error) -> Error {
     }
 }
 
-fn unix_now() -> i64 {
+pub(crate) fn unix_now() -> i64 {
     std::time::SystemTime::now()
         .duration_since(std::time::UNIX_EPOCH)
         .map(|d| d.as_secs() as i64)

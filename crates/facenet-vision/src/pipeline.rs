@@ -74,6 +74,11 @@ impl FacePipeline {
         detections.iter().map(|d| self.aligner.align(image, d)).collect()
     }
 
+    /// How photos are read (pixel limit, EXIF).
+    pub fn load_options(&self) -> LoadOptions {
+        self.load
+    }
+
     /// Every face of `image` scoring at least the minimum score: its detection and embedding. No face →
     /// empty list.
     pub fn process_image(&self, image: &RgbImage) -> Result<Vec<(Detection, Embedding)>> {
@@ -84,8 +89,18 @@ impl FacePipeline {
             .collect())
     }
 
-    /// [`Self::process_image`] with each face's index in the detector's order.
-    fn indexed_faces(&self, image: &RgbImage) -> Result<Vec<(usize, Detection, Embedding)>> {
+    /// Every face of `image` scoring at least the minimum score, detected and aligned but not embedded:
+    /// callers that embed the faces of many photos as one batch ([`FacePipeline::embed_aligned`]) split the
+    /// pipeline here.
+    pub fn detect_and_align(&self, image: &RgbImage) -> Result<Vec<(Detection, AlignedFace)>> {
+        let detections: Vec<Detection> = self.kept_detections(image)?.into_iter().map(|(_, d)| d).collect();
+        let faces = self.align(image, &detections)?;
+        Ok(detections.into_iter().zip(faces).collect())
+    }
+
+    /// The detections of `image` scoring at least the minimum score, each with its index in the detector's
+    /// order.
+    fn kept_detections(&self, image: &RgbImage) -> Result<Vec<(usize, Detection)>> {
         let (kept, dropped): (Vec<_>, Vec<_>) = self
             .detector
             .detect(image)?
@@ -99,7 +114,12 @@ impl FacePipeline {
                 self.min_score
             );
         }
-        let (indices, detections): (Vec<usize>, Vec<Detection>) = kept.into_iter().unzip();
+        Ok(kept)
+    }
+
+    /// [`Self::process_image`] with each face's index in the detector's order.
+    fn indexed_faces(&self, image: &RgbImage) -> Result<Vec<(usize, Detection, Embedding)>> {
+        let (indices, detections): (Vec<usize>, Vec<Detection>) = self.kept_detections(image)?.into_iter().unzip();
         let faces = self.align(image, &detections)?;
         let embeddings = self.embedder.embed(&faces)?;
         Ok(indices

@@ -14,11 +14,13 @@ mod enroll;
 mod eval;
 pub mod gallery;
 mod identify;
+mod keys;
 mod model;
 mod models;
 pub mod pipeline_args;
 mod ranges;
 mod recognize;
+mod serve;
 mod synth;
 mod train;
 
@@ -82,6 +84,10 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Verification by L2 between downscaled grey photos: the floor a trained network must beat.
     PixelBaseline(baseline::BaselineArgs),
+    /// Serve a CompreFace-compatible REST API (and a web page) on a gallery.
+    Serve(serve::ServeArgs),
+    /// Create, list and revoke the API keys of `facenet serve`.
+    Keys(keys::KeysArgs),
 }
 
 pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -104,6 +110,8 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Synth(a) => synth::run(a, ctx),
         Command::Train(a) => train::run(a, ctx),
         Command::PixelBaseline(a) => baseline::run(a, ctx),
+        Command::Serve(a) => serve::run(a, ctx),
+        Command::Keys(a) => keys::run(a, ctx),
     }
 }
 

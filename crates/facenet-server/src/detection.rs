@@ -1,0 +1,41 @@
+//! CompreFace's face detection service (REST API v1, `POST /api/v1/detection/detect`): the faces of a
+//! photo with their boxes; the `landmarks` plugin adds the detector's 5 points, the `calculator` plugin
+//! the embedding of our model.
+
+use crate::app::App;
+use crate::errors::{ApiError, ApiResult};
+use crate::input::Images;
+use crate::params::FaceParams;
+use crate::recognition::{faces_json, with_versions};
+use axum::Json;
+use axum::extract::{Query, State};
+use serde_json::Value;
+use std::collections::HashMap;
+use std::sync::Arc;
+
+/// `POST /api/v1/detection/detect`.
+#[utoipa::path(
+    post, path = "/api/v1/detection/detect", tag = "detection",
+    params(("limit" = Option<u32>, Query, description = "at most this many faces, biggest first; 0: all"),
+        ("det_prob_threshold" = Option<f32>, Query, description = "drop faces detected with a lower score (0 to 1)"),
+        ("face_plugins" = Option<String>, Query, description = "comma-separated: landmarks, calculator"),
+        ("status" = Option<bool>, Query, description = "add execution_time and plugins_versions")),
+    request_body(content = String, content_type = "multipart/form-data", description = "multipart part `file`: the photo (or a JSON body {\"file\": base64})"),
+    responses((status = 200, description = "{\"result\": [{\"box\", \"landmarks\"?, \"embedding\"?}]}"), (status = 400, description = "no face (code 28), bad image or body")),
+    security(("api_key" = []))
+)]
+pub async fn detect(
+    State(app): State<Arc<App>>,
+    Query(query): Query<HashMap<String, String>>,
+    mut images: Images,
+) -> ApiResult<Json<Value>> {
+    let params = FaceParams::parse(&query)?;
+    let photo = app
+        .engine
+        .faces(images.take("file")?, &params, params.calculator)
+        .await?;
+    if photo.faces.is_empty() {
+        return Err(ApiError::no_face());
+    }
+    Ok(Json(with_versions(&app, faces_json(&photo, &params), &params)))
+}
