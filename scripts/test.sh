@@ -30,7 +30,8 @@ if [ ${#need_apt[@]} -gt 0 ]; then
 fi
 
 export FACENET_HOME=${FACENET_HOME:-$HOME/.cache/facenet}
-cargo build --release -p facenet-cli
+# every target of the workspace, so that the binary and the tests share one feature set (one build of burn)
+cargo build --release --workspace --all-targets
 ./target/release/facenet models fetch
 
 # The official CompreFace Python SDK, run unchanged against `facenet serve` by facenet-cli's tests/serve.rs

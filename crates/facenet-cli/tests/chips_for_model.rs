@@ -2,19 +2,10 @@
 //! of that chip equals `embed --model M` of the photo (issue 22: a 160×160 similarity crop at `--size
 //! 150` gave the dlib model an embedding 0.603 from the photo's).
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet"))
-        .args(args)
-        .output()
-        .expect("the facenet binary should run")
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{facenet, text};
+use std::path::PathBuf;
 
 /// The embedding of each row `embed --json` prints.
 fn embeddings(args: &[&str]) -> Vec<Vec<f64>> {

@@ -1,23 +1,10 @@
 //! `facenet detect` end to end on a fixture photo (from the asset cache): table, CSV, JSON, drawings,
 //! dataset crops (resumable, a bad file reported and the rest done), and the pixel limit.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet"))
-        .args(args)
-        .output()
-        .expect("the facenet binary should run")
-}
-
-fn photo(name: &str) -> PathBuf {
-    facenet::assets::Cache::from_env().unwrap().ensure(name).unwrap()
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{facenet, photo, text};
+use std::path::Path;
 
 #[test]
 fn json_csv_and_drawings() {

@@ -2,23 +2,10 @@
 //! of decisions by the default `--min-score`; an enrol photo with several faces is warned about and
 //! `enroll --face N` picks one; `compare` says which face of each photo it used.
 
-use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
+mod common;
 
-fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet"))
-        .args(args)
-        .output()
-        .expect("the facenet binary should run")
-}
-
-fn photo(name: &str) -> PathBuf {
-    facenet::assets::Cache::from_env().unwrap().ensure(name).unwrap()
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use common::{facenet, photo, text};
+use std::process::Output;
 
 fn json(out: &Output) -> serde_json::Value {
     assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));

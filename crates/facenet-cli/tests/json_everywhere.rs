@@ -3,12 +3,11 @@
 //! nothing). Each command runs on the fixture photos or tiny generated inputs. `eval ytf` is left out (no
 //! video frames among the fixtures); it prints through the same report as `eval pairs` and `eval lfw`.
 
+mod common;
+
+use common::photo;
 use std::path::{Path, PathBuf};
 use std::process::Command;
-
-fn photo(name: &str) -> PathBuf {
-    facenet::assets::Cache::from_env().unwrap().ensure(name).unwrap()
-}
 
 fn metrics_fixture(name: &str) -> String {
     Path::new(env!("CARGO_MANIFEST_DIR"))

@@ -1,13 +1,8 @@
 //! `facenet model summary`: the paper-style architecture tables, as text and JSON.
 
-use std::process::{Command, Output};
+mod common;
 
-fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet"))
-        .args(args)
-        .output()
-        .expect("the facenet binary should run")
-}
+use common::facenet;
 
 #[test]
 fn summary_json_has_the_papers_nn2_totals() {

@@ -2,23 +2,11 @@
 //! is refused by every reading command and never created; photos without a face, an empty known folder;
 //! outputs that would overwrite each other; a clustering run's output folders.
 
+mod common;
+
+use common::{facenet, photo, text};
 use std::path::{Path, PathBuf};
-use std::process::{Command, Output};
-
-fn facenet(args: &[&str]) -> Output {
-    Command::new(env!("CARGO_BIN_EXE_facenet"))
-        .args(args)
-        .output()
-        .expect("the facenet binary should run")
-}
-
-fn photo(name: &str) -> PathBuf {
-    facenet::assets::Cache::from_env().unwrap().ensure(name).unwrap()
-}
-
-fn text(path: &Path) -> &str {
-    path.to_str().unwrap()
-}
+use std::process::Output;
 
 fn stderr(out: &Output) -> String {
     String::from_utf8_lossy(&out.stderr).into_owned()
