@@ -1,12 +1,10 @@
-//! The application: its state ([`App`]) and the router — CompreFace's REST API v1 under `/api/v1`, each
+//! The application: the router — CompreFace's REST API v1 under `/api/v1`, each
 //! service behind its key check, the queue and the time limit; `/health` (no key), `/metrics` and `/openapi.json` (a key
 //! of any service) and the web page at `/` (no key).
 
-use crate::engine::Engine;
 use crate::errors::ApiError;
 use crate::keys::{API_KEY_HEADER, check_key, require_key};
-use crate::limits::{Limits, admit};
-use crate::metrics::Metrics;
+use crate::state::App;
 use crate::{detection, recognition, subjects, verification, web};
 use axum::Router;
 use axum::extract::{DefaultBodyLimit, MatchedPath, Request, State};
@@ -18,25 +16,19 @@ use facenet::gallery::keys::SERVICES;
 use serde_json::json;
 use std::sync::Arc;
 use std::time::Instant;
-use tokio::sync::Semaphore;
 
-/// Everything the handlers share.
-pub struct App {
-    pub engine: Engine,
-    pub metrics: Arc<Metrics>,
-    pub limits: Limits,
-    /// Permits of the bounded queue ([`Limits::queue`]).
-    pub queue: Arc<Semaphore>,
-}
-
-impl App {
-    pub fn new(engine: Engine, metrics: Arc<Metrics>, limits: Limits) -> Arc<Self> {
-        Arc::new(Self {
-            engine,
-            metrics,
-            queue: Arc::new(Semaphore::new(limits.queue)),
-            limits,
-        })
+/// Middleware: admits the request if the queue has room, and bounds its time.
+pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
+    let Ok(permit) = app.queue.clone().try_acquire_owned() else {
+        return ApiError::busy(app.limits.retry_after_s).into_response();
+    };
+    app.metrics.queue_entered();
+    let answer = tokio::time::timeout(app.limits.timeout, next.run(request)).await;
+    app.metrics.queue_left();
+    drop(permit);
+    match answer {
+        Ok(response) => response,
+        Err(_) => ApiError::timeout(app.limits.timeout.as_secs_f64()).into_response(),
     }
 }
 

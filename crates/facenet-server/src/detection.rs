@@ -2,11 +2,11 @@
 //! photo with their boxes; the `landmarks` plugin adds the detector's 5 points, the `calculator` plugin
 //! the embedding of our model.
 
-use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
 use crate::input::Images;
 use crate::params::FaceParams;
 use crate::recognition::{faces_json, with_versions};
+use crate::state::App;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::Value;

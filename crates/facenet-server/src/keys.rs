@@ -3,8 +3,8 @@
 //! The sha256 of the presented key is compared with every stored key's hash in constant time
 //! (`subtle`), so the answer's timing does not depend on how much of a key matched.
 
-use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
+use crate::state::App;
 use axum::extract::{Request, State};
 use axum::middleware::Next;
 use axum::response::{IntoResponse, Response};

@@ -25,15 +25,17 @@ pub mod openapi;
 pub mod params;
 pub mod recognition;
 pub mod similarity;
+pub mod state;
 pub mod subjects;
 pub mod verification;
 pub mod web;
 
-pub use app::{App, router};
+pub use app::router;
 pub use batching::BatchConfig;
 pub use engine::Engine;
 pub use limits::Limits;
 pub use metrics::Metrics;
+pub use state::App;
 
 use std::future::Future;
 use std::sync::Arc;

@@ -1,14 +1,8 @@
 //! Limits that keep the server answering under load and bad input: a bounded number of requests admitted
 //! to the engine at once (more → 503 with `Retry-After`), a time limit per request (→ 504), and the body
-//! size limit (→ 413, applied by the router; see [`crate::app`]). The pixel limit is checked on the
+//! size limit (→ 413); the router applies them (see [`crate::app`]: its `admit` middleware holds the queue and the time limit). The pixel limit is checked on the
 //! image's declared size before decoding (`LoadOptions::max_pixels` of the pipeline).
 
-use crate::app::App;
-use crate::errors::ApiError;
-use axum::extract::{Request, State};
-use axum::middleware::Next;
-use axum::response::{IntoResponse, Response};
-use std::sync::Arc;
 use std::time::Duration;
 
 /// The server's limits.
@@ -32,20 +26,5 @@ impl Default for Limits {
             timeout: Duration::from_secs(30),
             retry_after_s: 1,
         }
-    }
-}
-
-/// Middleware: admits the request if the queue has room, and bounds its time.
-pub async fn admit(State(app): State<Arc<App>>, request: Request, next: Next) -> Response {
-    let Ok(permit) = app.queue.clone().try_acquire_owned() else {
-        return ApiError::busy(app.limits.retry_after_s).into_response();
-    };
-    app.metrics.queue_entered();
-    let answer = tokio::time::timeout(app.limits.timeout, next.run(request)).await;
-    app.metrics.queue_left();
-    drop(permit);
-    match answer {
-        Ok(response) => response,
-        Err(_) => ApiError::timeout(app.limits.timeout.as_secs_f64()).into_response(),
     }
 }

@@ -2,7 +2,6 @@
 //! (add, list with paging, delete by subject, by id or several, download the photo), recognition of the
 //! faces of a photo against every subject, and verification of a photo against one saved example.
 
-use crate::app::App;
 use crate::engine::PhotoFaces;
 use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
@@ -10,6 +9,7 @@ use crate::input::{Images, sniff_content_type};
 use crate::keys::check_key;
 use crate::params::{FaceParams, number};
 use crate::similarity::rounded;
+use crate::state::App;
 use axum::Json;
 use axum::extract::{Path, Query, State};
 use axum::http::{StatusCode, header};

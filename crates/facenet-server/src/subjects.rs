@@ -1,8 +1,8 @@
 //! CompreFace's subjects (REST API v1, `/api/v1/recognition/subjects`): add, list, rename (merging into
 //! an existing subject, as CompreFace), delete one with its examples, delete all.
 
-use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
+use crate::state::App;
 use axum::Json;
 use axum::extract::{Path, State};
 use axum::http::StatusCode;

@@ -2,12 +2,12 @@
 //! prominent face of `source_image` against every face of `target_image`, each with its similarity
 //! (see [`crate::similarity`]), most similar first.
 
-use crate::app::App;
 use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
 use crate::input::Images;
 use crate::params::FaceParams;
 use crate::similarity::rounded;
+use crate::state::App;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
