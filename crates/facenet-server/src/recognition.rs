@@ -63,7 +63,7 @@ pub async fn add_example(
     };
     let example = app
         .engine
-        .change_gallery(move |g| g.add_example(&subject, &new_face, &bytes))
+        .add_to_gallery(move |g| g.add_example(&subject, &new_face, &bytes))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -217,25 +217,22 @@ pub async fn recognize(
     if photo.faces.is_empty() {
         return Err(ApiError::no_face());
     }
-    let index = app.engine.index().await?;
-    let result: Vec<Value> = photo
-        .faces
-        .iter()
-        .map(|face| {
-            let mut object = face_object(face, &photo, &params);
-            let embedding = face.embedding.as_ref().expect("faces were embedded");
-            object.insert(
-                "subjects".into(),
-                json!(top_subjects(
-                    &app,
-                    &index,
-                    embedding.as_slice(),
-                    params.prediction_count
-                )),
-            );
-            Value::Object(object)
+    let result: Vec<Value> = app
+        .engine
+        .with_index(|index| {
+            photo
+                .faces
+                .iter()
+                .map(|face| {
+                    let mut object = face_object(face, &photo, &params);
+                    let embedding = face.embedding.as_ref().expect("faces were embedded");
+                    let subjects = top_subjects(&app, index, embedding.as_slice(), params.prediction_count);
+                    object.insert("subjects".into(), json!(subjects));
+                    Value::Object(object)
+                })
+                .collect()
         })
-        .collect();
+        .await?;
     Ok(Json(with_versions(&app, result, &params)))
 }
 

@@ -332,3 +332,40 @@ async fn the_openapi_document_lists_every_endpoint_and_each_is_routed() {
         );
     }
 }
+
+#[tokio::test]
+async fn the_search_index_takes_in_examples_added_and_subjects_renamed_after_it_was_built() {
+    let s = server();
+    let top_subject = || async {
+        let (status, answer) = s
+            .post_images(
+                "/api/v1/recognition/recognize",
+                &s.recognition,
+                &[("file", &photo("obama2.jpg"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer["result"][0]["subjects"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    s.add("biden", &photo("biden.jpg")).await;
+    assert_eq!(top_subject().await, "biden", "the only subject");
+    s.add("obama", &photo("obama.jpg")).await;
+    assert_eq!(
+        top_subject().await,
+        "obama",
+        "an example added after the index was built"
+    );
+    let (status, _) = s
+        .json(
+            "PUT",
+            "/api/v1/recognition/subjects/obama",
+            &s.recognition,
+            Some(json!({"subject": "barack"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(top_subject().await, "barack", "a rename reloads the index");
+}
