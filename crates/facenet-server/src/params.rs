@@ -14,16 +14,15 @@ pub type QueryMap = Query<HashMap<String, String>>;
 /// handlers read them with [`FaceParams::parse`]).
 #[derive(utoipa::IntoParams)]
 #[into_params(parameter_in = Query)]
-#[allow(dead_code)] // a description of the query for utoipa, never built
 pub struct FaceQuery {
     /// At most this many faces, biggest first; 0: all.
-    limit: Option<u32>,
+    pub limit: Option<u32>,
     /// Drop faces detected with a lower score (0 to 1).
-    det_prob_threshold: Option<f32>,
+    pub det_prob_threshold: Option<f32>,
     /// Comma-separated: landmarks, calculator.
-    face_plugins: Option<String>,
+    pub face_plugins: Option<String>,
     /// Add execution_time and plugins_versions.
-    status: Option<bool>,
+    pub status: Option<bool>,
 }
 
 /// The face plugins this server has: `landmarks` (the detector's 5 points) and `calculator` (the
