@@ -3,7 +3,9 @@ seconds mixing recognize, add-example, list and detect on real photos. Prints th
 endpoint, errors and timeouts, and the embedding batch-size distribution from /metrics.
 
 Usage: python load_client.py PORT RECOGNITION_KEY DETECTION_KEY CLIENTS SECONDS MAX_REQUESTS PHOTO...
+The environment variable LOAD_MIX replaces the mix, e.g. LOAD_MIX=recognize:1 (recognize only).
 """
+import os
 import http.client
 import json
 import random
@@ -16,6 +18,10 @@ port, rkey, dkey = int(sys.argv[1]), sys.argv[2], sys.argv[3]
 clients, seconds, max_requests = int(sys.argv[4]), float(sys.argv[5]), int(sys.argv[6])
 photos = [open(p, "rb").read() for p in sys.argv[7:]]
 MIX = [("recognize", 0.5), ("add", 0.15), ("list", 0.15), ("detect", 0.2)]
+if os.environ.get("LOAD_MIX"):
+    shares = dict((name, float(share)) for name, share in
+                  (part.split(":") for part in os.environ["LOAD_MIX"].split(",")))
+    MIX = [(name, shares.get(name, 0.0) / sum(shares.values())) for name, _ in MIX]
 TIMEOUT_S = 120
 
 lock = threading.Lock()
@@ -98,9 +104,9 @@ def batch_histogram():
     text = conn.getresponse().read().decode()
     buckets = [(line.split('le="')[1].split('"')[0], float(line.split()[-1]))
                for line in text.splitlines() if line.startswith("facenet_embedding_batch_faces_bucket")]
-    out, previous = [], 0.0
+    out, previous = {}, 0.0
     for bound, cumulative in buckets:
-        out.append((bound, int(cumulative - previous)))
+        out[f"<={bound}"] = int(cumulative - previous)
         previous = cumulative
     return out
 
@@ -122,4 +128,5 @@ report = {
                          "errors": errors[name], "timeouts": timeouts[name]} for name, v in latencies.items()},
     "batch_faces_histogram": batch_histogram(),
 }
-print(json.dumps(report, indent=2))
+print(json.dumps({k: v for k, v in report.items() if k != "batch_faces_histogram"}, indent=2))
+print("batch_faces_histogram:", json.dumps(report["batch_faces_histogram"]))

@@ -95,6 +95,7 @@ fn every_subcommand_prints_one_json_document() {
         vec!["calibrate", "--scores", &metrics_fixture("gaussian.csv")],
         vec!["bench", "detect", "--repeat", "1"],
         vec!["bench", "embed", "--batch", "1", "--seconds", "0.1"],
+        vec!["bench", "pipeline", "--seconds", "0.1"],
         vec![
             "synth",
             "--identities",

@@ -211,3 +211,19 @@ fn compreface_sdk_runs_unchanged_against_the_server() {
         String::from_utf8_lossy(&out.stderr)
     );
 }
+
+/// The single-process figure the load benchmark compares the recognize endpoint with.
+#[test]
+fn bench_pipeline_times_every_photo_from_bytes_to_embeddings() {
+    let out = facenet()
+        .args(["bench", "pipeline", "--json", "--seconds", "0.1"])
+        .output()
+        .unwrap();
+    assert!(out.status.success(), "{}", String::from_utf8_lossy(&out.stderr));
+    let t: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let photos = t["photos"].as_u64().unwrap();
+    assert!(photos >= 4, "each of the 4 photos at least once: {t}");
+    assert!(t["faces"].as_u64().unwrap() >= photos, "every photo has a face: {t}");
+    let (rate, share) = (t["photos_per_s"].as_f64().unwrap(), t["detect_share"].as_f64().unwrap());
+    assert!(rate > 0.0 && share > 0.0 && share < 1.0, "{t}");
+}

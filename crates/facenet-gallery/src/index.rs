@@ -52,6 +52,17 @@ impl SearchIndex {
         Ok(Self { matrix, engine, ann })
     }
 
+    /// Appends the faces `gallery` gained since this index was opened or last brought up to date (face
+    /// ids only grow) and refreshes the subject names; removed faces stay, so after a removal open the
+    /// index again. Returns how many faces were added.
+    pub fn append_new_faces(&mut self, gallery: &Gallery) -> Result<usize> {
+        let added = self.matrix.load_after(gallery, self.matrix.last_face_id())?;
+        if added > 0 && self.ann.is_some() {
+            self.ann = Some(AnnIndex::open_and_update(gallery, &self.matrix)?);
+        }
+        Ok(added)
+    }
+
     /// The engine in use (never `Auto`).
     pub fn engine(&self) -> Engine {
         self.engine

@@ -200,3 +200,25 @@ fn the_hnsw_index_is_saved_beside_the_database_and_updated_incrementally() {
     assert_eq!(person7.0, 7);
     assert_eq!(identify(&index, person7.1.as_slice(), &options).name, UNKNOWN);
 }
+
+#[test]
+fn an_open_index_takes_in_faces_enrolled_after_it_was_opened() {
+    let dir = tempfile::tempdir().unwrap();
+    let faces = SyntheticFaces::new(20, 3, DIM, 0.4, 51);
+    let mut gallery = enrol_all(&dir.path().join("g.db"), &faces);
+    let mut index = SearchIndex::open(&gallery, Engine::ExactF32).unwrap();
+    assert_eq!(index.append_new_faces(&gallery).unwrap(), 0, "nothing new yet");
+    let newcomer = SyntheticFaces::new(1, 2, DIM, 0.4, 98);
+    gallery
+        .enroll(
+            "newcomer",
+            &newcomer.iter().map(|(_, e)| NewFace::bare(e)).collect::<Vec<_>>(),
+        )
+        .unwrap();
+    let options = IdentifyOptions::for_model(&model());
+    let query = newcomer.queries(1, 1).remove(0);
+    assert_ne!(identify(&index, query.as_slice(), &options).name, "newcomer");
+    assert_eq!(index.append_new_faces(&gallery).unwrap(), 2);
+    assert_eq!(index.matrix().len(), 62);
+    assert_eq!(identify(&index, query.as_slice(), &options).name, "newcomer");
+}

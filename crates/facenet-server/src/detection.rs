@@ -4,31 +4,23 @@
 
 use crate::errors::{ApiError, ApiResult};
 use crate::input::Images;
-use crate::params::FaceParams;
+use crate::params::{FaceParams, FaceQuery, QueryMap};
 use crate::recognition::{faces_json, with_versions};
 use crate::state::App;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::Value;
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `POST /api/v1/detection/detect`.
 #[utoipa::path(
     post, path = "/api/v1/detection/detect", tag = "detection",
-    params(("limit" = Option<u32>, Query, description = "at most this many faces, biggest first; 0: all"),
-        ("det_prob_threshold" = Option<f32>, Query, description = "drop faces detected with a lower score (0 to 1)"),
-        ("face_plugins" = Option<String>, Query, description = "comma-separated: landmarks, calculator"),
-        ("status" = Option<bool>, Query, description = "add execution_time and plugins_versions")),
+    params(FaceQuery),
     request_body(content = String, content_type = "multipart/form-data", description = "multipart part `file`: the photo (or a JSON body {\"file\": base64})"),
     responses((status = 200, description = "{\"result\": [{\"box\", \"landmarks\"?, \"embedding\"?}]}"), (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn detect(
-    State(app): State<Arc<App>>,
-    Query(query): Query<HashMap<String, String>>,
-    mut images: Images,
-) -> ApiResult<Json<Value>> {
+pub async fn detect(State(app): State<Arc<App>>, Query(query): QueryMap, mut images: Images) -> ApiResult<Json<Value>> {
     let params = FaceParams::parse(&query)?;
     let photo = app
         .engine

@@ -13,12 +13,12 @@ use std::collections::HashMap;
 /// The images of a request, by parameter name.
 #[derive(Debug, Default)]
 pub struct Images {
-    parts: HashMap<String, Vec<u8>>,
+    parts: HashMap<String, Bytes>,
 }
 
 impl Images {
     /// The image named `name`: an error naming it when missing or empty.
-    pub fn take(&mut self, name: &str) -> ApiResult<Vec<u8>> {
+    pub fn take(&mut self, name: &str) -> ApiResult<Bytes> {
         match self.parts.remove(name) {
             None => Err(ApiError::missing(name)),
             Some(bytes) if bytes.is_empty() => Err(ApiError::new(
@@ -73,7 +73,7 @@ async fn read_multipart(mut multipart: Multipart) -> ApiResult<Images> {
         };
         let name = field.name().unwrap_or("").to_string();
         let bytes = field.bytes().await.map_err(multipart_error)?;
-        images.parts.insert(name, bytes.to_vec());
+        images.parts.insert(name, bytes);
     }
 }
 
@@ -94,7 +94,7 @@ fn read_base64_json(body: &[u8]) -> ApiResult<Images> {
     let mut images = Images::default();
     for (name, value) in object {
         let Some(text) = value.as_str() else { continue };
-        images.parts.insert(name.clone(), decode_base64(name, text)?);
+        images.parts.insert(name.clone(), decode_base64(name, text)?.into());
     }
     Ok(images)
 }

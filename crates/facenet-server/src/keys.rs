@@ -1,7 +1,8 @@
 //! API keys as CompreFace checks them: the `x-api-key` header names a key of one service (recognition,
 //! detection, verification). No key or an unknown (or revoked) key → 401; a key of another service → 403.
 //! The sha256 of the presented key is compared with every stored key's hash in constant time
-//! (`subtle`), so the answer's timing does not depend on how much of a key matched.
+//! (`subtle`), so the answer's timing does not depend on how much of a key matched. The keys are read from
+//! the gallery at most once per [`crate::engine::KEYS_TTL`], not per request.
 
 use crate::errors::{ApiError, ApiResult};
 use crate::state::App;
@@ -37,7 +38,7 @@ pub async fn check_key(app: &App, presented: Option<&str>, service: &str) -> Api
     let presented = presented
         .filter(|k| !k.is_empty())
         .ok_or_else(|| ApiError::unauthorized("Missing header: x-api-key"))?;
-    let keys = app.engine.read_gallery(|g| g.api_keys()).await?;
+    let keys = app.engine.api_keys().await?;
     match key_service(&keys, presented) {
         None => Err(ApiError::unauthorized("Invalid API key")),
         Some(owner) if owner == service => Ok(()),

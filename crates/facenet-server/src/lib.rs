@@ -9,7 +9,8 @@
 //! - [`keys`]: `x-api-key` per service; [`limits`]: body size, queue, time limit; [`errors`]: the error
 //!   body; [`batching`]: concurrent requests share forward passes; [`metrics`]: `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`web`]: the web page at `/`.
-//! - [`engine`]: the pipeline, the gallery and the cached search index behind the handlers.
+//! - [`engine`]: the pipeline, the gallery, the search index and the keys behind the handlers;
+//!   [`workers`]: the first-in-first-out pool of one thread per core that decodes and detects photos.
 
 pub mod app;
 pub mod batching;
@@ -29,6 +30,7 @@ pub mod state;
 pub mod subjects;
 pub mod verification;
 pub mod web;
+pub mod workers;
 
 pub use app::router;
 pub use batching::BatchConfig;

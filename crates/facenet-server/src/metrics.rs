@@ -1,11 +1,12 @@
 //! `/metrics` in the Prometheus text format (exposition format 0.0.4): requests by endpoint and status,
-//! latency histograms by endpoint, the sizes of the embedding batches, and the depth of the queue of
-//! requests waiting for the engine.
+//! latency histograms by endpoint, the sizes of the embedding batches, the depth of the queue of
+//! requests waiting for the engine, and the load of the worker pool (photos waiting, in work, the peak).
 
+use crate::workers::{WorkerLoad, Workers};
 use std::collections::BTreeMap;
 use std::fmt::Write;
-use std::sync::Mutex;
 use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Arc, Mutex, OnceLock};
 
 /// Upper bounds of the latency buckets, seconds.
 const LATENCY_BUCKETS: [f64; 12] = [0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 2.5, 5.0, 10.0, 30.0];
@@ -62,6 +63,7 @@ struct Recorded {
 pub struct Metrics {
     recorded: Mutex<Recorded>,
     queue_depth: AtomicUsize,
+    workers: OnceLock<(usize, Arc<WorkerLoad>)>,
 }
 
 impl Metrics {
@@ -89,6 +91,11 @@ impl Metrics {
 
     pub fn queue_left(&self) {
         self.queue_depth.fetch_sub(1, Ordering::Relaxed);
+    }
+
+    /// Reports the load of `workers` (the first pool given; an engine has one).
+    pub fn watch_workers(&self, workers: &Workers) {
+        let _ = self.workers.set((workers.count(), workers.load().clone()));
     }
 
     /// The Prometheus text.
@@ -121,6 +128,32 @@ impl Metrics {
         out.push_str("# HELP facenet_queue_depth Requests holding or waiting for the engine.\n");
         out.push_str("# TYPE facenet_queue_depth gauge\n");
         let _ = writeln!(out, "facenet_queue_depth {}", self.queue_depth.load(Ordering::Relaxed));
+        if let Some((count, load)) = self.workers.get() {
+            write_worker_load(&mut out, *count, load);
+        }
         out
+    }
+}
+
+fn write_worker_load(out: &mut String, count: usize, load: &WorkerLoad) {
+    for (name, help, value) in [
+        (
+            "facenet_workers",
+            "Worker threads that decode and detect photos.",
+            count,
+        ),
+        ("facenet_photos_waiting", "Photos waiting for a worker.", load.waiting()),
+        (
+            "facenet_photos_in_work",
+            "Photos being decoded and detected now.",
+            load.running(),
+        ),
+        (
+            "facenet_photos_in_work_peak",
+            "The most photos decoded and detected at once since the start.",
+            load.peak_running(),
+        ),
+    ] {
+        let _ = writeln!(out, "# HELP {name} {help}\n# TYPE {name} gauge\n{name} {value}");
     }
 }

@@ -1,8 +1,29 @@
 //! The query parameters of CompreFace's face endpoints (`limit`, `prediction_count`, `det_prob_threshold`,
 //! `face_plugins`, `status`) and of paging (`page`, `size`), parsed with errors in CompreFace's body.
+//! Handlers take the query as a [`QueryMap`]; [`FaceQuery`] documents the face parameters in
+//! `/openapi.json`.
 
 use crate::errors::{ApiError, ApiResult};
+use axum::extract::Query;
 use std::collections::HashMap;
+
+/// The query string as every handler takes it: names to raw values, parsed here with CompreFace's errors.
+pub type QueryMap = Query<HashMap<String, String>>;
+
+/// The face parameters of detect, recognize and both verifications, as `/openapi.json` lists them (the
+/// handlers read them with [`FaceParams::parse`]).
+#[derive(utoipa::IntoParams)]
+#[into_params(parameter_in = Query)]
+pub struct FaceQuery {
+    /// At most this many faces, biggest first; 0: all.
+    pub limit: Option<u32>,
+    /// Drop faces detected with a lower score (0 to 1).
+    pub det_prob_threshold: Option<f32>,
+    /// Comma-separated: landmarks, calculator.
+    pub face_plugins: Option<String>,
+    /// Add execution_time and plugins_versions.
+    pub status: Option<bool>,
+}
 
 /// The face plugins this server has: `landmarks` (the detector's 5 points) and `calculator` (the
 /// embedding). CompreFace's age, gender, mask and pose plugins are refused by name.

@@ -7,7 +7,7 @@ use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
 use crate::input::{Images, sniff_content_type};
 use crate::keys::check_key;
-use crate::params::{FaceParams, number};
+use crate::params::{FaceParams, FaceQuery, QueryMap, number};
 use crate::similarity::rounded;
 use crate::state::App;
 use axum::Json;
@@ -17,10 +17,7 @@ use axum::response::{IntoResponse, Response};
 use facenet::gallery::{FaceSource, NewFace, SearchIndex};
 use serde_json::{Value, json};
 use sha2::{Digest, Sha256};
-use std::collections::HashMap;
 use std::sync::Arc;
-
-type QueryMap = Query<HashMap<String, String>>;
 
 /// `POST /api/v1/recognition/faces?subject=…`: stores the face of the photo as an example of the subject
 /// (created if new); of several faces, the most prominent (box area × score, as `facenet compare`). 201 `{"image_id", "subject"}` once the face and photo are on disk.
@@ -63,7 +60,7 @@ pub async fn add_example(
     };
     let example = app
         .engine
-        .change_gallery(move |g| g.add_example(&subject, &new_face, &bytes))
+        .add_to_gallery(move |g| g.add_example(&subject, &new_face, &bytes))
         .await?;
     Ok((
         StatusCode::CREATED,
@@ -197,11 +194,7 @@ pub async fn download_with_key_in_path(
 /// subjects (similarity of the subject's nearest example, see [`crate::similarity`]).
 #[utoipa::path(
     post, path = "/api/v1/recognition/recognize", tag = "recognition",
-    params(("limit" = Option<u32>, Query, description = "at most this many faces, biggest first; 0: all"),
-        ("det_prob_threshold" = Option<f32>, Query, description = "drop faces detected with a lower score (0 to 1)"),
-        ("face_plugins" = Option<String>, Query, description = "comma-separated: landmarks, calculator"),
-        ("status" = Option<bool>, Query, description = "add execution_time and plugins_versions"),
-        ("prediction_count" = Option<u32>, Query, description = "subjects per face, default 1")),
+    params(FaceQuery, ("prediction_count" = Option<u32>, Query, description = "subjects per face, default 1")),
     request_body(content = String, content_type = "multipart/form-data", description = "multipart part `file`: the photo (or a JSON body {\"file\": base64})"),
     responses((status = 200, description = "{\"result\": [{\"box\", \"subjects\": [{\"subject\", \"similarity\"}]}]}"),
         (status = 400, description = "no face (code 28), bad image or body")),
@@ -217,25 +210,22 @@ pub async fn recognize(
     if photo.faces.is_empty() {
         return Err(ApiError::no_face());
     }
-    let index = app.engine.index().await?;
-    let result: Vec<Value> = photo
-        .faces
-        .iter()
-        .map(|face| {
-            let mut object = face_object(face, &photo, &params);
-            let embedding = face.embedding.as_ref().expect("faces were embedded");
-            object.insert(
-                "subjects".into(),
-                json!(top_subjects(
-                    &app,
-                    &index,
-                    embedding.as_slice(),
-                    params.prediction_count
-                )),
-            );
-            Value::Object(object)
+    let result: Vec<Value> = app
+        .engine
+        .with_index(|index| {
+            photo
+                .faces
+                .iter()
+                .map(|face| {
+                    let mut object = face_object(face, &photo, &params);
+                    let embedding = face.embedding.as_ref().expect("faces were embedded");
+                    let subjects = top_subjects(&app, index, embedding.as_slice(), params.prediction_count);
+                    object.insert("subjects".into(), json!(subjects));
+                    Value::Object(object)
+                })
+                .collect()
         })
-        .collect();
+        .await?;
     Ok(Json(with_versions(&app, result, &params)))
 }
 
@@ -243,10 +233,7 @@ pub async fn recognize(
 /// saved example.
 #[utoipa::path(
     post, path = "/api/v1/recognition/faces/{image_id}/verify", tag = "recognition",
-    params(("image_id" = String, Path, description = "the saved example"), ("limit" = Option<u32>, Query, description = "at most this many faces, biggest first; 0: all"),
-        ("det_prob_threshold" = Option<f32>, Query, description = "drop faces detected with a lower score (0 to 1)"),
-        ("face_plugins" = Option<String>, Query, description = "comma-separated: landmarks, calculator"),
-        ("status" = Option<bool>, Query, description = "add execution_time and plugins_versions")),
+    params(("image_id" = String, Path, description = "the saved example"), FaceQuery),
     request_body(content = String, content_type = "multipart/form-data", description = "multipart part `file`: the photo (or a JSON body {\"file\": base64})"),
     responses((status = 200, description = "{\"result\": [{\"box\", \"similarity\"}]}"), (status = 404, description = "no such example")),
     security(("api_key" = []))

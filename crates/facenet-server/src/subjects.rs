@@ -37,7 +37,7 @@ pub async fn add_subject(
 ) -> ApiResult<Response> {
     let name = subject_of(body)?;
     let added = name.clone();
-    app.engine.change_gallery(move |g| g.add_subject(&added)).await?;
+    app.engine.add_to_gallery(move |g| g.add_subject(&added)).await?;
     Ok((StatusCode::CREATED, Json(json!({ "subject": name }))).into_response())
 }
 

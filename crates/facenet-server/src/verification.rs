@@ -5,31 +5,23 @@
 use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
 use crate::input::Images;
-use crate::params::FaceParams;
+use crate::params::{FaceParams, FaceQuery, QueryMap};
 use crate::similarity::rounded;
 use crate::state::App;
 use axum::Json;
 use axum::extract::{Query, State};
 use serde_json::{Value, json};
-use std::collections::HashMap;
 use std::sync::Arc;
 
 /// `POST /api/v1/verification/verify`.
 #[utoipa::path(
     post, path = "/api/v1/verification/verify", tag = "verification",
-    params(("limit" = Option<u32>, Query, description = "at most this many faces, biggest first; 0: all"),
-        ("det_prob_threshold" = Option<f32>, Query, description = "drop faces detected with a lower score (0 to 1)"),
-        ("face_plugins" = Option<String>, Query, description = "comma-separated: landmarks, calculator"),
-        ("status" = Option<bool>, Query, description = "add execution_time and plugins_versions")),
+    params(FaceQuery),
     request_body(content = String, content_type = "multipart/form-data", description = "multipart parts `source_image` and `target_image` (or a JSON body {\"source_image\": base64})"),
     responses((status = 200, description = "{\"result\": [{\"source_image_face\", \"face_matches\": [{\"box\", \"similarity\"}]}]}"), (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn verify(
-    State(app): State<Arc<App>>,
-    Query(query): Query<HashMap<String, String>>,
-    mut images: Images,
-) -> ApiResult<Json<Value>> {
+pub async fn verify(State(app): State<Arc<App>>, Query(query): QueryMap, mut images: Images) -> ApiResult<Json<Value>> {
     let params = FaceParams::parse(&query)?;
     let source_bytes = images.take("source_image")?;
     let target_bytes = images.take("target_image")?;

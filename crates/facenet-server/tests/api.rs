@@ -319,6 +319,25 @@ async fn the_openapi_document_lists_every_endpoint_and_each_is_routed() {
     }
     assert_eq!(operations.len(), 16, "{operations:?}");
     assert!(doc["components"]["securitySchemes"]["api_key"].is_object());
+    let face_query = ["limit", "det_prob_threshold", "face_plugins", "status"];
+    for (method, path, extra) in [
+        ("post", "/api/v1/detection/detect", None),
+        ("post", "/api/v1/verification/verify", None),
+        ("post", "/api/v1/recognition/recognize", Some("prediction_count")),
+        ("post", "/api/v1/recognition/faces/{image_id}/verify", Some("image_id")),
+    ] {
+        let names: Vec<&str> = doc["paths"][path][method]["parameters"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|p| p["name"].as_str().unwrap())
+            .collect();
+        let mut expected: Vec<&str> = face_query.iter().copied().chain(extra).collect();
+        expected.sort_unstable();
+        let mut found = names.clone();
+        found.sort_unstable();
+        assert_eq!(found, expected, "{method} {path}");
+    }
     // every documented operation is routed: never the fallback (code 107) nor 405
     for (method, path) in operations {
         let uri = path
@@ -331,4 +350,41 @@ async fn the_openapi_document_lists_every_endpoint_and_each_is_routed() {
             "{method} {uri}: {status} {body}"
         );
     }
+}
+
+#[tokio::test]
+async fn the_search_index_takes_in_examples_added_and_subjects_renamed_after_it_was_built() {
+    let s = server();
+    let top_subject = || async {
+        let (status, answer) = s
+            .post_images(
+                "/api/v1/recognition/recognize",
+                &s.recognition,
+                &[("file", &photo("obama2.jpg"))],
+            )
+            .await;
+        assert_eq!(status, StatusCode::OK, "{answer}");
+        answer["result"][0]["subjects"][0]["subject"]
+            .as_str()
+            .unwrap()
+            .to_string()
+    };
+    s.add("biden", &photo("biden.jpg")).await;
+    assert_eq!(top_subject().await, "biden", "the only subject");
+    s.add("obama", &photo("obama.jpg")).await;
+    assert_eq!(
+        top_subject().await,
+        "obama",
+        "an example added after the index was built"
+    );
+    let (status, _) = s
+        .json(
+            "PUT",
+            "/api/v1/recognition/subjects/obama",
+            &s.recognition,
+            Some(json!({"subject": "barack"})),
+        )
+        .await;
+    assert_eq!(status, StatusCode::OK);
+    assert_eq!(top_subject().await, "barack", "a rename reloads the index");
 }

@@ -1,13 +1,16 @@
 //! Keys and limits: 401 without or with an unknown key, 403 with another service's key, `/health` open;
 //! bad bodies (malformed multipart, bad base64, empty files, non-images) are 400, oversized bodies and
 //! decompression bombs 413, a full queue 503 with Retry-After, a slow request 504 — all in CompreFace's
-//! error body, none a panic.
+//! error body, none a panic. Under many concurrent requests at most `workers` photos are decoded at once;
+//! keys revoked by another process stop working within `KEYS_TTL`.
 
 mod common;
 
 use axum::body::Body;
 use axum::http::{Request, StatusCode};
 use common::{photo, server, server_with};
+use facenet::gallery::Gallery;
+use facenet_server::engine::KEYS_TTL;
 use facenet_server::{BatchConfig, Limits};
 use serde_json::json;
 use std::time::Duration;
@@ -253,4 +256,81 @@ async fn concurrent_recognitions_share_forward_passes_and_metrics_count_them() {
         "{text}"
     );
     assert!(text.contains("facenet_queue_depth 0"));
+}
+
+#[tokio::test]
+async fn a_key_revoked_by_another_process_is_refused_within_the_key_ttl() {
+    let s = server();
+    let subjects = "/api/v1/recognition/subjects";
+    assert_eq!(s.json("GET", subjects, &s.recognition, None).await.0, StatusCode::OK);
+    let mut other = Gallery::open(&s.dir.path().join("g.db")).unwrap();
+    let id = other
+        .api_keys()
+        .unwrap()
+        .into_iter()
+        .find(|k| k.service == "recognition")
+        .unwrap()
+        .id;
+    other.revoke_api_key(id).unwrap();
+    drop(other);
+    tokio::time::sleep(KEYS_TTL + Duration::from_millis(50)).await;
+    assert_eq!(
+        s.json("GET", subjects, &s.recognition, None).await.0,
+        StatusCode::UNAUTHORIZED
+    );
+}
+
+#[tokio::test(flavor = "multi_thread", worker_threads = 4)]
+async fn many_concurrent_photos_are_decoded_at_most_workers_at_a_time_and_all_answered() {
+    let s = std::sync::Arc::new(server_with(
+        Limits {
+            workers: 2,
+            ..Limits::default()
+        },
+        BatchConfig::default(),
+    ));
+    s.add("obama", &photo("obama.jpg")).await;
+    let photos = [
+        "obama2.jpg",
+        "biden.jpg",
+        "obama_partial_face.jpg",
+        "obama_partial_face2.jpg",
+    ]
+    .map(photo);
+    let tasks: Vec<_> = (0..16)
+        .map(|i| {
+            let s = s.clone();
+            let p = photos[i % photos.len()].clone();
+            let uri = if i % 4 == 3 {
+                "/api/v1/detection/detect"
+            } else {
+                RECOGNIZE
+            };
+            tokio::spawn(async move {
+                let key = if i % 4 == 3 { &s.detection } else { &s.recognition };
+                s.post_images(uri, key, &[("file", &p)]).await
+            })
+        })
+        .collect();
+    for task in tasks {
+        let (status, body) = task.await.unwrap();
+        assert_eq!(status, StatusCode::OK, "{body}");
+    }
+    let (_, text, _) = s
+        .send(
+            Request::get("/metrics")
+                .header("x-api-key", &s.recognition)
+                .body(Body::empty())
+                .unwrap(),
+        )
+        .await;
+    let text = text.as_str().unwrap();
+    for line in [
+        "facenet_workers 2",
+        "facenet_photos_in_work_peak 2",
+        "facenet_photos_in_work 0",
+        "facenet_photos_waiting 0",
+    ] {
+        assert!(text.lines().any(|l| l == line), "{line} in\n{text}");
+    }
 }

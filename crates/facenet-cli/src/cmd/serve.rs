@@ -30,6 +30,9 @@ pub struct ServeArgs {
     /// How long the first face of a batch waits for others, milliseconds.
     #[arg(long, default_value_t = 5)]
     batch_window_ms: u64,
+    /// Photos decoded and detected at once, in arrival order (worker threads; default: one per core).
+    #[arg(value_parser = super::ranges::count, long, default_value_t = Limits::default().workers)]
+    workers: usize,
     /// Most faces per embedding batch.
     #[arg(value_parser = super::ranges::count, long, default_value_t = BatchConfig::default().max_faces)]
     max_batch: usize,
@@ -49,11 +52,19 @@ pub fn run(args: ServeArgs, _ctx: &Ctx) -> anyhow::Result<Status> {
         window: Duration::from_millis(args.batch_window_ms),
         max_faces: args.max_batch,
     };
-    let engine = Engine::new(Arc::new(pipeline), gallery, &detector, batch, metrics.clone())?;
+    let engine = Engine::new(
+        Arc::new(pipeline),
+        gallery,
+        &detector,
+        batch,
+        args.workers,
+        metrics.clone(),
+    )?;
     let limits = Limits {
         body_bytes: args.max_body as usize,
         queue: args.queue,
         timeout: Duration::from_secs(args.timeout as u64),
+        workers: args.workers,
         ..Limits::default()
     };
     let model = engine.model().id.clone();

@@ -43,7 +43,7 @@ pub fn server_with(limits: Limits, batch: BatchConfig) -> Server {
     let detection = gallery.create_api_key("detection").unwrap().key;
     let verification = gallery.create_api_key("verification").unwrap().key;
     let metrics = Arc::new(Metrics::default());
-    let engine = Engine::new(pipeline(), gallery, "mtcnn", batch, metrics.clone()).unwrap();
+    let engine = Engine::new(pipeline(), gallery, "mtcnn", batch, limits.workers, metrics.clone()).unwrap();
     Server {
         app: App::new(engine, metrics, limits),
         recognition,
