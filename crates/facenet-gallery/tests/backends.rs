@@ -55,7 +55,7 @@ fn enrol_list_rename_and_remove() {
             .unwrap();
         assert!(ids.iter().all(Option::is_some), "{name}");
         assert_eq!(
-            gallery.enroll("ann", &[ann.clone()]).unwrap(),
+            gallery.enroll("ann", std::slice::from_ref(&ann)).unwrap(),
             vec![None],
             "{name}: duplicate"
         );

@@ -563,7 +563,9 @@ pub(crate) struct PgSearch {
 impl PgSearch {
     fn connect(options: &PgOptions, path: &Path, model: &GalleryModel) -> Result<Self> {
         let config = options.config.clone();
-        let setup = format!("SET hnsw.ef_search = {}", options.ef_search);
+        // The HNSW engine always uses the index: on small tables or with a large ef_search the planner
+        // would rather scan every row (seconds, not milliseconds, at 512-D).
+        let setup = format!("SET hnsw.ef_search = {}; SET enable_seqscan = off", options.ef_search);
         let client = on_own_thread(move || {
             let mut client = config.connect(NoTls)?;
             client.batch_execute(&setup)?;
