@@ -62,8 +62,29 @@ fn is_postgres_url(text: &str) -> bool {
     lower.starts_with("postgres://") || lower.starts_with("postgresql://")
 }
 
-/// `scheme://user:secret@host/db` → `scheme://user:***@host/db`; other URLs unchanged.
+/// `scheme://user:secret@host/db?password=secret` → `scheme://user:***@host/db?password=***`.
 pub(crate) fn redact_password(url: &str) -> String {
+    let (base, query) = match url.split_once('?') {
+        Some((base, query)) => (base, Some(query)),
+        None => (url, None),
+    };
+    let base = redact_user_password(base);
+    match query {
+        Some(query) => {
+            let pairs: Vec<String> = query
+                .split('&')
+                .map(|pair| match pair.split_once('=') {
+                    Some((key, _)) if key.eq_ignore_ascii_case("password") => format!("{key}=***"),
+                    _ => pair.to_string(),
+                })
+                .collect();
+            format!("{base}?{}", pairs.join("&"))
+        }
+        None => base,
+    }
+}
+
+fn redact_user_password(url: &str) -> String {
     let Some(scheme_end) = url.find("://").map(|i| i + 3) else {
         return url.into();
     };
@@ -100,5 +121,9 @@ mod tests {
         assert!(!format!("{location:?}").contains("s3cret"));
         assert_eq!(redact_password("postgres://alice@h/db"), "postgres://alice@h/db");
         assert_eq!(redact_password("postgres://h/db?user=a@b"), "postgres://h/db?user=a@b");
+        assert_eq!(
+            redact_password("postgres://h/db?user=a&password=s3cret"),
+            "postgres://h/db?user=a&password=***"
+        );
     }
 }
