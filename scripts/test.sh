@@ -41,6 +41,15 @@ sdk_venv=target/compreface-sdk-venv
 "$sdk_venv/bin/python" -m pip install -q "compreface-sdk==0.6.0" "urllib3<2"
 export FACENET_SDK_PYTHON="$PWD/$sdk_venv/bin/python"
 
+# A throw-away PostgreSQL + pgvector server for the gallery's PostgreSQL backend tests (stopped and deleted
+# on exit; without FACENET_TEST_PG_URL those tests skip with a loud line).
+if [ -z "${FACENET_TEST_PG_URL:-}" ]; then
+  FACENET_TEST_PG_URL=$(scripts/pg_test_server.sh start)
+  export FACENET_TEST_PG_URL
+  export FACENET_TEST_PG_SCRIPT="$PWD/scripts/pg_test_server.sh"
+  trap 'scripts/pg_test_server.sh destroy' EXIT
+fi
+
 cargo test --release --workspace
 
 # The Python package: wheel, fresh venv, our pytest suite and face_recognition's own suite.

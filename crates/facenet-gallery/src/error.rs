@@ -73,6 +73,14 @@ pub enum Error {
         #[source]
         source: rusqlite::Error,
     },
+    /// Any PostgreSQL failure (the server unreachable, a statement refused), with the gallery's URL
+    /// (password left out).
+    #[error("gallery {path}: {source}")]
+    Postgres {
+        path: PathBuf,
+        #[source]
+        source: postgres::Error,
+    },
     /// A photo that cannot be read or processed (names the file).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),

@@ -1,8 +1,11 @@
 //! [`SearchIndex`]: a gallery's faces in memory plus the search engine that answers k-NN queries over
-//! them: exact f32, exact int8, or HNSW, chosen by flag or by gallery size ([`Engine::Auto`]).
+//! them: exact f32, exact int8, or HNSW, chosen by flag or by gallery size ([`Engine::Auto`]). On a
+//! PostgreSQL gallery HNSW is pgvector's index on the server (one query per batch, candidates re-ranked
+//! in f32 here as on SQLite); the exact engines never use that index (a sequential read of every face).
 
 use crate::ann::AnnIndex;
 use crate::search::{FaceMatrix, Neighbour, Precision};
+use crate::store::PgSearch;
 use crate::{Gallery, Result};
 use rayon::prelude::*;
 use serde::{Deserialize, Serialize};
@@ -20,7 +23,8 @@ pub enum Engine {
     ExactF32,
     /// Exact scan of the 128-byte int8 codes, candidates re-ranked in f32.
     ExactInt8,
-    /// The HNSW index beside the database, candidates re-ranked in f32.
+    /// The HNSW index beside the database (PostgreSQL: the model's pgvector index), candidates
+    /// re-ranked in f32.
     Hnsw,
 }
 
@@ -33,6 +37,7 @@ pub struct SearchIndex {
     matrix: FaceMatrix,
     engine: Engine,
     ann: Option<AnnIndex>,
+    server: Option<PgSearch>,
 }
 
 impl SearchIndex {
@@ -45,11 +50,20 @@ impl SearchIndex {
             Engine::Auto => Engine::ExactF32,
             other => other,
         };
-        let ann = match engine {
-            Engine::Hnsw => Some(AnnIndex::open_and_update(gallery, &matrix)?),
+        let server = match engine {
+            Engine::Hnsw => gallery.store().searcher(gallery.require_model()?)?,
             _ => None,
         };
-        Ok(Self { matrix, engine, ann })
+        let ann = match engine {
+            Engine::Hnsw if server.is_none() => Some(AnnIndex::open_and_update(gallery, &matrix)?),
+            _ => None,
+        };
+        Ok(Self {
+            matrix,
+            engine,
+            ann,
+            server,
+        })
     }
 
     /// Appends the faces `gallery` gained since this index was opened or last brought up to date (face
@@ -75,9 +89,24 @@ impl SearchIndex {
     /// The `k` nearest faces to each query, nearest first, with exact f32 squared distances.
     pub fn search_batch(&self, queries: &[&[f32]], k: usize) -> Vec<Vec<Neighbour>> {
         let candidates = (k * RERANK_FACTOR).max(RERANK_MIN);
-        match (self.engine, &self.ann) {
-            (Engine::ExactInt8, _) => self.matrix.search_batch(queries, k, Precision::Int8),
-            (Engine::Hnsw, Some(ann)) => queries
+        match (self.engine, &self.ann, &self.server) {
+            (Engine::ExactInt8, _, _) => self.matrix.search_batch(queries, k, Precision::Int8),
+            (Engine::Hnsw, _, Some(server)) => match server.nearest(queries, candidates) {
+                Ok(ids) => queries
+                    .iter()
+                    .zip(ids)
+                    .map(|(q, ids)| {
+                        self.matrix
+                            .rerank(q, ids.into_iter().filter_map(|id| self.matrix.row_of(id)), k)
+                    })
+                    .collect(),
+                Err(e) => {
+                    // The server went away mid-search: answer exactly from the faces in memory.
+                    tracing::warn!("{e}; searching the faces in memory");
+                    self.matrix.search_batch(queries, k, Precision::F32)
+                }
+            },
+            (Engine::Hnsw, Some(ann), _) => queries
                 .par_iter()
                 .map(|q| {
                     self.matrix.rerank(

@@ -1,11 +1,8 @@
 //! API keys of the server (CompreFace's service keys, REST API v1 `x-api-key`): each belongs to one
 //! service (recognition, detection, verification) and is stored as the sha256 of the key, never the key.
-//! The server compares hashes in constant time ([`ApiKey::key_sha256`]). The SQL is in [`crate::schema`].
+//! The server compares hashes in constant time ([`ApiKey::key_sha256`]). The SQL is in the backends.
 
-use crate::schema;
-use crate::store::unix_now;
 use crate::{Error, Gallery, Result};
-use rusqlite::params;
 use serde::Serialize;
 use sha2::{Digest, Sha256};
 
@@ -51,57 +48,37 @@ impl Gallery {
         }
         let key = uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string();
         let hash = hex(&hash_api_key(&key));
-        self.connection()
-            .execute(schema::INSERT_API_KEY, params![service, hash, unix_now()])
-            .map_err(|e| self.sqlite(e))?;
+        let id = self.store_mut().insert_api_key(service, &hash)?;
         Ok(NewApiKey {
             key,
-            id: self.connection().last_insert_rowid(),
+            id,
             service: service.into(),
         })
     }
 
     /// Every key, revoked ones included, oldest first.
     pub fn api_keys(&self) -> Result<Vec<ApiKey>> {
-        let mut stmt = self
-            .connection()
-            .prepare(schema::LIST_API_KEYS)
-            .map_err(|e| self.sqlite(e))?;
-        let rows = stmt
-            .query_map([], |r| {
-                Ok((
-                    r.get::<_, i64>(0)?,
-                    r.get::<_, String>(1)?,
-                    r.get::<_, String>(2)?,
-                    r.get::<_, i64>(3)?,
-                    r.get::<_, Option<i64>>(4)?,
-                ))
+        let rows = self.store().api_keys()?;
+        rows.into_iter()
+            .map(|(id, service, hash, created_at, revoked_at)| {
+                let key_sha256 = unhex(&hash).ok_or_else(|| Error::Corrupt {
+                    path: self.path().into(),
+                    reason: format!("api key {id}: bad hash {hash:?}"),
+                })?;
+                Ok(ApiKey {
+                    id,
+                    service,
+                    key_sha256,
+                    created_at,
+                    revoked_at,
+                })
             })
-            .map_err(|e| self.sqlite(e))?;
-        rows.map(|row| {
-            let (id, service, hash, created_at, revoked_at) = row.map_err(|e| self.sqlite(e))?;
-            let key_sha256 = unhex(&hash).ok_or_else(|| Error::Corrupt {
-                path: self.path().into(),
-                reason: format!("api key {id}: bad hash {hash:?}"),
-            })?;
-            Ok(ApiKey {
-                id,
-                service,
-                key_sha256,
-                created_at,
-                revoked_at,
-            })
-        })
-        .collect()
+            .collect()
     }
 
     /// Revokes key `id`; `false` when there is no such valid key.
     pub fn revoke_api_key(&mut self, id: i64) -> Result<bool> {
-        let changed = self
-            .connection()
-            .execute(schema::REVOKE_API_KEY, params![id, unix_now()])
-            .map_err(|e| self.sqlite(e))?;
-        Ok(changed > 0)
+        self.store_mut().revoke_api_key(id)
     }
 }
 

@@ -1,14 +1,16 @@
-//! facenet-gallery: a persistent face gallery in one SQLite file, with exact and approximate k-NN
-//! search, open-set identification and clustering of photo collections.
+//! facenet-gallery: a persistent face gallery in one SQLite file or a PostgreSQL + pgvector database,
+//! with exact and approximate k-NN search, open-set identification and clustering of photo collections.
 //!
-//! - [`Gallery`]: the store (subjects, faces with f32 and int8 embeddings, model binding, WAL, migrations
-//!   in [`schema`]); enrol, list, rename, remove.
+//! - [`Gallery`]: the store (subjects, faces with f32 and int8 embeddings, model binding, migrations in
+//!   [`schema`] and, for PostgreSQL, `pg_schema`); enrol, list, rename, remove. [`GalleryLocation`]: a
+//!   file or a `postgres://` URL.
 //! - [`FaceMatrix`] and [`SearchIndex`]: the faces in memory and the engine that searches them
 //!   ([`Engine`]: exact f32, exact int8, or HNSW persisted beside the database, [`ann`]).
 //! - [`identify()`]: nearest subject or [`UNKNOWN`] beyond the model's threshold, with [`Aggregation`].
 //! - Examples ([`Example`]: a face added through the server, with its UUID and photo) and [`keys`] (the
 //!   server's API keys, hashed).
-//! - [`jsonl`]: export and import for backups and moves.
+//! - [`jsonl`]: export and import for backups and moves; [`migrate`]: a gallery copied between
+//!   backends, ids and embeddings bit for bit, with a checksum on both sides.
 //! - [`photos`]: enrol and identify photos through a `FacePipeline`; [`cluster`]: group a photo
 //!   collection by person, contact sheets, threshold tuning against known identities.
 //! - [`synthetic`]: seeded identity-clustered embeddings for tests and benchmarks.
@@ -41,6 +43,8 @@ mod index;
 pub mod jsonl;
 mod kernels;
 pub mod keys;
+pub mod migrate;
+mod pg_schema;
 pub mod photos;
 pub mod schema;
 pub mod search;
@@ -52,4 +56,4 @@ pub use examples::{Example, ExampleFace, ExamplePage};
 pub use identify::{Aggregation, Identification, IdentifyOptions, UNKNOWN, identify, identify_batch};
 pub use index::{AUTO_ANN_FACES, Engine, SearchIndex};
 pub use search::{FaceMatrix, Neighbour, Precision};
-pub use store::{FaceSource, Gallery, GalleryModel, NewFace, StoredFace, SubjectSummary};
+pub use store::{FaceSource, Gallery, GalleryLocation, GalleryModel, NewFace, StoredFace, SubjectSummary};

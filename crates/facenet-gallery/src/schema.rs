@@ -79,6 +79,11 @@ pub const INSERT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, emb
      source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at)
      VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16)
      ON CONFLICT (subject_id, source_sha256, face_index) DO NOTHING";
+/// [`INSERT_FACE`] with the face's id (?17), for migrations.
+pub const IMPORT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,
+     source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at, id)
+     VALUES (?1, ?2, ?3, ?4, ?5, ?6, ?7, ?8, ?9, ?10, ?11, ?12, ?13, ?14, ?15, ?16, ?17)";
+pub const IMPORT_SUBJECT: &str = "INSERT INTO subjects (id, name, created_at) VALUES (?1, ?2, ?3)";
 pub const DELETE_FACE: &str = "DELETE FROM faces WHERE id = ?1";
 pub const COUNT_FACES: &str = "SELECT COUNT(*) FROM faces";
 pub const HAS_SHA256: &str = "SELECT EXISTS(SELECT 1 FROM faces WHERE source_sha256 = ?1)";

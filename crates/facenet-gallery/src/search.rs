@@ -12,12 +12,10 @@ use crate::kernels::{
     Candidate, F32Rows, I8Rows, PANEL_QUERIES, QueryPanels, batch_candidates_f32, batch_candidates_i8, dot_rows_f32,
     dot_rows_i8,
 };
-use crate::schema;
 use crate::{Gallery, Result};
 use facenet_core::distance::squared_l2;
 use facenet_core::quantize::Quantized;
 use rayon::prelude::*;
-use rusqlite::params;
 use serde::{Deserialize, Serialize};
 use std::collections::HashMap;
 
@@ -38,8 +36,6 @@ pub const MIN_BATCH_QUERIES_INT8: usize = 2;
 /// for nearly every query, `benches/gallery.rs`; twice as many leaves room.)
 const RERANK_FACTOR: usize = 2;
 const RERANK_MIN: usize = 16;
-/// Rows read from SQLite per page when loading.
-const PAGE_ROWS: i64 = 20_000;
 
 /// Which copy of the vectors exact search reads.
 #[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
@@ -92,54 +88,24 @@ impl FaceMatrix {
     /// Appends the faces of `gallery` with id > `after` (the gallery's ids only grow), and refreshes
     /// subject names. Returns how many rows were added.
     pub fn load_after(&mut self, gallery: &Gallery, after: i64) -> Result<usize> {
-        let conn = gallery.connection();
-        let tx = conn.unchecked_transaction().map_err(|e| gallery.sqlite(e))?;
-        let mut stmt = tx.prepare(schema::VECTORS_AFTER).map_err(|e| gallery.sqlite(e))?;
-        let (before, mut last) = (self.len(), after);
-        loop {
-            let mut rows = stmt.query(params![last, PAGE_ROWS]).map_err(|e| gallery.sqlite(e))?;
-            let mut page = 0;
-            while let Some(row) = rows.next().map_err(|e| gallery.sqlite(e))? {
-                let face_id: i64 = row.get(0).map_err(|e| gallery.sqlite(e))?;
-                let read = |i| row.get_ref(i).map_err(|e| gallery.sqlite(e));
-                let embedding = gallery.check_vector(
-                    face_id,
-                    read(2)?.as_str().map_err(|e| gallery.sqlite(e.into()))?,
-                    read(3)?.as_i64().map_err(|e| gallery.sqlite(e.into()))?,
-                    read(4)?.as_blob().map_err(|e| gallery.sqlite(e.into()))?,
-                )?;
-                let codes = read(5)?.as_blob().map_err(|e| gallery.sqlite(e.into()))?;
-                if codes.len() != self.dim {
-                    return Err(gallery.bad_row(
-                        face_id,
-                        format!("int8 codes of {} bytes, expected {}", codes.len(), self.dim),
-                    ));
-                }
-                let scale = read(6)?.as_f64().map_err(|e| gallery.sqlite(e.into()))? as f32;
-                let quantized = Quantized {
-                    codes: codes.iter().map(|&b| b as i8).collect(),
-                    scale,
-                };
-                self.push(
-                    face_id,
-                    row.get(1).map_err(|e| gallery.sqlite(e))?,
-                    embedding.as_slice(),
-                    &quantized,
-                );
-                last = face_id;
-                page += 1;
+        let before = self.len();
+        let dim = self.dim;
+        let names = gallery.store().load_vectors(after, &mut |row| {
+            let embedding = gallery.check_vector(row.face_id, &row.model_id, row.dim, row.embedding)?;
+            if row.codes.len() != dim {
+                return Err(gallery.bad_row(
+                    row.face_id,
+                    format!("int8 codes of {} bytes, expected {}", row.codes.len(), dim),
+                ));
             }
-            if page < PAGE_ROWS {
-                break;
-            }
-        }
-        drop(stmt);
-        let mut names = tx.prepare(schema::SUBJECT_NAMES).map_err(|e| gallery.sqlite(e))?;
-        self.subject_names = names
-            .query_map([], |r| Ok((r.get(0)?, r.get(1)?)))
-            .map_err(|e| gallery.sqlite(e))?
-            .collect::<Result<_, _>>()
-            .map_err(|e| gallery.sqlite(e))?;
+            let quantized = Quantized {
+                codes: row.codes.iter().map(|&b| b as i8).collect(),
+                scale: row.scale as f32,
+            };
+            self.push(row.face_id, row.subject_id, embedding.as_slice(), &quantized);
+            Ok(())
+        })?;
+        self.subject_names = names;
         Ok(self.len() - before)
     }
 

@@ -8,8 +8,8 @@ use super::Status;
 use super::gallery::DbArg;
 use super::pipeline_args::PipelineArgs;
 use crate::output::Ctx;
+use facenet::gallery::GalleryModel;
 use facenet::gallery::photos::{EnrolOutcome, enroll_photo, identity_folders, several_faces_warning};
-use facenet::gallery::{Gallery, GalleryModel};
 use indicatif::{ProgressBar, ProgressStyle};
 use serde::Serialize;
 use std::path::PathBuf;
@@ -57,8 +57,9 @@ pub fn run(args: EnrollArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             .collect(),
         (None, None) => anyhow::bail!("give --name NAME IMG… or --from-dir DIR"),
     };
+    let mut gallery = args.db.open_or_create()?; // before the models load: a bad --db fails at once
     let pipeline = args.pipeline.build()?;
-    let mut gallery = Gallery::open_for(&args.db.path_to_create()?, &GalleryModel::from(pipeline.model_info()))?;
+    gallery.bind_model(&GalleryModel::from(pipeline.model_info()))?;
     let progress = ProgressBar::new(jobs.len() as u64).with_style(
         ProgressStyle::with_template("{bar:40} {pos}/{len} {msg} [{elapsed}<{eta}]")
             .expect("the progress template should parse"),

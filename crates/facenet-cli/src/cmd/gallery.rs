@@ -1,49 +1,54 @@
-//! `facenet gallery list|show|remove|rename|export|import`: manage the face gallery (facenet-gallery),
+//! `facenet gallery list|show|remove|rename|export|import|migrate`: manage the face gallery (facenet-gallery),
 //! and the `--db` flag every gallery command shares.
 
 use super::Status;
 use crate::output::Ctx;
-use facenet::gallery::{Gallery, jsonl};
+use facenet::gallery::{Gallery, GalleryLocation, jsonl, migrate};
+use indicatif::{ProgressBar, ProgressStyle};
 use std::io::{BufReader, BufWriter};
 use std::path::{Path, PathBuf};
 
-/// The gallery file flag.
+/// The gallery flag: a SQLite file or a PostgreSQL URL.
 #[derive(Debug, Clone, clap::Args)]
 pub struct DbArg {
-    /// The gallery database. Only `enroll` and `gallery import` create it (the file, not its folder);
-    /// every other command refuses a gallery that does not exist. Default: the platform data folder,
-    /// e.g. ~/.local/share/facenet/gallery.db.
-    #[arg(long, value_name = "FILE")]
-    pub db: Option<PathBuf>,
+    /// The gallery: a SQLite file, or a PostgreSQL database as `postgres://user@host:port/db` (anything
+    /// starting with postgres:// or postgresql:// is a URL, never a file; HNSW settings as URL options
+    /// `hnsw_m`, `hnsw_ef_construction`, `hnsw_ef_search`). Only `enroll`, `gallery import` and
+    /// `keys create` create a gallery file (the file, not its folder); every other command refuses one
+    /// that does not exist. Default: the platform data folder, e.g. ~/.local/share/facenet/gallery.db.
+    #[arg(long, value_name = "FILE|URL")]
+    pub db: Option<String>,
 }
 
 impl DbArg {
-    /// The path given, or the default in the platform data folder.
-    pub fn path(&self) -> anyhow::Result<PathBuf> {
+    /// The location given, or the default file in the platform data folder.
+    pub fn location(&self) -> anyhow::Result<GalleryLocation> {
         match &self.db {
-            Some(path) => Ok(path.clone()),
-            None => Ok(dirs::data_dir()
-                .ok_or_else(|| anyhow::anyhow!("no data folder on this platform; pass --db FILE"))?
-                .join("facenet")
-                .join("gallery.db")),
+            Some(text) => Ok(GalleryLocation::parse(text)),
+            None => Ok(GalleryLocation::File(
+                dirs::data_dir()
+                    .ok_or_else(|| anyhow::anyhow!("no data folder on this platform; pass --db FILE"))?
+                    .join("facenet")
+                    .join("gallery.db"),
+            )),
         }
     }
 
     /// The gallery, which must exist (reading commands).
     pub fn open_existing(&self) -> anyhow::Result<Gallery> {
-        Ok(Gallery::open_existing(&self.path()?)?)
+        Ok(Gallery::open_location(&self.location()?, false)?)
     }
 
-    /// The path of a gallery a command may create (enroll, import): the default's folder is made if
+    /// The gallery, created if missing (enroll, import, keys create): the default's folder is made if
     /// missing; a folder given with `--db` must exist.
-    pub fn path_to_create(&self) -> anyhow::Result<PathBuf> {
-        let path = self.path()?;
-        if self.db.is_none()
+    pub fn open_or_create(&self) -> anyhow::Result<Gallery> {
+        let location = self.location()?;
+        if let (None, GalleryLocation::File(path)) = (&self.db, &location)
             && let Some(dir) = path.parent()
         {
             std::fs::create_dir_all(dir).map_err(|e| anyhow::anyhow!("{}: {e}", dir.display()))?;
         }
-        Ok(path)
+        Ok(Gallery::open_location(&location, true)?)
     }
 }
 
@@ -77,11 +82,25 @@ enum GalleryCommand {
     },
     /// Add the faces of a JSONL export (the gallery must be empty or of the same model).
     Import { file: PathBuf },
+    /// Copy a gallery into an empty one, e.g. a SQLite file into PostgreSQL or back: ids, names and
+    /// embeddings bit for bit, the model; prints a checksum of both sides (the same value when the copy is
+    /// exact). Examples' photos and API keys are not copied.
+    Migrate {
+        /// The gallery to copy (file or postgres:// URL).
+        #[arg(long, value_name = "FILE|URL")]
+        from: String,
+        /// The empty gallery to fill (file, created if missing, or postgres:// URL).
+        #[arg(long, value_name = "FILE|URL")]
+        to: String,
+    },
 }
 
 pub fn run(args: GalleryArgs, ctx: &Ctx) -> anyhow::Result<Status> {
+    if let GalleryCommand::Migrate { from, to } = &args.command {
+        return migrate(from, to, ctx);
+    }
     let mut gallery = match args.command {
-        GalleryCommand::Import { .. } => Gallery::open(&args.db.path_to_create()?)?,
+        GalleryCommand::Import { .. } => args.db.open_or_create()?,
         _ => args.db.open_existing()?,
     };
     match args.command {
@@ -113,7 +132,44 @@ pub fn run(args: GalleryArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             }
             Ok(Status::Ok)
         }
+        GalleryCommand::Migrate { .. } => unreachable!("handled above"),
     }
+}
+
+/// `gallery migrate`: a thin layer over [`migrate::migrate`] with a progress bar.
+fn migrate(from: &str, to: &str, ctx: &Ctx) -> anyhow::Result<Status> {
+    let source = Gallery::open_location(&GalleryLocation::parse(from), false)?;
+    let mut target = Gallery::open_location(&GalleryLocation::parse(to), true)?;
+    let progress = ProgressBar::new(source.face_count()? as u64).with_style(
+        ProgressStyle::with_template("{bar:40} {pos}/{len} faces [{elapsed}<{eta}]")
+            .expect("the progress template should parse"),
+    );
+    let done = migrate::migrate(&source, &mut target, |done, _| progress.set_position(done as u64))?;
+    progress.finish_and_clear();
+    if ctx.json {
+        ctx.print_json(&done)?;
+    } else {
+        println!(
+            "source {}: {} subjects, {} faces, checksum {}",
+            source.path().display(),
+            done.subjects,
+            done.faces,
+            done.source_checksum
+        );
+        println!(
+            "target {}: {} subjects, {} faces, checksum {}",
+            target.path().display(),
+            done.subjects,
+            done.faces,
+            done.target_checksum
+        );
+    }
+    anyhow::ensure!(
+        done.source_checksum == done.target_checksum,
+        "the checksums differ: the copy in {} is not exact",
+        target.path().display()
+    );
+    Ok(Status::Ok)
 }
 
 fn list(gallery: &Gallery, ctx: &Ctx) -> anyhow::Result<Status> {

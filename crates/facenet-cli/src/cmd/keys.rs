@@ -6,7 +6,6 @@
 use super::Status;
 use super::gallery::DbArg;
 use crate::output::Ctx;
-use facenet::gallery::Gallery;
 use facenet::gallery::keys::SERVICES;
 
 #[derive(Debug, clap::Args)]
@@ -42,7 +41,7 @@ enum KeysCommand {
 pub fn run(args: KeysArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     match args.command {
         KeysCommand::Create { db, service } => {
-            let mut gallery = Gallery::open(&db.path_to_create()?)?;
+            let mut gallery = db.open_or_create()?;
             let key = gallery.create_api_key(&service)?;
             if ctx.json {
                 ctx.print_json(&key)?;
