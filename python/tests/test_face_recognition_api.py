@@ -80,7 +80,7 @@ def test_the_cnn_model_gives_dlibs_boxes_and_confidences(photo):
     obama = face_recognition.load_image_file(photo("obama.jpg"))
     obama2 = face_recognition.load_image_file(photo("obama2.jpg"))
     assert face_recognition.face_locations(obama, model="cnn") == [(135, 599, 379, 354)]
-    raw = face_recognition._raw_face_locations(obama2, 1, "cnn")
+    raw = api._raw_face_locations(obama2, 1, "cnn")
     assert len(raw) == 1 and raw[0].confidence == pytest.approx(1.055411, abs=1e-3)
     assert (raw[0].rect.left(), raw[0].rect.top(), raw[0].rect.right(), raw[0].rect.bottom()) == (135, 277, 429, 571)
     assert face_recognition.batch_face_locations([obama, obama], 1) == [[(135, 599, 379, 354)]] * 2
