@@ -1,5 +1,5 @@
 //! `DlibFaces`: face_recognition's operations over dlib's models in Rust (`facenet::DlibFaces`), the
-//! native layer of `facenet.face_recognition`: HOG locations, 5/68-point landmarks, 128-D encodings.
+//! native layer of `facenet.face_recognition`: HOG and CNN locations, 5/68-point landmarks, 128-D encodings.
 
 use crate::arrays::{rows_to_numpy, to_rgb};
 use crate::to_py_err;
@@ -9,7 +9,7 @@ use numpy::{PyArray2, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
 
-/// dlib's HOG detector, its 5- and 68-point shape predictors and the dlib ResNet, loaded once.
+/// dlib's HOG and MMOD CNN detectors, its 5- and 68-point shape predictors and the dlib ResNet, loaded once.
 #[pyclass(frozen, module = "facenet")]
 pub struct DlibFaces {
     inner: facenet::DlibFaces,
@@ -54,6 +54,22 @@ impl DlibFaces {
         Ok(found
             .iter()
             .map(|d| (d.rect.left, d.rect.top, d.rect.right, d.rect.bottom, d.score))
+            .collect())
+    }
+
+    /// dlib's MMOD CNN detections after `upsample` 2× upsamplings, highest confidence first:
+    /// `[(left, top, right, bottom, confidence)]`.
+    fn cnn_locations(
+        &self,
+        py: Python<'_>,
+        image: PyReadonlyArrayDyn<'_, u8>,
+        upsample: u32,
+    ) -> PyResult<Vec<ScoredRect>> {
+        let image = to_rgb(&image)?;
+        let found = py.detach(|| self.inner.cnn_locations(&image, upsample));
+        Ok(found
+            .iter()
+            .map(|d| (d.rect.left, d.rect.top, d.rect.right, d.rect.bottom, d.confidence))
             .collect())
     }
 

@@ -115,7 +115,7 @@ pub struct Pipeline {
 
 #[pymethods]
 impl Pipeline {
-    /// `model`: "facenet" (default), "dlib" or a checkpoint folder; `detector`: "mtcnn" (default) or "hog".
+    /// `model`: "facenet" (default), "dlib" or a checkpoint folder; `detector`: "mtcnn" (default), "hog" or "cnn".
     /// Weights come from the asset cache ($FACENET_HOME, fetched on first use).
     #[new]
     #[pyo3(signature = (model = "facenet", detector = "mtcnn"))]

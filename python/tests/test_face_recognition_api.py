@@ -75,9 +75,16 @@ def test_bad_arguments_raise_python_exceptions():
         face_recognition.face_locations(np.zeros((50, 50, 4), np.uint8))
 
 
-def test_the_cnn_model_says_it_is_not_ported():
-    with pytest.raises(NotImplementedError, match="cnn"):
-        face_recognition.face_locations(np.zeros((50, 50, 3), np.uint8), model="cnn")
+def test_the_cnn_model_gives_dlibs_boxes_and_confidences(photo):
+    # dlib 20.0.1: cnn_face_detection_model_v1(mmod_human_face_detector.dat)(img, 1) on obama.jpg and obama2.jpg
+    obama = face_recognition.load_image_file(photo("obama.jpg"))
+    obama2 = face_recognition.load_image_file(photo("obama2.jpg"))
+    assert face_recognition.face_locations(obama, model="cnn") == [(135, 599, 379, 354)]
+    raw = api._raw_face_locations(obama2, 1, "cnn")
+    assert len(raw) == 1 and raw[0].confidence == pytest.approx(1.055411, abs=1e-3)
+    assert (raw[0].rect.left(), raw[0].rect.top(), raw[0].rect.right(), raw[0].rect.bottom()) == (135, 277, 429, 571)
+    assert face_recognition.batch_face_locations([obama, obama], 1) == [[(135, 599, 379, 354)]] * 2
+    assert face_recognition.face_locations(np.zeros((50, 50, 3), np.uint8), model="cnn") == []
 
 
 def test_face_detection_prints_face_recognitions_lines(photo):

@@ -76,6 +76,15 @@ def test_embed_image_equals_the_three_steps(photo, dlib_pipe):
     np.testing.assert_allclose(emb, steps, atol=1e-6)
 
 
+def test_the_cnn_detector_gives_dlibs_box(photo):
+    pipe = facenet.Pipeline(model="dlib", detector="cnn")
+    faces, emb = pipe.embed_image(facenet.load_image(photo("obama.jpg")))
+    # dlib's cnn_face_detection_model_v1(...)(img, 1) on obama.jpg: [354, 135, 599, 379], confidence 1.105634
+    assert len(faces) == 1 and emb.shape == (1, 128)
+    assert faces[0].box == (354.0, 135.0, 599.0, 379.0)
+    assert faces[0].score == pytest.approx(1.105634, abs=1e-3)
+
+
 def test_an_image_without_faces_gives_empty_arrays(dlib_pipe):
     blank = np.full((200, 300, 3), 127, dtype=np.uint8)
     faces, emb = dlib_pipe.embed_image(blank)

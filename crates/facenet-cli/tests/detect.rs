@@ -140,6 +140,36 @@ fn hog_detector_gives_dlibs_boxes() {
     assert_eq!(out.status.code(), Some(2));
 }
 
+/// `--detector cnn` is dlib's MMOD CNN detector: dlib's boxes (`cnn_face_detection_model_v1(...)(img, 1)`)
+/// and confidences, without landmarks; `recognize --detector cnn` tells Obama from Biden.
+#[test]
+fn cnn_detector_gives_dlibs_boxes_and_recognizes() {
+    let obama2 = photo("obama2.jpg");
+    let out = facenet(&["--json", "detect", "--detector", "cnn", text(&obama2)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let photos: serde_json::Value = serde_json::from_slice(&out.stdout).unwrap();
+    let faces = photos[0]["faces"].as_array().unwrap();
+    assert_eq!(faces.len(), 1);
+    let bbox: Vec<i64> = faces[0]["box"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|v| v.as_f64().unwrap() as i64)
+        .collect();
+    assert_eq!(bbox, [135, 277, 429, 571]);
+    assert!((faces[0]["score"].as_f64().unwrap() - 1.055411).abs() < 1e-3);
+    assert!(faces[0]["landmarks"].as_array().unwrap().is_empty());
+
+    let known = tempfile::tempdir().unwrap();
+    std::fs::copy(photo("obama.jpg"), known.path().join("obama.jpg")).unwrap();
+    std::fs::copy(photo("biden.jpg"), known.path().join("biden.jpg")).unwrap();
+    let out = facenet(&["recognize", "--detector", "cnn", text(known.path()), text(&obama2)]);
+    assert_eq!(out.status.code(), Some(0), "{}", String::from_utf8_lossy(&out.stderr));
+    let stdout = String::from_utf8_lossy(&out.stdout);
+    assert!(stdout.lines().any(|l| l.contains("obama2.jpg,obama")), "{stdout}");
+    assert!(!stdout.contains("biden"), "{stdout}");
+}
+
 /// `recognize --detector hog` (face_recognition's pipeline: HOG boxes, dlib landmarks and ResNet) tells
 /// Obama from Biden.
 #[test]

@@ -22,6 +22,7 @@ mod error;
 pub mod import;
 pub mod layers;
 pub mod loss;
+pub mod mmod;
 pub mod models;
 pub mod options;
 pub mod preprocess;

@@ -19,6 +19,7 @@ mod error;
 mod geometry;
 pub mod hog;
 mod image_io;
+pub mod mmod_pyramid;
 mod pipeline;
 mod protocol_embedder;
 mod shape_predictor;

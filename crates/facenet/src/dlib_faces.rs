@@ -1,5 +1,6 @@
 //! face_recognition 1.3.0's operations (ageitgey/face_recognition, `face_recognition/api.py`) over dlib's
-//! models ported to Rust: face locations from dlib's HOG detector (`get_frontal_face_detector`), 5- or
+//! models ported to Rust: face locations from dlib's HOG detector (`get_frontal_face_detector`) or its
+//! MMOD CNN detector (`cnn_face_detection_model_v1`), 5- or
 //! 68-point landmarks on given boxes (`shape_predictor`), and the dlib ResNet's 128-D descriptors of the
 //! chips those landmarks give (`face_recognition_model_v1.compute_face_descriptor`, one jitter).
 //! The Python package's `facenet.face_recognition` is a thin layer over [`DlibFaces`].
@@ -8,6 +9,7 @@ use facenet_assets::Cache;
 use facenet_core::Embedding;
 use facenet_nn::Result;
 use facenet_nn::dlib::{DlibResNet, SHAPE_PREDICTOR_ASSET};
+use facenet_nn::mmod::{MmodDetection, MmodDetector};
 use facenet_vision::hog::{HogDetection, HogDetector};
 use facenet_vision::{AlignedFace, BBox, FaceLandmarks, RgbImage, ShapePredictor, dlib_face_chip};
 use std::str::FromStr;
@@ -41,19 +43,21 @@ impl FromStr for LandmarkModel {
     }
 }
 
-/// dlib's HOG detector, both shape predictors and the dlib ResNet, loaded once.
+/// dlib's two detectors, both shape predictors and the dlib ResNet, loaded once.
 pub struct DlibFaces {
     hog: HogDetector,
+    cnn: MmodDetector,
     small: ShapePredictor,
     large: ShapePredictor,
     resnet: DlibResNet,
 }
 
 impl DlibFaces {
-    /// Loads the four dlib models from `cache` (fetching them if missing).
+    /// Loads the five dlib models from `cache` (fetching them if missing).
     pub fn load(cache: &Cache) -> Result<Self> {
         Ok(Self {
             hog: HogDetector::from_dlib_header(&cache.ensure(HOG_DETECTOR_ASSET)?)?,
+            cnn: MmodDetector::load(cache)?,
             small: ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?,
             large: ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_68_ASSET)?)?,
             resnet: DlibResNet::load(cache)?,
@@ -64,6 +68,12 @@ impl DlibFaces {
     /// face_recognition's `_raw_face_locations(img, upsample, "hog")`.
     pub fn hog_locations(&self, image: &RgbImage, upsample: u32) -> Vec<HogDetection> {
         self.hog.run(image, upsample, self.hog.adjust_threshold)
+    }
+
+    /// dlib's MMOD CNN detections after `upsample` 2× upsamplings, in dlib's order (highest confidence
+    /// first): face_recognition's `_raw_face_locations(img, upsample, "cnn")`.
+    pub fn cnn_locations(&self, image: &RgbImage, upsample: u32) -> Vec<MmodDetection> {
+        self.cnn.run(image, upsample, self.cnn.adjust_threshold)
     }
 
     /// The `model` predictor's landmarks for the face in `bbox` (dlib's inclusive box corners).

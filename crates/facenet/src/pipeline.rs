@@ -8,6 +8,7 @@ use facenet_kernels::device::default_device;
 use facenet_nn::Result;
 use facenet_nn::dlib::{DlibResNet, SHAPE_PREDICTOR_ASSET, dlib_stages};
 use facenet_nn::embedder::FaceNetEmbedder;
+use facenet_nn::mmod::MmodDetector;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet_nn::pretrained::PretrainedFaceNet;
 use facenet_vision::align::margin_crop::MarginCropAligner;
@@ -52,17 +53,20 @@ pub enum DetectorSpec {
     Mtcnn,
     /// dlib's HOG frontal face detector after `upsample` 2× upsamplings (face_recognition's default: 1).
     Hog { upsample: u32 },
+    /// dlib's MMOD CNN face detector after `upsample` 2× upsamplings (face_recognition's `model="cnn"`).
+    Cnn { upsample: u32 },
 }
 
 impl FromStr for DetectorSpec {
     type Err = String;
 
-    /// `mtcnn`, or `hog` (upsampled once, as face_recognition does).
+    /// `mtcnn`, `hog` or `cnn` (both dlib detectors upsampled once, as face_recognition does).
     fn from_str(s: &str) -> Result<Self, String> {
         match s {
             "mtcnn" => Ok(DetectorSpec::Mtcnn),
             "hog" => Ok(DetectorSpec::Hog { upsample: 1 }),
-            other => Err(format!("unknown detector `{other}` (mtcnn or hog)")),
+            "cnn" => Ok(DetectorSpec::Cnn { upsample: 1 }),
+            other => Err(format!("unknown detector `{other}` (mtcnn, hog or cnn)")),
         }
     }
 }
@@ -141,7 +145,8 @@ pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, B
 fn dlib_boxes_for(detector: DetectorSpec) -> BoxToDlib {
     match detector {
         DetectorSpec::Mtcnn => BoxToDlib::MTCNN,
-        DetectorSpec::Hog { .. } => BoxToDlib::Unchanged,
+        // face_recognition hands the CNN's boxes to the predictors unchanged too.
+        DetectorSpec::Hog { .. } | DetectorSpec::Cnn { .. } => BoxToDlib::Unchanged,
     }
 }
 
@@ -158,6 +163,11 @@ pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detec
             let mut hog = HogDetector::from_dlib_header(&cache.ensure("frontal_face_detector.h")?)?;
             hog.upsample = upsample;
             Ok(Box::new(hog))
+        }
+        DetectorSpec::Cnn { upsample } => {
+            let mut cnn = MmodDetector::load(cache)?;
+            cnn.upsample = upsample;
+            Ok(Box::new(cnn))
         }
     }
 }

@@ -4,7 +4,7 @@ The native API (numpy arrays in and out; the GIL is released while Rust computes
 
     import facenet
     image = facenet.load_image("photo.jpg")            # (H, W, 3) uint8
-    pipe = facenet.Pipeline(model="facenet")            # or "dlib"; detector="mtcnn" or "hog"
+    pipe = facenet.Pipeline(model="facenet")            # or "dlib"; detector="mtcnn", "hog" or "cnn"
     faces = pipe.detect(image)                          # [Face(box, score, landmarks)]
     chips = pipe.align(image, faces)                    # (N, 160, 160, 3) uint8
     emb = pipe.embed(chips)                             # (N, 512) float32

@@ -35,7 +35,7 @@ class Pipeline:
     """A detector, an aligner and an embedding model that belong together."""
 
     def __init__(self, model: str = "facenet", detector: str = "mtcnn") -> None:
-        """model: "facenet", "dlib" or a checkpoint folder; detector: "mtcnn" or "hog"."""
+        """model: "facenet", "dlib" or a checkpoint folder; detector: "mtcnn", "hog" or "cnn"."""
     @property
     def model_id(self) -> str: ...
     @property
@@ -73,13 +73,17 @@ class Gallery:
     def __len__(self) -> int: ...
 
 class DlibFaces:
-    """dlib's HOG detector, 5/68-point predictors and ResNet in Rust (face_recognition's models)."""
+    """dlib's HOG and CNN detectors, 5/68-point predictors and ResNet in Rust (face_recognition's models)."""
 
     def __init__(self) -> None: ...
     def hog_locations(
         self, image: npt.NDArray[np.uint8], upsample: int
     ) -> List[Tuple[int, int, int, int, float]]:
         """[(left, top, right, bottom, score)], highest score first."""
+    def cnn_locations(
+        self, image: npt.NDArray[np.uint8], upsample: int
+    ) -> List[Tuple[int, int, int, int, float]]:
+        """[(left, top, right, bottom, confidence)] of dlib's MMOD CNN detector, highest first."""
     def landmarks(
         self, image: npt.NDArray[np.uint8], rects: List[Tuple[int, int, int, int]], model: str
     ) -> List[npt.NDArray[np.int64]]:

@@ -31,10 +31,10 @@ pub struct BenchDetectArgs {
     /// Threads for the networks and the resampling.
     #[arg(value_parser = super::ranges::threads, long, default_value_t = 2)]
     threads: usize,
-    /// The detector timed: `mtcnn` or `hog`.
-    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
+    /// The detector timed: `mtcnn`, `hog` or `cnn`.
+    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog", "cnn"])]
     detector: String,
-    /// 2× upsamplings before detecting (HOG).
+    /// 2× upsamplings before detecting (HOG and CNN).
     #[arg(value_parser = super::ranges::upsample, long, default_value_t = 1)]
     upsample: u32,
 }
@@ -58,6 +58,12 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let detector: Box<dyn Detector> = match args.detector.as_str() {
         "hog" => build_detector(
             DetectorSpec::Hog {
+                upsample: args.upsample,
+            },
+            &cache,
+        )?,
+        "cnn" => build_detector(
+            DetectorSpec::Cnn {
                 upsample: args.upsample,
             },
             &cache,

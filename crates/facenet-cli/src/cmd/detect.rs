@@ -52,7 +52,7 @@ pub struct DetectArgs {
     #[arg(long, value_name = "MODEL", requires = "crop", conflicts_with_all = ["size", "align", "margin"],
           value_parser = clap::value_parser!(ModelSpec))]
     for_model: Option<ModelSpec>,
-    /// Crop no face the detector scores below this (default: MTCNN 0.95, HOG 0, as enrol and compare).
+    /// Crop no face the detector scores below this (default: MTCNN 0.95, HOG and CNN 0, as enrol and compare).
     #[arg(value_parser = super::ranges::score, long, value_name = "SCORE", requires = "crop")]
     min_score: Option<f32>,
     /// Crop size in pixels (square).
@@ -66,14 +66,15 @@ pub struct DetectArgs {
     /// crop is resized to size·182/160 and centre-cropped to size).
     #[arg(value_parser = super::ranges::margin, long, requires = "crop")]
     margin: Option<f64>,
-    /// Face detector: `mtcnn` (boxes and 5 landmarks) or `hog` (dlib's HOG detector: boxes and scores
-    /// above its threshold, as `dlib.get_frontal_face_detector()`).
-    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog"])]
+    /// Face detector: `mtcnn` (boxes and 5 landmarks), `hog` (dlib's HOG detector: boxes and scores
+    /// above its threshold, as `dlib.get_frontal_face_detector()`) or `cnn` (dlib's MMOD CNN detector:
+    /// boxes and confidences, as `dlib.cnn_face_detection_model_v1`).
+    #[arg(long, default_value = "mtcnn", value_parser = ["mtcnn", "hog", "cnn"])]
     detector: String,
     /// Smallest face searched for, in pixels (MTCNN).
     #[arg(value_parser = super::ranges::min_face, long, default_value_t = 20.0)]
     min_face: f64,
-    /// 2× upsamplings before detecting (HOG; face_recognition's default is 1: faces down to ~40 px).
+    /// 2× upsamplings before detecting (HOG and CNN; face_recognition's default is 1: faces down to ~40 px).
     #[arg(value_parser = super::ranges::upsample, long, default_value_t = 1)]
     upsample: u32,
     /// Refuse images with more pixels than this (checked before decoding).
@@ -107,6 +108,13 @@ pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             &cache,
         )
         .context("loading dlib's HOG")?,
+        "cnn" => build_detector(
+            DetectorSpec::Cnn {
+                upsample: args.upsample,
+            },
+            &cache,
+        )
+        .context("loading dlib's MMOD CNN detector")?,
         _ => {
             let config = MtcnnConfig::new().with_min_face_size(args.min_face);
             Box::new(Mtcnn::pretrained(&cache, config, &default_device()).context("loading MTCNN")?)

@@ -10,14 +10,15 @@ pub struct PipelineArgs {
     /// pretrained dlib ResNet, 128-D) or the path of a FaceNet checkpoint.
     #[arg(long, default_value = "facenet", value_parser = clap::value_parser!(ModelSpec))]
     pub model: ModelSpec,
-    /// Face detector: `mtcnn`, or `hog` (dlib's HOG detector, upsampled once as face_recognition does).
+    /// Face detector: `mtcnn`, `hog` (dlib's HOG detector) or `cnn` (dlib's MMOD CNN detector), the dlib
+    /// ones upsampled once as face_recognition does.
     #[arg(long, default_value = "mtcnn", value_parser = clap::value_parser!(DetectorSpec))]
     pub detector: DetectorSpec,
     /// Refuse images with more pixels than this (checked before decoding).
     #[arg(value_parser = super::ranges::max_pixels, long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
     /// Ignore faces the detector scores below this (default: MTCNN 0.95, stricter than its own 0.7, which
-    /// lets a desk phone through at 0.815; HOG 0, its own threshold). `facenet detect` lists every score.
+    /// lets a desk phone through at 0.815; HOG and CNN 0, their own threshold). `facenet detect` lists every score.
     #[arg(value_parser = super::ranges::score, long, value_name = "SCORE")]
     pub min_score: Option<f32>,
 }

@@ -294,7 +294,7 @@ impl FileBuilder {
     }
 }
 
-fn read_version(r: &mut DlibReader, allowed: &[i32], what: &str) -> FormatResult<i32> {
+pub(crate) fn read_version(r: &mut DlibReader, allowed: &[i32], what: &str) -> FormatResult<i32> {
     let start = *r;
     let version = r.read_i32(what)?;
     if !allowed.contains(&version) {
@@ -307,7 +307,7 @@ fn read_version(r: &mut DlibReader, allowed: &[i32], what: &str) -> FormatResult
 }
 
 /// Reads a type tag that must be one of `allowed`; returns which.
-fn read_tag<'t>(r: &mut DlibReader, allowed: &[&'t str]) -> FormatResult<&'t str> {
+pub(crate) fn read_tag<'t>(r: &mut DlibReader, allowed: &[&'t str]) -> FormatResult<&'t str> {
     let start = *r;
     let found = r.read_string("type tag")?;
     allowed.iter().copied().find(|a| *a == found).ok_or_else(|| {
@@ -319,7 +319,7 @@ fn read_tag<'t>(r: &mut DlibReader, allowed: &[&'t str]) -> FormatResult<&'t str
 }
 
 /// Reads an integer hyper-parameter and checks it against the architecture.
-fn read_expected(r: &mut DlibReader, what: &str, expected: usize) -> FormatResult<()> {
+pub(crate) fn read_expected(r: &mut DlibReader, what: &str, expected: usize) -> FormatResult<()> {
     let start = *r;
     let found = r.read_i64(what)?;
     if found != expected as i64 {
@@ -356,7 +356,7 @@ fn read_input(r: &mut DlibReader) -> FormatResult<InputLayer> {
 }
 
 /// A tensor's dimensions and values (`resizable_tensor`: version 2, four dims, raw LE f32s).
-fn read_tensor(r: &mut DlibReader, what: &str) -> FormatResult<([usize; 4], Vec<f32>)> {
+pub(crate) fn read_tensor(r: &mut DlibReader, what: &str) -> FormatResult<([usize; 4], Vec<f32>)> {
     read_version(r, &[2], what)?;
     let dims = read_dims(r, what)?;
     let start = *r;
@@ -390,12 +390,12 @@ fn read_dims(r: &mut DlibReader, what: &str) -> FormatResult<[usize; 4]> {
 }
 
 /// An `alias_tensor`'s dimensions (version 1, four dims).
-fn read_alias(r: &mut DlibReader, what: &str) -> FormatResult<[usize; 4]> {
+pub(crate) fn read_alias(r: &mut DlibReader, what: &str) -> FormatResult<[usize; 4]> {
     read_version(r, &[1], what)?;
     read_dims(r, what)
 }
 
-fn read_multipliers(r: &mut DlibReader) -> FormatResult<()> {
+pub(crate) fn read_multipliers(r: &mut DlibReader) -> FormatResult<()> {
     for what in [
         "learning rate multiplier",
         "weight decay multiplier",
@@ -450,7 +450,7 @@ fn read_details(
     }
 }
 
-fn read_con(
+pub(crate) fn read_con(
     r: &mut DlibReader,
     filters: usize,
     window: usize,
@@ -517,7 +517,7 @@ fn read_con(
     })
 }
 
-fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<AffineLayer> {
+pub(crate) fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<AffineLayer> {
     let version = read_tag(r, &["affine_", "affine_2"])?;
     let (_, mut params) = read_tensor(r, "params")?;
     let gamma_dims = read_alias(r, "gamma alias")?;
@@ -580,7 +580,7 @@ fn read_fc(r: &mut DlibReader, outputs: usize, inputs: usize) -> FormatResult<Ve
 }
 
 /// The bools and tensors after an `add_layer`'s details (their contents are training state).
-fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
+pub(crate) fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
     for what in [
         "this_layer_setup_called",
         "gradient_input_is_stale",
@@ -598,7 +598,7 @@ fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
 
 /// The bottom `add_layer`'s trailer: as [`read_trailer`] with `grad_final`, and (version 3) the sample
 /// expansion factor.
-fn read_bottom_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
+pub(crate) fn read_bottom_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
     for what in [
         "this_layer_setup_called",
         "gradient_input_is_stale",

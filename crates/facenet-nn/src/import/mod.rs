@@ -10,6 +10,7 @@
 //! - [`mtcnn`]: the facenet-pytorch 2.6.0 MTCNN weights (`pnet.pt`, `rnet.pt`, `onet.pt`).
 
 pub mod dlib_dnn;
+pub mod dlib_mmod;
 pub mod facenet_graph;
 pub mod mtcnn;
 pub mod tf_graph;

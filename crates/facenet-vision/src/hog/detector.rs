@@ -32,7 +32,8 @@ pub struct DlibRect {
 }
 
 impl DlibRect {
-    fn area(&self) -> i64 {
+    /// Pixels inside (0 when empty).
+    pub fn area(&self) -> i64 {
         if self.right < self.left || self.bottom < self.top {
             0
         } else {
@@ -40,7 +41,8 @@ impl DlibRect {
         }
     }
 
-    fn intersect(&self, o: &Self) -> Self {
+    /// The common part (empty when they do not meet).
+    pub fn intersect(&self, o: &Self) -> Self {
         Self {
             left: self.left.max(o.left),
             top: self.top.max(o.top),
@@ -50,7 +52,7 @@ impl DlibRect {
     }
 
     /// The smallest rectangle holding both (dlib's `a + b`).
-    fn bounding(&self, o: &Self) -> Self {
+    pub fn bounding(&self, o: &Self) -> Self {
         Self {
             left: self.left.min(o.left),
             top: self.top.min(o.top),
@@ -60,7 +62,7 @@ impl DlibRect {
     }
 
     /// Each corner mapped by `f` and rounded as dlib's `drectangle → rectangle` does.
-    fn map_corners(&self, f: impl Fn([f64; 2]) -> [f64; 2]) -> Self {
+    pub fn map_corners(&self, f: impl Fn([f64; 2]) -> [f64; 2]) -> Self {
         let tl = f([self.left as f64, self.top as f64]);
         let br = f([self.right as f64, self.bottom as f64]);
         Self {
@@ -84,13 +86,13 @@ pub struct HogDetection {
 /// dlib's `test_box_overlap`: two boxes overlap when IoU (over their bounding box) exceeds `iou`, or the
 /// intersection covers more than `covered` of either.
 #[derive(Debug, Clone, Copy, PartialEq)]
-struct OverlapTest {
-    iou: f64,
-    covered: f64,
+pub struct OverlapTest {
+    pub iou: f64,
+    pub covered: f64,
 }
 
 impl OverlapTest {
-    fn overlaps(&self, a: &DlibRect, b: &DlibRect) -> bool {
+    pub fn overlaps(&self, a: &DlibRect, b: &DlibRect) -> bool {
         let inner = a.intersect(b).area() as f64;
         if inner == 0.0 {
             return false;

@@ -7,4 +7,4 @@ pub mod detector;
 pub mod fhog;
 pub mod pyramid;
 
-pub use detector::{DlibRect, HogDetection, HogDetector};
+pub use detector::{DlibRect, HogDetection, HogDetector, OverlapTest};

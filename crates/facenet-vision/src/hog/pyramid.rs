@@ -49,13 +49,13 @@ pub fn round_half_away(v: f64) -> i64 {
 /// Where an output column reads its input and with which weight: in dlib's groups of four (`f32`
 /// coordinates) or in its `f64` tail, where the right neighbour is clamped to the edge.
 #[derive(Debug, Clone, Copy)]
-enum Column {
+pub(crate) enum Column {
     Grouped { left: usize, lr: f32 },
     Tail { left: usize, right: usize, lr: f64 },
 }
 
 /// The columns of dlib's bilinear resize from `in_w` to `out_w` (the same for every row).
-fn columns(in_w: i64, out_w: u32, x_scale: f64) -> Vec<Column> {
+pub(crate) fn columns(in_w: i64, out_w: u32, x_scale: f64) -> Vec<Column> {
     let mut out = Vec::with_capacity(out_w as usize);
     let step = (4.0 * x_scale) as f32;
     let x0 = -4.0 * x_scale;

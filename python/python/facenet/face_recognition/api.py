@@ -164,22 +164,19 @@ def _as_image(img):
     return img
 
 
-def _cnn_unavailable():
-    raise NotImplementedError(
-        "model='cnn' (dlib's MMOD CNN detector) is not ported to facenet's Rust library yet; use model='hog'"
-    )
-
-
 def _raw_face_locations(img, number_of_times_to_upsample=1, model="hog"):
-    """The face boxes of an image as ``rectangle`` objects (dlib's HOG detector), best first.
+    """The face boxes of an image, best first: ``rectangle`` objects (dlib's HOG detector), or
+    ``mmod_rectangle`` objects (``.rect``, ``.confidence``) with model "cnn" (dlib's MMOD CNN detector).
 
     :param img: a uint8 (H, W, 3) or (H, W) numpy image
     :param number_of_times_to_upsample: 2x upsamplings before detection; more finds smaller faces
-    :param model: "hog" (default); "cnn" is dlib's MMOD network, not ported yet (NotImplementedError)
-    :return: a list of ``rectangle``
+    :param model: "hog" (default) or "cnn" (more accurate, slower)
+    :return: a list of ``rectangle`` ("hog") or ``mmod_rectangle`` ("cnn")
     """
     if model == "cnn":
-        _cnn_unavailable()
+        found = _dlib().cnn_locations(_as_image(img), int(number_of_times_to_upsample))
+        return [mmod_rectangle(rectangle(left, top, right, bottom), confidence)
+                for left, top, right, bottom, confidence in found]
     found = _dlib().hog_locations(_as_image(img), int(number_of_times_to_upsample))
     return [rectangle(left, top, right, bottom) for left, top, right, bottom, _score in found]
 
@@ -189,7 +186,7 @@ def face_locations(img, number_of_times_to_upsample=1, model="hog"):
 
     :param img: a uint8 (H, W, 3) or (H, W) numpy image
     :param number_of_times_to_upsample: 2x upsamplings before detection; more finds smaller faces
-    :param model: "hog" (default); "cnn" is dlib's MMOD network, not ported yet (NotImplementedError)
+    :param model: "hog" (default) or "cnn" (dlib's MMOD CNN detector)
     :return: a list of (top, right, bottom, left) tuples of ints
     """
     if model == "cnn":
@@ -200,7 +197,7 @@ def face_locations(img, number_of_times_to_upsample=1, model="hog"):
 
 
 def _raw_face_locations_batched(images, number_of_times_to_upsample=1, batch_size=128):
-    """CNN detections for each of ``images`` (lists of ``mmod_rectangle``); the CNN is not ported yet."""
+    """CNN detections for each of ``images`` (lists of ``mmod_rectangle``), one image at a time."""
     return [_raw_face_locations(image, number_of_times_to_upsample, "cnn") for image in images]
 
 
@@ -210,7 +207,7 @@ def batch_face_locations(images, number_of_times_to_upsample=1, batch_size=128):
     :param images: uint8 numpy images
     :param number_of_times_to_upsample: 2x upsamplings before detection
     :param batch_size: images per batch (a GPU setting in face_recognition; unused on the CPU)
-    :return: one list of tuples per image (raises NotImplementedError until the CNN is ported)
+    :return: one list of tuples per image
     """
     batched = _raw_face_locations_batched(images, number_of_times_to_upsample, batch_size)
     return [[_trim_css_to_bounds(_rect_to_css(face.rect), images[0].shape) for face in detections]
