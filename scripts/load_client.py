@@ -93,9 +93,12 @@ def client(index, deadline):
                 errors[name] += 1
 
 
-def percentile(values, p):
+def percentile_ms(values, p):
+    """The p-th percentile in ms, or None (JSON null) for an endpoint that answered no request."""
+    if not values:
+        return None
     values = sorted(values)
-    return values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] if values else float("nan")
+    return round(values[min(len(values) - 1, int(round(p / 100 * (len(values) - 1))))] * 1e3, 1)
 
 
 def batch_histogram():
@@ -124,7 +127,7 @@ report = {
     "throughput_rps": round(total / wall, 2),
     "errors": sum(errors.values()), "timeouts": sum(timeouts.values()),
     "endpoints": {name: {"ok": len(v), "rps": round(len(v) / wall, 2),
-                         "p50_ms": round(percentile(v, 50) * 1e3, 1), "p99_ms": round(percentile(v, 99) * 1e3, 1),
+                         "p50_ms": percentile_ms(v, 50), "p99_ms": percentile_ms(v, 99),
                          "errors": errors[name], "timeouts": timeouts[name]} for name, v in latencies.items()},
     "batch_faces_histogram": batch_histogram(),
 }
