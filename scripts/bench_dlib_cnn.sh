@@ -11,7 +11,8 @@ repeat=${1:-1}
 peers=${PEERS_HOME:-$HOME/.cache/facenet-peers}
 python=$peers/dlib/bin/python
 [ -x "$python" ] || { echo "dlib peer missing: run ../shared/peers/setup.sh dlib" >&2; exit 1; }
-cargo build --release -q -p facenet-cli --manifest-path "$repo/Cargo.toml"
+# the whole workspace, as scripts/test.sh builds it: one feature set, so burn is not rebuilt for a subset
+cargo build --release -q --workspace --all-targets --manifest-path "$repo/Cargo.toml"
 facenet=$repo/target/release/facenet
 assets=${FACENET_HOME:-$HOME/.cache/facenet}/assets
 photos=(obama.jpg obama2.jpg)

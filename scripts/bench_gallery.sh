@@ -9,7 +9,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 n=${1:-100000}
 echo "bench_gallery: N=$n on $(hostname), $(nproc) cores; uptime: $(uptime)"
-cargo build --release -q -p facenet-gallery --example bench_backends
+cargo build --release -q --workspace --all-targets  # builds the bench_backends example with the workspace's feature set
 server=$(scripts/pg_test_server.sh start)
 for dim in 512 128; do
   db="facenet_bench_${dim}_$$"

@@ -12,7 +12,7 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 clients=${1:-20}; seconds=${2:-10}; max_requests=${3:-100000}; model=${4:-facenet}
 bin=./target/release/facenet
-[ -x "$bin" ] || cargo build --release -p facenet-cli
+[ -x "$bin" ] || cargo build --release --workspace --all-targets
 work=$(mktemp -d)
 server=
 trap '[ -n "$server" ] && kill "$server" 2>/dev/null; rm -rf "$work"' EXIT
