@@ -3,6 +3,7 @@
 
 use crate::arrays::{rows_to_numpy, to_rgb};
 use crate::to_py_err;
+use facenet::vision::hog::DlibRect;
 use facenet::vision::{BBox, FaceLandmarks, LandmarkScheme, Point};
 use facenet::{Cache, LandmarkModel};
 use numpy::{PyArray2, PyReadonlyArrayDyn};
@@ -17,6 +18,10 @@ pub struct DlibFaces {
 
 /// A detection as Python sees it: `(left, top, right, bottom, score)`, dlib's inclusive corners.
 type ScoredRect = (i64, i64, i64, i64, f64);
+
+fn scored(rect: &DlibRect, score: f64) -> ScoredRect {
+    (rect.left, rect.top, rect.right, rect.bottom, score)
+}
 
 /// A dlib rectangle `(left, top, right, bottom)`, inclusive, as the library's box.
 fn rect_to_bbox((left, top, right, bottom): (i64, i64, i64, i64)) -> BBox {
@@ -51,10 +56,7 @@ impl DlibFaces {
     ) -> PyResult<Vec<ScoredRect>> {
         let image = to_rgb(&image)?;
         let found = py.detach(|| self.inner.hog_locations(&image, upsample));
-        Ok(found
-            .iter()
-            .map(|d| (d.rect.left, d.rect.top, d.rect.right, d.rect.bottom, d.score))
-            .collect())
+        Ok(found.iter().map(|d| scored(&d.rect, d.score)).collect())
     }
 
     /// dlib's MMOD CNN detections after `upsample` 2× upsamplings, highest confidence first:
@@ -67,10 +69,7 @@ impl DlibFaces {
     ) -> PyResult<Vec<ScoredRect>> {
         let image = to_rgb(&image)?;
         let found = py.detach(|| self.inner.cnn_locations(&image, upsample));
-        Ok(found
-            .iter()
-            .map(|d| (d.rect.left, d.rect.top, d.rect.right, d.rect.bottom, d.confidence))
-            .collect())
+        Ok(found.iter().map(|d| scored(&d.rect, d.confidence)).collect())
     }
 
     /// The `model` ("small": 5 points, "large": 68) landmarks of each `(left, top, right, bottom)` box, as

@@ -18,7 +18,7 @@ use facenet_kernels::nhwc::{ConvPadding, FrozenConv, Nhwc};
 use facenet_vision::hog::pyramid::{point_down2, pyramid_up2, round_half_away};
 use facenet_vision::hog::{DlibRect, OverlapTest};
 use facenet_vision::mmod_pyramid::TiledPyramid;
-use facenet_vision::{BBox, Detection, Detector, RgbImage};
+use facenet_vision::{Detection, Detector, RgbImage};
 use std::path::Path;
 
 /// The asset holding the detector.
@@ -216,16 +216,7 @@ impl Detector for MmodDetector {
         Ok(self
             .run(image, self.upsample, self.adjust_threshold)
             .into_iter()
-            .map(|d| Detection {
-                bbox: BBox::new(
-                    d.rect.left as f32,
-                    d.rect.top as f32,
-                    d.rect.right as f32,
-                    d.rect.bottom as f32,
-                ),
-                score: d.confidence as f32,
-                landmarks: None,
-            })
+            .map(|d| d.rect.to_detection(d.confidence))
             .collect())
     }
 }

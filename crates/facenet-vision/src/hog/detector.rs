@@ -32,6 +32,15 @@ pub struct DlibRect {
 }
 
 impl DlibRect {
+    /// This rectangle as the pipeline's detection (dlib's detectors give no landmarks).
+    pub fn to_detection(&self, score: f64) -> Detection {
+        Detection {
+            bbox: BBox::new(self.left as f32, self.top as f32, self.right as f32, self.bottom as f32),
+            score: score as f32,
+            landmarks: None,
+        }
+    }
+
     /// Pixels inside (0 when empty).
     pub fn area(&self) -> i64 {
         if self.right < self.left || self.bottom < self.top {
@@ -541,16 +550,7 @@ impl Detector for HogDetector {
         Ok(self
             .run(image, self.upsample, self.adjust_threshold)
             .into_iter()
-            .map(|d| Detection {
-                bbox: BBox::new(
-                    d.rect.left as f32,
-                    d.rect.top as f32,
-                    d.rect.right as f32,
-                    d.rect.bottom as f32,
-                ),
-                score: d.score as f32,
-                landmarks: None,
-            })
+            .map(|d| d.rect.to_detection(d.score))
             .collect())
     }
 }
