@@ -18,6 +18,7 @@ use super::{face_box, face_codes, face_landmarks, unix_now};
 use crate::pg_schema as sql;
 use crate::{Error, Example, Result};
 use pgvector::Vector;
+use postgres::types::ToSql;
 use postgres::{Client, Config, NoTls, Row};
 use std::cell::RefCell;
 use std::collections::HashMap;
@@ -241,28 +242,8 @@ impl Store for PgStore {
                         id
                     }
                 };
-                let dim = model.dim as i32;
-                let inserted = tx.query_opt(
-                    &insert,
-                    &[
-                        &subject_id,
-                        &model.id,
-                        &dim,
-                        &values.embedding,
-                        &values.codes,
-                        &values.scale,
-                        &values.source_path,
-                        &values.source_sha256,
-                        &values.face_index,
-                        &values.bbox[0],
-                        &values.bbox[1],
-                        &values.bbox[2],
-                        &values.bbox[3],
-                        &values.landmarks,
-                        &values.score,
-                        &unix_now(),
-                    ],
-                )?;
+                let (dim, created_at) = (model.dim as i32, unix_now());
+                let inserted = tx.query_opt(&insert, &values.params(&subject_id, &model.id, &dim, &created_at))?;
                 ids.push(inserted.map(|row| row.get(0)));
             }
             tx.commit()?;
@@ -518,28 +499,9 @@ impl Store for PgStore {
             let insert = tx.prepare(sql::IMPORT_FACE)?;
             for ((subject_id, stored), values) in faces.iter().zip(&rows) {
                 let dim = stored.face.embedding.dim() as i32;
-                tx.execute(
-                    &insert,
-                    &[
-                        subject_id,
-                        &stored.model_id,
-                        &dim,
-                        &values.embedding,
-                        &values.codes,
-                        &values.scale,
-                        &values.source_path,
-                        &values.source_sha256,
-                        &values.face_index,
-                        &values.bbox[0],
-                        &values.bbox[1],
-                        &values.bbox[2],
-                        &values.bbox[3],
-                        &values.landmarks,
-                        &values.score,
-                        &stored.created_at,
-                        &stored.id,
-                    ],
-                )?;
+                let mut params = values.params(subject_id, &stored.model_id, &dim, &stored.created_at);
+                params.push(&stored.id);
+                tx.execute(&insert, &params)?;
             }
             tx.batch_execute(sql::BUMP_SEQUENCES)?;
             tx.commit()
@@ -666,6 +628,35 @@ impl FaceValues {
             landmarks: face_landmarks(face),
             score: face.detection.as_ref().map(|d| d.score as f64),
         }
+    }
+
+    /// The parameters $1–$16 of [`sql::INSERT_FACE`] (and of [`sql::IMPORT_FACE`], which adds the id).
+    fn params<'a>(
+        &'a self,
+        subject_id: &'a i64,
+        model_id: &'a String,
+        dim: &'a i32,
+        created_at: &'a i64,
+    ) -> Vec<&'a (dyn ToSql + Sync)> {
+        let [x1, y1, x2, y2] = &self.bbox;
+        vec![
+            subject_id,
+            model_id,
+            dim,
+            &self.embedding,
+            &self.codes,
+            &self.scale,
+            &self.source_path,
+            &self.source_sha256,
+            &self.face_index,
+            x1,
+            y1,
+            x2,
+            y2,
+            &self.landmarks,
+            &self.score,
+            created_at,
+        ]
     }
 }
 
