@@ -240,23 +240,9 @@ pub fn parse(bytes: &[u8], config: &DlibResNetConfig) -> Result<DlibResNetFile, 
         }
         let layer = read_details(&mut r, kind, channels, &mut builder).map_err(at(name(forward)))?;
         channels = layer.unwrap_or(channels);
-        let trailer = if forward == 0 {
-            read_bottom_trailer(&mut r, bottom_version)
-        } else {
-            read_trailer(&mut r, versions[forward])
-        };
-        trailer.map_err(at(name(forward)))?;
+        read_layer_trailer(&mut r, forward, bottom_version, &versions).map_err(at(name(forward)))?;
     }
-    if !r.is_at_end() {
-        let error = r.error(
-            "the end of the network",
-            format!("{} unexpected bytes after the last layer", r.remaining()),
-        );
-        return Err(LayerError {
-            layer: "layer<0> loss_metric".into(),
-            error,
-        });
-    }
+    expect_end(&r).map_err(at("layer<0> loss_metric".into()))?;
     builder.finish().map_err(at("layer<1> fc_no_bias".into()))
 }
 
@@ -579,8 +565,33 @@ fn read_fc(r: &mut DlibReader, outputs: usize, inputs: usize) -> FormatResult<Ve
     Ok(params)
 }
 
+/// The trailer of the layer at `forward` (0: the bottom one, with its own format), after its details.
+pub(crate) fn read_layer_trailer(
+    r: &mut DlibReader,
+    forward: usize,
+    bottom_version: i32,
+    versions: &[i32],
+) -> FormatResult<()> {
+    if forward == 0 {
+        read_bottom_trailer(r, bottom_version)
+    } else {
+        read_trailer(r, versions[forward])
+    }
+}
+
+/// An error unless every byte of the file was read.
+pub(crate) fn expect_end(r: &DlibReader) -> FormatResult<()> {
+    if r.is_at_end() {
+        return Ok(());
+    }
+    Err(r.error(
+        "the end of the network",
+        format!("{} unexpected bytes after the last layer", r.remaining()),
+    ))
+}
+
 /// The bools and tensors after an `add_layer`'s details (their contents are training state).
-pub(crate) fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
+fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
     for what in [
         "this_layer_setup_called",
         "gradient_input_is_stale",
@@ -598,7 +609,7 @@ pub(crate) fn read_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()>
 
 /// The bottom `add_layer`'s trailer: as [`read_trailer`] with `grad_final`, and (version 3) the sample
 /// expansion factor.
-pub(crate) fn read_bottom_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
+fn read_bottom_trailer(r: &mut DlibReader, version: i32) -> FormatResult<()> {
     for what in [
         "this_layer_setup_called",
         "gradient_input_is_stale",

@@ -21,8 +21,8 @@
 //!   size, four multipliers and ε; `γ' = γ / √(var + ε)`, `β' = β − γ'·mean`. The file holds these.
 
 use super::dlib_dnn::{
-    AffineLayer, ConLayer, LayerError, LayerKind, read_affine, read_alias, read_bottom_trailer, read_con, read_tag,
-    read_tensor, read_trailer, read_version,
+    AffineLayer, ConLayer, LayerError, LayerKind, expect_end, read_affine, read_alias, read_con, read_layer_trailer,
+    read_tag, read_tensor, read_version,
 };
 use facenet_vision::dlib_format::{DlibReader, FormatResult};
 
@@ -133,20 +133,9 @@ pub fn parse(bytes: &[u8]) -> Result<MmodFile, LayerError> {
     let mut channels = 3;
     for (forward, &kind) in stack.iter().enumerate() {
         read_layer(&mut r, kind, &mut channels, &mut convs).map_err(at(name(forward)))?;
-        let trailer = if forward == 0 {
-            read_bottom_trailer(&mut r, bottom_version)
-        } else {
-            read_trailer(&mut r, versions[forward])
-        };
-        trailer.map_err(at(name(forward)))?;
+        read_layer_trailer(&mut r, forward, bottom_version, &versions).map_err(at(name(forward)))?;
     }
-    if !r.is_at_end() {
-        let error = r.error(
-            "the end of the network",
-            format!("{} unexpected bytes after the last layer", r.remaining()),
-        );
-        return Err(at("layer<0> loss_mmod".into())(error));
-    }
+    expect_end(&r).map_err(at("layer<0> loss_mmod".into()))?;
     if convs.last().map(|c| c.con.out_channels) != Some(options.windows.len()) {
         let error = r.error(
             "detector windows",
