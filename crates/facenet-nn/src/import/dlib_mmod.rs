@@ -22,7 +22,7 @@
 
 use super::dlib_dnn::{
     AffineLayer, ConLayer, LayerError, LayerKind, expect_end, read_affine, read_alias, read_con, read_layer_trailer,
-    read_tag, read_tensor, read_version,
+    read_multipliers, read_tag, read_tensor, read_version,
 };
 use facenet_vision::dlib_format::{DlibReader, FormatResult};
 
@@ -290,14 +290,7 @@ fn read_affine_or_batch_norm(r: &mut DlibReader, channels: usize) -> FormatResul
     let (_, running_variances) = read_tensor(r, "running variances")?;
     r.read_u64("num updates")?;
     r.read_u64("running stats window size")?;
-    for what in [
-        "learning rate multiplier",
-        "weight decay multiplier",
-        "bias learning rate multiplier",
-        "bias weight decay multiplier",
-    ] {
-        r.read_f64(what)?;
-    }
+    read_multipliers(r)?;
     let eps = r.read_f64("eps")? as f32;
     if params.len() != 2 * channels || running_means.len() != channels || running_variances.len() != channels {
         let problem = format!(
