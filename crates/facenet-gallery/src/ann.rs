@@ -70,10 +70,16 @@ impl AnnIndex {
             }
             _ => Self::empty(dir, fresh, matrix.len()),
         };
-        if index.insert_newer(matrix) > 0 {
-            index.save()?;
-        }
+        index.update(matrix)?;
         Ok(index)
+    }
+
+    /// Inserts the faces of `matrix` newer than the index's last one, and saves the index when it grew.
+    pub fn update(&mut self, matrix: &FaceMatrix) -> Result<()> {
+        if self.insert_newer(matrix) > 0 {
+            self.save()?;
+        }
+        Ok(())
     }
 
     /// The ids of about `k` faces nearest to `query` (L2), nearest first; may include removed faces.

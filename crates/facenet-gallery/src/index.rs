@@ -71,8 +71,8 @@ impl SearchIndex {
     /// index again. Returns how many faces were added.
     pub fn append_new_faces(&mut self, gallery: &Gallery) -> Result<usize> {
         let added = self.matrix.load_after(gallery, self.matrix.last_face_id())?;
-        if added > 0 && self.ann.is_some() {
-            self.ann = Some(AnnIndex::open_and_update(gallery, &self.matrix)?);
+        if let (true, Some(ann)) = (added > 0, &mut self.ann) {
+            ann.update(&self.matrix)?;
         }
         Ok(added)
     }

@@ -203,10 +203,16 @@ fn the_hnsw_index_is_saved_beside_the_database_and_updated_incrementally() {
 
 #[test]
 fn an_open_index_takes_in_faces_enrolled_after_it_was_opened() {
+    for engine in [Engine::ExactF32, Engine::Hnsw] {
+        an_open_index_takes_in_new_faces(engine);
+    }
+}
+
+fn an_open_index_takes_in_new_faces(engine: Engine) {
     let dir = tempfile::tempdir().unwrap();
     let faces = SyntheticFaces::new(20, 3, DIM, 0.4, 51);
     let mut gallery = enrol_all(&dir.path().join("g.db"), &faces);
-    let mut index = SearchIndex::open(&gallery, Engine::ExactF32).unwrap();
+    let mut index = SearchIndex::open(&gallery, engine).unwrap();
     assert_eq!(index.append_new_faces(&gallery).unwrap(), 0, "nothing new yet");
     let newcomer = SyntheticFaces::new(1, 2, DIM, 0.4, 98);
     gallery
