@@ -4,6 +4,7 @@ mod baseline;
 mod bench;
 mod bench_detect;
 mod bench_embed;
+mod bench_peak;
 mod bench_pipeline;
 mod calibrate;
 mod cluster;
