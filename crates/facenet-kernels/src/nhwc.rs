@@ -369,15 +369,25 @@ impl FrozenConv {
     /// The `kh × kw × c_in` input patch of output position `row` (zeros outside the image).
     fn gather_patch(&self, x: &Nhwc, row: usize, g: Geometry, patch: &mut [f32]) {
         let (n, oy, ox) = (row / (g.oh * g.ow), row / g.ow % g.oh, row % g.ow);
+        let run = self.kw * self.c_in;
+        let x_first = (ox * self.stride) as isize - g.left as isize;
+        let inside_x = x_first >= 0 && x_first as usize + self.kw <= x.w;
         for ky in 0..self.kh {
             let y = (oy * self.stride + ky) as isize - g.top as isize;
-            for kx in 0..self.kw {
-                let x_pos = (ox * self.stride + kx) as isize - g.left as isize;
-                let dst = &mut patch[(ky * self.kw + kx) * self.c_in..][..self.c_in];
-                if y < 0 || x_pos < 0 || y as usize >= x.h || x_pos as usize >= x.w {
-                    dst.fill(0.0);
-                } else {
-                    dst.copy_from_slice(&x.data[x.at(n, y as usize, x_pos as usize)..][..self.c_in]);
+            let dst_line = &mut patch[ky * run..][..run];
+            if y < 0 || y as usize >= x.h {
+                dst_line.fill(0.0);
+            } else if inside_x {
+                // the kw positions of one input row are one contiguous run in NHWC
+                dst_line.copy_from_slice(&x.data[x.at(n, y as usize, x_first as usize)..][..run]);
+            } else {
+                for (kx, dst) in dst_line.chunks_exact_mut(self.c_in).enumerate() {
+                    let x_pos = x_first + kx as isize;
+                    if x_pos < 0 || x_pos as usize >= x.w {
+                        dst.fill(0.0);
+                    } else {
+                        dst.copy_from_slice(&x.data[x.at(n, y as usize, x_pos as usize)..][..self.c_in]);
+                    }
                 }
             }
         }
