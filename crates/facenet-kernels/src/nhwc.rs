@@ -742,6 +742,31 @@ mod tests {
     }
 
     #[test]
+    fn task_plans_cover_every_row_and_panel_once() {
+        // (rows, patch, panels): 17×17, 8×8 and 3×3 maps of a batch of one, a large map, odd panel counts
+        for (rows, patch, panels) in [
+            (289, 288, 1),
+            (64, 896, 2),
+            (9, 384, 28),
+            (9, 1152, 3),
+            (5929, 288, 1),
+            (7, 5, 5),
+        ] {
+            let plan = TaskPlan::new(rows, patch, panels);
+            let mut seen = vec![0; rows * panels];
+            for task in 0..plan.tasks() {
+                let (first, count, range) = plan.task(task);
+                for r in first..first + count {
+                    for p in range.clone() {
+                        seen[r * panels + p] += 1;
+                    }
+                }
+            }
+            assert!(seen.iter().all(|&n| n == 1), "{rows} rows × {panels} panels: {plan:?}");
+        }
+    }
+
+    #[test]
     fn blocks_are_equal_and_at_most_max_rows() {
         for rows in [1, 9, 16, 289, 1225, 5184, 331_776] {
             let per_block = rows_per_block(rows);
