@@ -2,7 +2,8 @@
 # Inference speed, ours against the peers, in one run on the same inputs, 2 threads each, with the ratio
 # table of issue #19: the machine's measured peak; FaceNet (Inception-ResNet-v1) against OpenCV dnn and ONNX
 # Runtime (on tf2onnx's graph and on our own `export --onnx`) at batch 1 and 16; the dlib ResNet against
-# dlib; MTCNN against facenet-pytorch (the same photos, each listed twice so the warm second run counts).
+# ONNX Runtime (on our export) and dlib at batch 1 and 64; MTCNN against facenet-pytorch (the same photos,
+# each listed twice so the warm second run counts).
 # A peer that is not installed is reported as such (../shared/peers/setup.sh opencv|ort|dlib|torch).
 # Timings on a shared machine are noisy: read the ratios, and rerun on an idle machine for the figures.
 # Usage: scripts/bench_speed.sh [SECONDS per measurement, default 6]   (after `cargo build --release`)
@@ -32,12 +33,14 @@ echo '{}' > "$work/opencv.json"
 if [ -x "$peers/opencv/bin/python" ]; then
   "$peers/opencv/bin/python" "$root/scripts/opencv_facenet_bench.py" "$seconds" > "$work/opencv.json"
 fi
-: > "$work/ort_tf2onnx.jsonl"; : > "$work/ort_ours.jsonl"
+: > "$work/ort_tf2onnx.jsonl"; : > "$work/ort_ours.jsonl"; : > "$work/ort_dlib.jsonl"
 if [ -x "$peers/ort/bin/python" ]; then
   [ -f "$peers/ort/facenet_irv1.onnx" ] &&
     "$peers/ort/bin/python" "$shared/peers/ort_bench.py" "$peers/ort/facenet_irv1.onnx" 1 16 > "$work/ort_tf2onnx.jsonl"
   "$facenet" -q export --onnx "$work/facenet.onnx" --model facenet
   "$peers/ort/bin/python" "$shared/peers/ort_bench.py" "$work/facenet.onnx" 1 16 > "$work/ort_ours.jsonl"
+  "$facenet" -q export --onnx "$work/dlib.onnx" --model dlib
+  "$peers/ort/bin/python" "$shared/peers/ort_bench.py" "$work/dlib.onnx" 1 64 > "$work/ort_dlib.jsonl"
 fi
 : > "$work/dlib_peer.txt"
 if [ -x "$peers/dlib/bin/python" ]; then
@@ -76,10 +79,12 @@ for b in (1, 16):
     row(f"FaceNet b{b} faces/s", fn[b]["faces_per_s"], "ONNX Runtime (tf2onnx graph)", tf2onnx.get(b), pct)
     row(f"FaceNet b{b} faces/s", fn[b]["faces_per_s"], "ONNX Runtime (our export)", exported.get(b))
 dl = {r["batch"]: r for r in load("dlib.json")}
+ort_dlib = {r["batch"]: r["items_per_s"] for r in lines("ort_dlib.jsonl")}
 peer_dlib = {int(m[0]): float(m[1]) for m in re.findall(r"batch (\d+) faces_per_s ([\d.]+)", open(os.path.join(w, "dlib_peer.txt")).read())}
 for b in (1, 64):
-    row(f"dlib ResNet b{b} faces/s", dl[b]["faces_per_s"], "dlib 20 (ONNX Runtime: no dlib export yet)", peer_dlib.get(b),
+    row(f"dlib ResNet b{b} faces/s", dl[b]["faces_per_s"], "ONNX Runtime (our export)", ort_dlib.get(b),
         f"  (ours {dl[b]['gflops']:.0f} GFLOP/s, {dl[b]['peak_pct']:.0f} % of peak)")
+    row(f"dlib ResNet b{b} faces/s", dl[b]["faces_per_s"], "dlib 20", peer_dlib.get(b))
 torch = load("torch_mtcnn.json")
 for r in load("mtcnn.json"):
     name = os.path.basename(r["path"])

@@ -1,7 +1,7 @@
 //! `facenet export --onnx`: a model written as a standard ONNX file (`facenet_nn::export`), so that any
 //! ONNX runtime computes the same embeddings (checked by `scripts/check_onnx_export.sh` with onnxruntime).
-//! The pretrained FaceNet first; the dlib ResNet and checkpoints are refused with a clear error until their
-//! exporters exist.
+//! The pretrained FaceNet and the dlib ResNet; checkpoints are refused with a clear error until their
+//! exporter exists.
 
 use crate::pipeline::ModelSpec;
 use facenet_assets::Cache;
@@ -19,7 +19,7 @@ pub fn export_onnx(model: &ModelSpec, cache: &Cache, out: &Path) -> Result<usize
             to_onnx(&InceptionResnetV1Spec::facenet_20180408(), &weights)
                 .map_err(|e| Error::Unavailable(format!("exporting facenet: {e}")))?
         }
-        ModelSpec::Dlib => return Err(not_yet("dlib")),
+        ModelSpec::Dlib => facenet_nn::dlib::DlibResNet::load(cache)?.to_onnx(),
         ModelSpec::Checkpoint(dir) => return Err(not_yet(&dir.display().to_string())),
     };
     facenet_assets::files::write_atomically(out, &bytes).map_err(|source| Error::Io {
@@ -31,6 +31,6 @@ pub fn export_onnx(model: &ModelSpec, cache: &Cache, out: &Path) -> Result<usize
 
 fn not_yet(model: &str) -> Error {
     Error::Unavailable(format!(
-        "ONNX export of --model {model} is not implemented yet (only facenet)"
+        "ONNX export of --model {model} is not implemented yet (facenet and dlib are)"
     ))
 }

@@ -13,7 +13,7 @@ pub struct ExportArgs {
     /// The ONNX file to write.
     #[arg(long)]
     onnx: PathBuf,
-    /// The model: facenet (the pretrained Inception-ResNet-v1); dlib and checkpoints are not exported yet.
+    /// The model: facenet (the pretrained Inception-ResNet-v1) or dlib (the dlib ResNet); checkpoints are not exported yet.
     #[arg(long, default_value = "facenet", value_parser = clap::value_parser!(ModelSpec))]
     model: ModelSpec,
 }

@@ -1,6 +1,7 @@
 //! A builder of ONNX graphs for the frozen networks: float initializers, nodes named after the layers
 //! they come from, and helpers for the operators the networks use (ONNX operator set 13, `docs/Operators.md`
-//! of the ONNX specification): Conv, Relu, Add, Concat, MaxPool, GlobalAveragePool, Flatten, Gemm and L2
+//! of the ONNX specification): Conv, Relu, Add, Pad, Concat, MaxPool, AveragePool, GlobalAveragePool, Flatten,
+//! Gemm, MatMul and L2
 //! normalisation (ReduceSumSquare → Max(ε) → Sqrt → Div). Activations are NCHW, ONNX's layout.
 
 use super::onnx_proto::*;
@@ -78,8 +79,22 @@ impl OnnxGraph {
                 }
             }
         }
-        let w = self.constant(&format!("{name}/weights"), &[c_out, c_in, kh, kw], &oihw);
-        let b = self.constant(&format!("{name}/bias"), &[c_out], bias);
+        self.conv_oihw(name, x, &oihw, bias, c_in, at)
+    }
+
+    /// `Conv(x, weights [c_out, c_in, kh, kw], bias)`, the weights given in that (ONNX's and burn's) order.
+    pub fn conv_oihw(
+        &mut self,
+        name: &str,
+        x: &str,
+        oihw: &[f32],
+        bias: &[f32],
+        c_in: usize,
+        at: ConvAttributes,
+    ) -> String {
+        let (kh, kw) = at.kernel;
+        let w = self.constant(&format!("{name}/weights"), &[bias.len(), c_in, kh, kw], oihw);
+        let b = self.constant(&format!("{name}/bias"), &[bias.len()], bias);
         let [top, left, bottom, right] = at.pads;
         self.node(
             "Conv",
@@ -91,6 +106,22 @@ impl OnnxGraph {
                 ints("pads", &[top, left, bottom, right]),
             ],
         )
+    }
+
+    /// `x` of `[n, c, h, w]` zero-padded at the end of channels, rows and columns to `[n, to.0, to.1, to.2]`
+    /// (`Pad`, constant mode); `x` itself when it already has that size.
+    pub fn pad_end(&mut self, name: &str, x: &str, from: (usize, usize, usize), to: (usize, usize, usize)) -> String {
+        if from == to {
+            return x.into();
+        }
+        let pads = [0, 0, 0, 0, 0, to.0 - from.0, to.1 - from.1, to.2 - from.2].map(|v| v as i64);
+        self.initializers.push(TensorProto {
+            dims: vec![8],
+            data_type: DATA_TYPE_INT64,
+            name: format!("{name}/pads"),
+            raw_data: pads.iter().flat_map(|v| v.to_le_bytes()).collect(),
+        });
+        self.node("Pad", name, &[x, &format!("{name}/pads")], vec![])
     }
 
     /// `Relu(x)`.

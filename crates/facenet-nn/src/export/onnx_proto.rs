@@ -90,7 +90,7 @@ pub const ATTRIBUTE_INTS: i32 = 7;
 pub struct TensorProto {
     #[prost(int64, repeated, tag = "1")]
     pub dims: Vec<i64>,
-    /// `TensorProto.DataType`: [`DATA_TYPE_FLOAT`].
+    /// `TensorProto.DataType`: [`DATA_TYPE_FLOAT`], [`DATA_TYPE_INT64`].
     #[prost(int32, tag = "2")]
     pub data_type: i32,
     #[prost(string, tag = "8")]
@@ -101,6 +101,8 @@ pub struct TensorProto {
 
 /// `TensorProto.DataType.FLOAT`.
 pub const DATA_TYPE_FLOAT: i32 = 1;
+/// `TensorProto.DataType.INT64`.
+pub const DATA_TYPE_INT64: i32 = 7;
 
 /// `ValueInfoProto`: a graph input or output with its type.
 #[derive(Clone, PartialEq, prost::Message)]
