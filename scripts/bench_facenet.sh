@@ -28,9 +28,9 @@ else
 fi
 python3 - "$ours" "$opencv" "$ort" <<'PY'
 import json, sys
-ours = {r["batch"]: r["chips_per_s"] for r in json.loads(sys.argv[1])}
+ours = {r["batch"]: r["faces_per_s"] for r in json.loads(sys.argv[1])}
 for r in json.loads(sys.argv[1]):
-    print(f"ours        batch {r['batch']:>2}: {r['chips_per_s']:7.1f} faces/s  {r['ms_per_face']:6.2f} ms/face  {r['gflops']:6.1f} GFLOP/s")
+    print(f"ours        batch {r['batch']:>2}: {r['faces_per_s']:7.1f} faces/s  {r['ms_per_face']:6.2f} ms/face  {r['gflops']:6.1f} GFLOP/s")
 if sys.argv[2]:
     cv = json.loads(sys.argv[2])
     print(f"opencv dnn  batch  1: {cv['faces_per_s']:7.1f} faces/s  {cv['ms_per_face']:6.2f} ms/face   ours/opencv at batch 1: {ours[1] / cv['faces_per_s']:.2f}x")

@@ -3,7 +3,7 @@
 # (Debian packages: pip, venv, npm, chromium + chromium-driver for the web page's browser test; PyPI: the
 # CompreFace SDK, maturin and the Python test tools, each into a venv under target/), fetches the pinned
 # assets, then runs the Rust tests (unit, integration, process, SDK and browser tests) and the Python
-# package's tests (ours and face_recognition 1.3.0's own suite).
+# package's tests (ours and face_recognition 1.3.0's own suite), and the ONNX export through onnxruntime.
 #
 #   scripts/test.sh            # everything
 #   PYTHON_TESTS=0 scripts/test.sh   # the Rust tests only
@@ -51,6 +51,9 @@ if [ -z "${FACENET_TEST_PG_URL:-}" ]; then
 fi
 
 cargo test --release --workspace
+
+# `facenet export --onnx` against onnxruntime (PyPI, in a venv under target/): embeddings within 1e-4.
+scripts/check_onnx_export.sh
 
 # The Python package: wheel, fresh venv, our pytest suite and face_recognition's own suite.
 if [ "${PYTHON_TESTS:-1}" != 0 ]; then

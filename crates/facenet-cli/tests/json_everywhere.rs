@@ -96,6 +96,7 @@ fn every_subcommand_prints_one_json_document() {
         vec!["bench", "detect", "--repeat", "1"],
         vec!["bench", "embed", "--batch", "1", "--seconds", "0.1"],
         vec!["bench", "pipeline", "--seconds", "0.1"],
+        vec!["bench", "peak", "--seconds", "0.05"],
         vec![
             "synth",
             "--identities",

@@ -1,6 +1,23 @@
 //! The one wrapper of the `gemm` crate's matrix product that every convolution of this crate goes through
 //! (training's im2col products, the NHWC inference convolutions, MTCNN's P-Net): row-major destination,
-//! operands read through strides, checked bounds.
+//! operands read through strides, checked bounds. It also counts the multiply-adds it does
+//! ([`multiply_adds_done`]), so that a benchmark reports the arithmetic rate any network achieves.
+
+use std::sync::atomic::{AtomicU64, Ordering};
+
+/// Multiply-adds done by every product of this process so far.
+static MULTIPLY_ADDS: AtomicU64 = AtomicU64::new(0);
+
+/// Multiply-adds done by [`matmul`] and [`matmul_into`] in this process so far, on every thread: the
+/// difference over a timed run is the work of every convolution and dense layer run in it.
+pub fn multiply_adds_done() -> u64 {
+    MULTIPLY_ADDS.load(Ordering::Relaxed)
+}
+
+/// Adds `count` to the process's multiply-add count (for products computed outside this wrapper).
+pub(crate) fn count_multiply_adds(count: u64) {
+    MULTIPLY_ADDS.fetch_add(count, Ordering::Relaxed);
+}
 
 /// A row-major destination matrix.
 pub struct Matrix<'a> {
@@ -53,6 +70,7 @@ pub unsafe fn matmul_into(
 ) {
     assert!(lhs.data.len() > (rows - 1) * lhs.row_stride + (inner - 1) * lhs.col_stride);
     assert!(rhs.data.len() > (inner - 1) * rhs.row_stride + (cols - 1) * rhs.col_stride);
+    count_multiply_adds((rows * cols * inner) as u64);
     // SAFETY: the asserts keep every operand read inside its slice; the caller vouches for `dst`.
     unsafe {
         gemm::gemm(

@@ -7,11 +7,18 @@
 //! per-image tiles give 4×4 maps matrices of 16 rows. Here activations stay NHWC from layer to layer,
 //! im2col copies whole channel runs, and rows are blocks of the whole batch. Each kernel is checked
 //! against the burn layer it replaces (tests below and `tests/dlib_resnet.rs`).
+//!
+//! On AVX-512 CPUs a convolution's weights are packed once at load into the panels of
+//! [`crate::panel_gemm`], and each call splits its rows (and, when rows are few — a batch of one on an
+//! 8×8 or 3×3 map — its output channels) into tasks for the thread pool; each task gathers its patches
+//! into a per-thread scratch buffer (no allocation per call once warm) and runs the fused micro-kernel.
 
-use crate::matmul::{Operand, matmul_into};
+use crate::matmul::{Operand, count_multiply_adds, matmul_into};
+use crate::panel_gemm::{self, Epilogue, MR, PackedMatrix, gemm_panels};
 use burn::nn::PaddingConfig2d;
 use burn::nn::conv::Conv2d;
 use rayon::prelude::*;
+use std::cell::RefCell;
 
 /// A batch of feature maps, `[n, h, w, c]` row-major.
 #[derive(Debug, Clone, PartialEq)]
@@ -74,11 +81,20 @@ impl ConvPadding {
     }
 }
 
+/// A convolution's weights `[kh·kw·c_in, c_out]`, rows ordered (ky, kx, c_in) like a patch (TensorFlow's
+/// HWIO layout), in the layout its product reads.
+#[derive(Debug, Clone)]
+enum ConvWeights {
+    /// Row-major, for the portable `gemm` crate path.
+    Plain(Vec<f32>),
+    /// Packed once into AVX-512 panels.
+    Panels(PackedMatrix),
+}
+
 /// A convolution with bias, weights laid out for `patches [rows, kh·kw·c_in] × weights`.
 #[derive(Debug, Clone)]
 pub struct FrozenConv {
-    /// `[kh·kw·c_in, c_out]`, rows ordered (ky, kx, c_in) like a patch (TensorFlow's HWIO layout).
-    weights: Vec<f32>,
+    weights: ConvWeights,
     bias: Vec<f32>,
     kh: usize,
     kw: usize,
@@ -111,14 +127,28 @@ impl FrozenConv {
         padding: ConvPadding,
         c_in: usize,
     ) -> Self {
+        Self::with_layout(weights, bias, kernel, stride, padding, c_in, panel_gemm::available())
+    }
+
+    /// [`FrozenConv::from_hwio`], packed into AVX-512 panels when `panels`, else kept row-major.
+    fn with_layout(
+        weights: Vec<f32>,
+        bias: Vec<f32>,
+        kernel: (usize, usize),
+        stride: usize,
+        padding: ConvPadding,
+        c_in: usize,
+        panels: bool,
+    ) -> Self {
         let c_out = bias.len();
-        assert_eq!(
-            weights.len(),
-            kernel.0 * kernel.1 * c_in * c_out,
-            "weights should be HWIO"
-        );
+        let patch = kernel.0 * kernel.1 * c_in;
+        assert_eq!(weights.len(), patch * c_out, "weights should be HWIO");
         Self {
-            weights,
+            weights: if panels {
+                ConvWeights::Panels(PackedMatrix::pack(&weights, patch, c_out))
+            } else {
+                ConvWeights::Plain(weights)
+            },
             bias,
             kh: kernel.0,
             kw: kernel.1,
@@ -170,7 +200,11 @@ impl FrozenConv {
 
     /// Multiplies weights and bias by `factor` (`factor · conv(x)` as one conv: a residual scale).
     pub fn scale(&mut self, factor: f32) {
-        self.weights.iter_mut().chain(&mut self.bias).for_each(|v| *v *= factor);
+        match &mut self.weights {
+            ConvWeights::Plain(w) => w.iter_mut().for_each(|v| *v *= factor),
+            ConvWeights::Panels(packed) => packed.scale(factor),
+        }
+        self.bias.iter_mut().for_each(|v| *v *= factor);
     }
 
     /// Output channels.
@@ -213,6 +247,68 @@ impl FrozenConv {
             (out.n, out.h, out.w) == (x.n, g.oh, g.ow) && offset + self.c_out <= out.c,
             "the output should have the conv's size and room for its channels"
         );
+        match &self.weights {
+            ConvWeights::Panels(packed) => self.forward_panels(packed, x, g, relu, out, offset, accumulate),
+            ConvWeights::Plain(weights) => self.forward_portable(weights, x, g, relu, out, offset, accumulate),
+        }
+    }
+
+    /// The AVX-512 path: tasks of rows × panels, each gathering its patches into the thread's scratch.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_panels(
+        &self,
+        packed: &PackedMatrix,
+        x: &Nhwc,
+        g: Geometry,
+        relu: bool,
+        out: &mut Nhwc,
+        offset: usize,
+        accumulate: bool,
+    ) {
+        let rows = x.n * g.oh * g.ow;
+        let patch = self.kh * self.kw * self.c_in;
+        count_multiply_adds((rows * self.c_out * patch) as u64);
+        let plan = TaskPlan::new(rows, patch, packed.panels());
+        let ldc = out.c;
+        let dst = SharedDst(out.data[offset..].as_mut_ptr());
+        let epilogue = Epilogue {
+            bias: &self.bias,
+            relu,
+            accumulate,
+        };
+        (0..plan.tasks()).into_par_iter().for_each(|task| {
+            let (first, count, panels) = plan.task(task);
+            SCRATCH.with(|scratch| {
+                let mut scratch = scratch.borrow_mut();
+                let lhs = if self.is_pointwise() {
+                    &x.data[first * patch..(first + count) * patch]
+                } else {
+                    scratch.resize(count * patch, 0.0);
+                    for (i, row) in scratch.chunks_exact_mut(patch).enumerate() {
+                        self.gather_patch(x, first + i, g, row);
+                    }
+                    &scratch[..]
+                };
+                // SAFETY: `forward_into` checked that `out` has `rows` rows of `ldc` channels with room for the
+                // conv's `c_out` channels from `offset`; tasks cover disjoint rows × panels, so no entry is
+                // shared; the weights are packed only when `panel_gemm::available()`.
+                unsafe { gemm_panels(lhs, patch, count, packed, panels, dst.at(first * ldc), ldc, epilogue) };
+            });
+        });
+    }
+
+    /// The portable path: one `gemm` crate product per block of rows, then bias and ReLU.
+    #[allow(clippy::too_many_arguments)]
+    fn forward_portable(
+        &self,
+        weights: &[f32],
+        x: &Nhwc,
+        g: Geometry,
+        relu: bool,
+        out: &mut Nhwc,
+        offset: usize,
+        accumulate: bool,
+    ) {
         let rows = x.n * g.oh * g.ow;
         let patch = self.kh * self.kw * self.c_in;
         let block_rows = rows_per_block(rows);
@@ -251,7 +347,7 @@ impl FrozenConv {
                             col_stride: 1,
                         },
                         Operand {
-                            data: &self.weights,
+                            data: weights,
                             row_stride: self.c_out,
                             col_stride: 1,
                         },
@@ -273,18 +369,102 @@ impl FrozenConv {
     /// The `kh × kw × c_in` input patch of output position `row` (zeros outside the image).
     fn gather_patch(&self, x: &Nhwc, row: usize, g: Geometry, patch: &mut [f32]) {
         let (n, oy, ox) = (row / (g.oh * g.ow), row / g.ow % g.oh, row % g.ow);
+        let run = self.kw * self.c_in;
+        let x_first = (ox * self.stride) as isize - g.left as isize;
+        let inside_x = x_first >= 0 && x_first as usize + self.kw <= x.w;
         for ky in 0..self.kh {
             let y = (oy * self.stride + ky) as isize - g.top as isize;
-            for kx in 0..self.kw {
-                let x_pos = (ox * self.stride + kx) as isize - g.left as isize;
-                let dst = &mut patch[(ky * self.kw + kx) * self.c_in..][..self.c_in];
-                if y < 0 || x_pos < 0 || y as usize >= x.h || x_pos as usize >= x.w {
-                    dst.fill(0.0);
-                } else {
-                    dst.copy_from_slice(&x.data[x.at(n, y as usize, x_pos as usize)..][..self.c_in]);
+            let dst_line = &mut patch[ky * run..][..run];
+            if y < 0 || y as usize >= x.h {
+                dst_line.fill(0.0);
+            } else if inside_x {
+                // the kw positions of one input row are one contiguous run in NHWC
+                dst_line.copy_from_slice(&x.data[x.at(n, y as usize, x_first as usize)..][..run]);
+            } else {
+                for (kx, dst) in dst_line.chunks_exact_mut(self.c_in).enumerate() {
+                    let x_pos = x_first + kx as isize;
+                    if x_pos < 0 || x_pos as usize >= x.w {
+                        dst.fill(0.0);
+                    } else {
+                        dst.copy_from_slice(&x.data[x.at(n, y as usize, x_pos as usize)..][..self.c_in]);
+                    }
                 }
             }
         }
+    }
+}
+
+thread_local! {
+    /// Each worker's im2col buffer, grown to the largest block it has gathered and then reused.
+    static SCRATCH: RefCell<Vec<f32>> = const { RefCell::new(Vec::new()) };
+}
+
+/// The destination of a convolution, shared by tasks that write disjoint entries.
+#[derive(Clone, Copy)]
+struct SharedDst(*mut f32);
+
+// SAFETY: tasks write disjoint entries (see `forward_panels`).
+unsafe impl Send for SharedDst {}
+// SAFETY: as above.
+unsafe impl Sync for SharedDst {}
+
+impl SharedDst {
+    /// The entry `offset` floats past the start.
+    ///
+    /// # Safety
+    /// `offset` must lie inside the destination.
+    unsafe fn at(self, offset: usize) -> *mut f32 {
+        // SAFETY: forwarded from the caller.
+        unsafe { self.0.add(offset) }
+    }
+}
+
+/// At most this many floats of patches per task, so that a task's rows stay in the core's L2 cache with
+/// the weight panel they are multiplied with.
+const MAX_PATCH_FLOATS_PER_TASK: usize = 64 * 1024;
+
+/// How one convolution call is split into tasks: blocks of rows (a multiple of the micro-kernel's rows,
+/// as many per thread), and, when there are fewer than two blocks a thread, groups of weight panels too.
+#[derive(Debug, Clone, Copy, PartialEq, Eq)]
+struct TaskPlan {
+    rows: usize,
+    block_rows: usize,
+    row_blocks: usize,
+    panels: usize,
+    groups: usize,
+}
+
+impl TaskPlan {
+    fn new(rows: usize, patch: usize, panels: usize) -> Self {
+        let threads = rayon::current_num_threads().max(1);
+        let max_rows = (MAX_PATCH_FLOATS_PER_TASK / patch.max(1) / MR * MR).clamp(MR, MAX_ROWS_PER_BLOCK);
+        let blocks = rows.div_ceil(max_rows).div_ceil(threads) * threads;
+        let block_rows = rows.div_ceil(blocks).next_multiple_of(MR);
+        let row_blocks = rows.div_ceil(block_rows);
+        let groups = if row_blocks >= 2 * threads {
+            1
+        } else {
+            panels.min((2 * threads).div_ceil(row_blocks))
+        };
+        Self {
+            rows,
+            block_rows,
+            row_blocks,
+            panels,
+            groups,
+        }
+    }
+
+    fn tasks(&self) -> usize {
+        self.row_blocks * self.groups
+    }
+
+    /// Task `i`: its first row, its number of rows and its panels.
+    fn task(&self, i: usize) -> (usize, usize, std::ops::Range<usize>) {
+        let (block, group) = (i / self.groups, i % self.groups);
+        let first = block * self.block_rows;
+        let panels = group * self.panels / self.groups..(group + 1) * self.panels / self.groups;
+        (first, self.block_rows.min(self.rows - first), panels)
     }
 }
 
@@ -484,18 +664,59 @@ mod tests {
             } else {
                 ConvPadding::Explicit(0)
             };
-            let conv = FrozenConv::from_hwio(w.clone(), b.clone(), kernel, stride, padding, c_in);
-            let mut expected = naive_conv(&x, &w, &b, kernel, stride, same);
-            assert_close(&conv.forward(&x, false), &expected);
-            expected.data.iter_mut().for_each(|v| *v = v.max(0.0));
-            assert_close(&conv.forward(&x, true), &expected);
+            let expected = naive_conv(&x, &w, &b, kernel, stride, same);
+            let relu_expected = Nhwc {
+                data: expected.data.iter().map(|v| v.max(0.0)).collect(),
+                ..expected.clone()
+            };
+            for panels in layouts() {
+                let conv = FrozenConv::with_layout(w.clone(), b.clone(), kernel, stride, padding, c_in, panels);
+                assert_close(&conv.forward(&x, false), &expected);
+                assert_close(&conv.forward(&x, true), &relu_expected);
+            }
+        }
+    }
+
+    /// The weight layouts this CPU runs: row-major (the portable path) and, with AVX-512, panels.
+    fn layouts() -> Vec<bool> {
+        if panel_gemm::available() {
+            vec![false, true]
+        } else {
+            vec![false]
+        }
+    }
+
+    #[test]
+    fn both_paths_equal_the_direct_definition_on_inception_shapes_with_few_and_many_rows() {
+        // (kernel, c_in, c_out, n, size): more channels than a panel, a partial last panel, a batch of one on
+        // a 3×3 map (tasks split by panels) and a map larger than one task's rows.
+        for (kernel, c_in, c_out, n, size) in [
+            ((1, 3), 24, 200, 1, 3),
+            ((3, 3), 40, 80, 1, 8),
+            ((1, 1), 70, 130, 2, 17),
+            ((3, 3), 8, 32, 1, 40),
+        ] {
+            let x = random_nhwc(n, size, size, c_in);
+            let (w, b) = (random_vec(kernel.0 * kernel.1 * c_in * c_out), random_vec(c_out));
+            let expected = naive_conv(&x, &w, &b, kernel, 1, true);
+            for panels in layouts() {
+                let conv = FrozenConv::with_layout(w.clone(), b.clone(), kernel, 1, ConvPadding::Same, c_in, panels);
+                assert_close(&conv.forward(&x, false), &expected);
+            }
         }
     }
 
     #[test]
     fn forward_into_writes_a_channel_slice_and_accumulates_a_scaled_residual() {
+        for panels in layouts() {
+            forward_into_case(panels);
+        }
+    }
+
+    fn forward_into_case(panels: bool) {
         let x = random_nhwc(2, 4, 4, 3);
-        let mut conv = FrozenConv::from_hwio(random_vec(3 * 2), random_vec(2), (1, 1), 1, ConvPadding::Same, 3);
+        let (w, b) = (random_vec(3 * 2), random_vec(2));
+        let mut conv = FrozenConv::with_layout(w, b, (1, 1), 1, ConvPadding::Same, 3, panels);
         let alone = conv.forward(&x, false);
         let mut wide = Nhwc::zeros(2, 4, 4, 5);
         conv.forward_into(&x, false, &mut wide, 3, false);
@@ -518,6 +739,31 @@ mod tests {
             .map(|(a, c)| (a + 0.5 * c).max(0.0))
             .collect();
         assert_close(&acc, &Nhwc { data: expected, ..base });
+    }
+
+    #[test]
+    fn task_plans_cover_every_row_and_panel_once() {
+        // (rows, patch, panels): 17×17, 8×8 and 3×3 maps of a batch of one, a large map, odd panel counts
+        for (rows, patch, panels) in [
+            (289, 288, 1),
+            (64, 896, 2),
+            (9, 384, 28),
+            (9, 1152, 3),
+            (5929, 288, 1),
+            (7, 5, 5),
+        ] {
+            let plan = TaskPlan::new(rows, patch, panels);
+            let mut seen = vec![0; rows * panels];
+            for task in 0..plan.tasks() {
+                let (first, count, range) = plan.task(task);
+                for r in first..first + count {
+                    for p in range.clone() {
+                        seen[r * panels + p] += 1;
+                    }
+                }
+            }
+            assert!(seen.iter().all(|&n| n == 1), "{rows} rows × {panels} panels: {plan:?}");
+        }
     }
 
     #[test]

@@ -256,6 +256,12 @@ impl DlibResNet {
         Ok(out)
     }
 
+    /// The network as a serialized ONNX model (raw 0–255 RGB chips in, raw descriptors out; see
+    /// [`crate::export::dlib_resnet`]).
+    pub fn to_onnx(&self) -> Vec<u8> {
+        crate::export::dlib_resnet::to_onnx(&self.net, self.mean_rgb)
+    }
+
     /// L2-normalised embeddings (FaceNet's scale; compare with ‖a − b‖²₂ and [`NORMALIZED_THRESHOLD`]).
     pub fn embed_normalized(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         Ok(self.descriptors(faces)?.iter().map(Embedding::normalized).collect())

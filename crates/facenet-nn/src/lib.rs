@@ -19,6 +19,7 @@ pub mod derived;
 pub mod dlib;
 pub mod embedder;
 mod error;
+pub mod export;
 pub mod import;
 pub mod layers;
 pub mod loss;

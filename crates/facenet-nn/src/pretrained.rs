@@ -109,24 +109,13 @@ impl PretrainedFaceNet {
 
     /// Reads weights converted earlier (see [`PretrainedFaceNet::load`]).
     pub fn from_converted(path: &Path) -> Result<Self> {
-        let bytes = std::fs::read(path).map_err(|source| Error::Io {
-            path: path.into(),
-            source,
-        })?;
-        let file = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::weights(path, e))?;
-        let mut weights = Weights::new();
-        for (name, view) in file.tensors() {
-            if view.dtype() != safetensors::Dtype::F32 {
-                return Err(Error::weights(path, format!("tensor {name} is not f32")));
-            }
-            let data = view
-                .data()
-                .chunks_exact(4)
-                .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
-                .collect();
-            weights.insert(name, data);
-        }
-        Self::from_weights(weights, path)
+        Self::from_weights(read_converted(path)?, path)
+    }
+
+    /// The network's folded weights by tensor name (converting the graph on first use), for an export.
+    pub fn load_weights(cache: &Cache) -> Result<Weights> {
+        Self::load(cache)?;
+        read_converted(&converted_paths(&cache.derived_dir()?).0)
     }
 
     fn from_tensors(tensors: BTreeMap<String, F32Tensor>, source: &Path) -> Result<Self> {
@@ -200,6 +189,28 @@ impl Embedder for PretrainedFaceNet {
         }
         Ok(out)
     }
+}
+
+/// The tensors of a converted weights file, by name; errors name the file.
+fn read_converted(path: &Path) -> Result<Weights> {
+    let bytes = std::fs::read(path).map_err(|source| Error::Io {
+        path: path.into(),
+        source,
+    })?;
+    let file = safetensors::SafeTensors::deserialize(&bytes).map_err(|e| Error::weights(path, e))?;
+    let mut weights = Weights::new();
+    for (name, view) in file.tensors() {
+        if view.dtype() != safetensors::Dtype::F32 {
+            return Err(Error::weights(path, format!("tensor {name} is not f32")));
+        }
+        let data = view
+            .data()
+            .chunks_exact(4)
+            .map(|b| f32::from_le_bytes([b[0], b[1], b[2], b[3]]))
+            .collect();
+        weights.insert(name, data);
+    }
+    Ok(weights)
 }
 
 /// Reads and maps the graph at `path`; errors name the file and the node.

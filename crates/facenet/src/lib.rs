@@ -34,6 +34,7 @@
 
 pub mod bench;
 pub mod dlib_faces;
+pub mod export;
 pub mod pipeline;
 
 pub use facenet_assets as assets;

@@ -1,17 +1,20 @@
-//! `facenet bench detect`: a detector's speed (MTCNN, or `--detector hog`: dlib's HOG at `--upsample`), ms per photo, on the fixture photos and on a 1920×1080 photo
-//! (obama.jpg scaled onto a 1920×1080 grey canvas, written to the cache's `derived/` folder so that the
-//! reference implementation can be timed on the same file). Median of `--repeat` runs, after one warm-up,
-//! on a thread pool of `--threads`.
+//! `facenet bench detect [PHOTO…]`: a detector's speed (MTCNN, or `--detector hog`: dlib's HOG at
+//! `--upsample`, or `cnn`: dlib's MMOD), the median ms per photo with decoding excluded, and the GFLOP/s of
+//! its products with their share of the f32 peak (`facenet::bench::detect_timing`). Without photos: the
+//! fixture photos and a 1920×1080 photo (obama.jpg scaled onto a 1920×1080 grey canvas, written to the
+//! cache's `derived/` folder so that the reference implementation can be timed on the same file). Median
+//! of `--repeat` runs, after one warm-up, on a thread pool of `--threads`. A photo that cannot be read is
+//! reported and the others are timed.
 
 use super::Status;
 use crate::output::Ctx;
+use facenet::bench::{DetectTiming, detect_timing, f32_peak_gflops};
 use facenet::kernels::device::default_device;
 use facenet::nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet::pipeline::{DetectorSpec, build_detector};
 use facenet::vision::{Detector, LoadOptions, RgbImage, load_rgb};
 use serde::Serialize;
 use std::path::PathBuf;
-use std::time::Instant;
 
 const FIXTURE_PHOTOS: [&str; 7] = [
     "obama.jpg",
@@ -25,6 +28,8 @@ const FIXTURE_PHOTOS: [&str; 7] = [
 
 #[derive(Debug, clap::Args)]
 pub struct BenchDetectArgs {
+    /// Photos to time (default: the fixture photos and a 1920×1080 photo).
+    photos: Vec<PathBuf>,
     /// Timed runs per photo (the median is reported).
     #[arg(value_parser = super::ranges::count, long, default_value_t = 5)]
     repeat: usize,
@@ -41,11 +46,11 @@ pub struct BenchDetectArgs {
 
 #[derive(Debug, Serialize)]
 struct Timing {
-    photo: String,
+    path: String,
     width: u32,
     height: u32,
-    faces: usize,
-    median_ms: f64,
+    #[serde(flatten)]
+    timing: DetectTiming,
 }
 
 pub fn run(args: BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -70,6 +75,37 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         )?,
         _ => Box::new(Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?),
     };
+    let (photos, failures) = if args.photos.is_empty() {
+        (fixture_photos(&cache)?, 0)
+    } else {
+        given_photos(&args.photos)
+    };
+    let peak = f32_peak_gflops(args.threads);
+    let mut timings = Vec::new();
+    for (path, image) in photos {
+        let timing = Timing {
+            path,
+            width: image.width(),
+            height: image.height(),
+            timing: detect_timing(detector.as_ref(), &image, args.repeat, peak)?,
+        };
+        if !ctx.json {
+            let t = &timing.timing;
+            println!(
+                "{:<60} {:>4}×{:<4} {} faces {:>8.1} ms  {:>6.1} GFLOP/s  {:>5.1} % of peak ({peak:.0})",
+                timing.path, timing.width, timing.height, t.faces, t.ms, t.rate.gflops, t.rate.peak_pct
+            );
+        }
+        timings.push(timing);
+    }
+    if ctx.json {
+        ctx.print_json(&timings)?;
+    }
+    Ok(Status::from_failures(failures))
+}
+
+/// The fixture photos from the asset cache and the 1920×1080 canvas made from the first.
+fn fixture_photos(cache: &facenet::assets::Cache) -> anyhow::Result<Vec<(String, RgbImage)>> {
     let mut photos = Vec::new();
     for name in FIXTURE_PHOTOS {
         photos.push((
@@ -81,37 +117,24 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let canvas_path: PathBuf = cache.derived_dir()?.join("bench-1920x1080.png");
     canvas.save(&canvas_path)?;
     photos.push((canvas_path.display().to_string(), canvas));
+    Ok(photos)
+}
 
-    let mut timings = Vec::new();
-    for (photo, image) in &photos {
-        let faces = detector.detect(image)?.len(); // warm-up
-        let mut ms: Vec<f64> = (0..args.repeat.max(1))
-            .map(|_| {
-                let start = Instant::now();
-                std::hint::black_box(detector.detect(image).ok());
-                start.elapsed().as_secs_f64() * 1000.0
-            })
-            .collect();
-        ms.sort_by(f64::total_cmp);
-        let timing = Timing {
-            photo: photo.clone(),
-            width: image.width(),
-            height: image.height(),
-            faces,
-            median_ms: ms[ms.len() / 2],
-        };
-        if !ctx.json {
-            println!(
-                "{:<60} {:>4}×{:<4} {} faces {:>8.1} ms",
-                timing.photo, timing.width, timing.height, timing.faces, timing.median_ms
-            );
-        }
-        timings.push(timing);
-    }
-    if ctx.json {
-        ctx.print_json(&timings)?;
-    }
-    Ok(Status::Ok)
+/// The photos at `paths` that decode; each that does not is reported on stderr and counted.
+fn given_photos(paths: &[PathBuf]) -> (Vec<(String, RgbImage)>, usize) {
+    let mut failures = 0;
+    let photos = paths
+        .iter()
+        .filter_map(|path| match load_rgb(path, &LoadOptions::default()) {
+            Ok(image) => Some((path.display().to_string(), image)),
+            Err(e) => {
+                eprintln!("error: {e}");
+                failures += 1;
+                None
+            }
+        })
+        .collect();
+    (photos, failures)
 }
 
 /// `photo` scaled to 1080 pixels high, centred on a 1920×1080 grey canvas.

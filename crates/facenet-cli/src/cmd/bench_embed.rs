@@ -1,17 +1,16 @@
 //! `facenet bench embed`: times an embedding model on its input crops (faces/s at each `--batch`, on
-//! `--threads` threads) and, for the pretrained FaceNet, the arithmetic rate it reaches (2 FLOP per
-//! multiply-add, 1.418 G multiply-adds a face). The peers' figures: `scripts/bench_facenet.sh` (OpenCV
+//! `--threads` threads), the arithmetic rate it reaches (2 FLOP per multiply-add its products did; 1.418 G
+//! multiply-adds a face for the pretrained FaceNet) and that rate's share of the f32 peak measured first
+//! (`facenet::bench`). The peers' figures: `scripts/bench_facenet.sh` (OpenCV
 //! dnn, ONNX Runtime on the same graph) and `OMP_NUM_THREADS=2 python shared/peers/dlib_bench.py` (dlib).
 
 use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
 use facenet::assets::Cache;
-use facenet::bench::{Throughput, embed_throughput};
-use facenet::nn::models::inception_resnet_v1::InceptionResnetV1Spec;
+use facenet::bench::{embed_throughput, f32_peak_gflops};
 use facenet::pipeline::{ModelSpec, build_embedder};
 use facenet::vision::{AlignedFace, LoadOptions, RgbImage, load_rgb};
-use serde::Serialize;
 use std::path::PathBuf;
 
 #[derive(Debug, clap::Args)]
@@ -34,15 +33,6 @@ pub struct BenchEmbedArgs {
     chip: Option<PathBuf>,
 }
 
-/// One measurement, with the arithmetic rate when the model's multiply-adds are known.
-#[derive(Debug, Serialize)]
-struct Row {
-    #[serde(flatten)]
-    throughput: Throughput,
-    ms_per_face: f64,
-    gflops: Option<f64>,
-}
-
 pub fn run(args: BenchEmbedArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     anyhow::ensure!(
         args.threads > 0 && args.batches.iter().all(|&b| b > 0),
@@ -56,32 +46,26 @@ pub fn run(args: BenchEmbedArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             [(x * 2) as u8, (y * 2) as u8, ((x + y) % 256) as u8].into()
         }),
     };
-    let multiply_adds = (args.model == ModelSpec::FaceNet)
-        .then(|| InceptionResnetV1Spec::facenet_20180408().summary().multiply_adds as f64);
+    let peak = f32_peak_gflops(args.threads);
     let chip = AlignedFace { image };
     let mut rows = Vec::new();
     for &batch in &args.batches {
-        let t = embed_throughput(net.as_ref(), &chip, batch, args.threads, args.seconds, 3)?;
-        let row = Row {
-            ms_per_face: 1000.0 / t.chips_per_s,
-            gflops: multiply_adds.map(|m| 2.0 * m * t.chips_per_s / 1e9),
-            throughput: t,
-        };
+        let t = embed_throughput(net.as_ref(), &chip, batch, args.threads, args.seconds, peak)?;
         if !ctx.json {
-            let t = &row.throughput;
-            let rate = row.gflops.map_or_else(String::new, |g| format!("  {g:.1} GFLOP/s"));
             println!(
-                "{}  batch {:>3}  threads {}  {:>8.1} faces/s  {:>7.2} ms/face{rate}  ({} calls in {:.1} s)",
+                "{}  batch {:>3}  threads {}  {:>8.1} faces/s  {:>7.2} ms/face  {:>6.1} GFLOP/s  {:>5.1} % of peak ({peak:.0})  ({} calls in {:.1} s)",
                 net.info().id,
                 t.batch,
                 t.threads,
-                t.chips_per_s,
-                row.ms_per_face,
+                t.faces_per_s,
+                t.ms_per_face,
+                t.rate.gflops,
+                t.rate.peak_pct,
                 t.calls,
                 t.seconds
             );
         }
-        rows.push(row);
+        rows.push(t);
     }
     if ctx.json {
         ctx.print_json(&rows)?;

@@ -4,6 +4,7 @@ mod baseline;
 mod bench;
 mod bench_detect;
 mod bench_embed;
+mod bench_peak;
 mod bench_pipeline;
 mod calibrate;
 mod cluster;
@@ -13,6 +14,7 @@ mod detect;
 mod embed;
 mod enroll;
 mod eval;
+mod export;
 pub mod gallery;
 mod identify;
 mod keys;
@@ -69,6 +71,8 @@ pub enum Command {
     /// Measure speed.
     #[command(subcommand)]
     Bench(bench::BenchCommand),
+    /// Write a model as a standard ONNX file (`--onnx OUT.onnx --model facenet`).
+    Export(export::ExportArgs),
     /// Add photos of a person (or a folder per person) to the gallery.
     Enroll(enroll::EnrollArgs),
     /// Name the faces in photos from the gallery, or `unknown`.
@@ -103,6 +107,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Compare(a) => compare::run(a, ctx),
         Command::Recognize(a) => recognize::run(a, ctx),
         Command::Bench(c) => bench::run(c, ctx),
+        Command::Export(a) => export::run(a, ctx),
         Command::Enroll(a) => enroll::run(a, ctx),
         Command::Identify(a) => identify::run(a, ctx),
         Command::Gallery(a) => gallery::run(a, ctx),

@@ -55,7 +55,8 @@ impl Padding {
         }
     }
 
-    fn kernel_padding(self) -> ConvPadding {
+    /// The NHWC kernels' padding rule of this padding.
+    pub fn kernel_padding(self) -> ConvPadding {
         match self {
             Padding::Same => ConvPadding::Same,
             Padding::Valid => ConvPadding::Explicit(0),
