@@ -43,22 +43,30 @@ impl Fhog {
     }
 }
 
-/// The gradient (dx, dy) and squared magnitude at byte offset `at` of `row` (between `above` and
-/// `below`) of the channel with the largest magnitude (red wins ties with green, and the winner of those
-/// with blue).
-fn gradient(above: &[u8], row: &[u8], below: &[u8], at: usize) -> (i32, i32, i32) {
+/// The gradient `(dx, dy, dx² + dy²)` of one pixel: of the colour channel with the largest magnitude.
+/// `left`, `right`, `up`, `down` are the four neighbours' RGB. dlib's SIMD loop breaks ties towards green,
+/// then blue (`RED_WINS_TIES = false`); its scalar loop for the last columns keeps the first of red,
+/// green, blue (`true`).
+#[inline(always)]
+fn gradient<const RED_WINS_TIES: bool>(left: &[u8], right: &[u8], up: &[u8], down: &[u8]) -> (i32, i32, i32) {
     let channel = |ch: usize| {
-        let dx = i32::from(row[at + 3 + ch]) - i32::from(row[at - 3 + ch]);
-        let dy = i32::from(below[at + ch]) - i32::from(above[at + ch]);
+        let dx = i32::from(right[ch]) - i32::from(left[ch]);
+        let dy = i32::from(down[ch]) - i32::from(up[ch]);
         (dx, dy, dx * dx + dy * dy)
     };
     let (red, green, blue) = (channel(0), channel(1), channel(2));
-    let best = if red.2 > green.2 { red } else { green };
-    if best.2 > blue.2 { best } else { blue }
+    if RED_WINS_TIES {
+        let best = if green.2 > red.2 { green } else { red };
+        if blue.2 > best.2 { blue } else { best }
+    } else {
+        let best = if red.2 > green.2 { red } else { green };
+        if best.2 > blue.2 { best } else { blue }
+    }
 }
 
 /// The orientation bin (0…17) of a gradient: the direction with the largest dot product, either sign
 /// (dlib's vectorised form of the search, without branches).
+#[inline(always)]
 fn orientation(dx: f32, dy: f32) -> usize {
     let mut best_dot = 0.0f32;
     let mut best = 0;
@@ -74,6 +82,64 @@ fn orientation(dx: f32, dy: f32) -> usize {
     best
 }
 
+/// One row's gradients as `f32` (`dx`, `dy`, squared magnitude), pixel `x` at index `x − 1`, for the pixels
+/// `1 ≤ x < 1 + dx.len()`; dlib's SIMD tie rule before `block_end`, its scalar one after.
+#[inline(always)]
+fn row_gradients(
+    above: &[u8],
+    row: &[u8],
+    below: &[u8],
+    block_end: usize,
+    dx: &mut [f32],
+    dy: &mut [f32],
+    len: &mut [f32],
+) {
+    let pixels = row[..(dx.len() + 2) * 3].chunks_exact(3);
+    let lefts = pixels.clone();
+    let rights = pixels.skip(2);
+    let ups = above[3..].chunks_exact(3);
+    let downs = below[3..].chunks_exact(3);
+    let outputs = dx.iter_mut().zip(dy.iter_mut()).zip(len.iter_mut());
+    for (x, ((((l, r), u), d), ((gx, gy), g2))) in lefts.zip(rights).zip(ups).zip(downs).zip(outputs).enumerate() {
+        let (a, b, c) = if x + 1 < block_end {
+            gradient::<false>(l, r, u, d)
+        } else {
+            gradient::<true>(l, r, u, d)
+        };
+        (*gx, *gy, *g2) = (a as f32, b as f32, c as f32);
+    }
+}
+
+/// Each gradient's orientation bin and magnitude `√(dx² + dy²)`, in place of `dx` and `len`: one loop over
+/// `f32` lanes that the compiler vectorises.
+#[inline(always)]
+fn bins_and_magnitudes_generic(dx: &mut [f32], dy: &[f32], len: &mut [f32]) {
+    for ((gx, &gy), g2) in dx.iter_mut().zip(dy).zip(len.iter_mut()) {
+        *gx = orientation(*gx, gy) as f32;
+        *g2 = g2.sqrt();
+    }
+}
+
+#[inline(always)]
+fn row_bins_generic(
+    above: &[u8],
+    row: &[u8],
+    below: &[u8],
+    block_end: usize,
+    dx: &mut [f32],
+    dy: &mut [f32],
+    len: &mut [f32],
+) {
+    row_gradients(above, row, below, block_end, dx, dy, len);
+    bins_and_magnitudes_generic(dx, dy, len);
+}
+
+multiversion! {
+    /// One row of pixels `1 ≤ x < 1 + bins.len()`: their orientation bins (as `f32`, into `bins`) and
+    /// gradient magnitudes (into `magnitudes`); `scratch` is overwritten.
+    fn row_bins(above: &[u8], row: &[u8], below: &[u8], block_end: usize, bins: &mut [f32], scratch: &mut [f32], magnitudes: &mut [f32]) = row_bins_generic;
+}
+
 /// The per-cell orientation histograms, with a border of one cell: `(cells_rows + 2) × (cells_cols + 2)`
 /// histograms of 18 bins.
 fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols: usize) -> Vec<[f32; 18]> {
@@ -81,6 +147,9 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
     let mut hist = vec![[0.0f32; 18]; (cells_rows + 2) * hist_cols];
     let visible_rows = (cells_rows * cell).min(image.height() as usize) as i64 - 1;
     let visible_cols = (cells_cols * cell).min(image.width() as usize) as i64 - 1;
+    if visible_rows < 2 || visible_cols < 2 {
+        return hist;
+    }
     // dlib handles columns in blocks of eight (x = 1, 9, …, while x < visible_cols − 7) and the rest one at
     // a time; the two orders of multiplying the weights round differently.
     let blocks = if visible_cols - 7 > 1 {
@@ -88,10 +157,10 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
     } else {
         0
     };
-    let block_end = 1 + 8 * blocks;
+    let block_end = (1 + 8 * blocks) as usize;
     let (pixels, row_len) = (image.as_raw().as_slice(), image.width() as usize * 3);
     // Per column: the cell to its left (offset by the border) and the bilinear weights, as dlib computes them.
-    let columns: Vec<(usize, f32, f32)> = (0..visible_cols.max(0) as usize)
+    let columns: Vec<(usize, f32, f32)> = (1..visible_cols as usize)
         .map(|x| {
             let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
             let ixp = xp.floor() as i64;
@@ -99,22 +168,25 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
             ((ixp + 1) as usize, vx0, (1.0 - f64::from(vx0)) as f32)
         })
         .collect();
-    for y in 1..visible_rows {
+    let (mut bins, mut scratch, mut magnitudes) = (
+        vec![0.0f32; columns.len()],
+        vec![0.0f32; columns.len()],
+        vec![0.0f32; columns.len()],
+    );
+    for y in 1..visible_rows as usize {
         let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = (1.0 - f64::from(vy0)) as f32;
-        let y = y as usize;
         let above = &pixels[(y - 1) * row_len..][..row_len];
         let row = &pixels[y * row_len..][..row_len];
         let below = &pixels[(y + 1) * row_len..][..row_len];
+        row_bins(above, row, below, block_end, &mut bins, &mut scratch, &mut magnitudes);
         let upper = (iyp + 1) as usize * hist_cols;
         let lower = upper + hist_cols;
-        for (x, &(c, vx0, vx1)) in columns.iter().enumerate().skip(1) {
-            let (dx, dy, len) = gradient(above, row, below, x * 3);
-            let o = orientation(dx as f32, dy as f32);
-            let v = (len as f32).sqrt();
-            let weights = if (x as i64) < block_end {
+        for (x, ((&(c, vx0, vx1), &bin), &v)) in (1..).zip(columns.iter().zip(&bins).zip(&magnitudes)) {
+            let o = bin as usize;
+            let weights = if x < block_end {
                 [vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v)]
             } else {
                 [vy1 * vx1 * v, vy0 * vx1 * v, vy1 * vx0 * v, vy0 * vx0 * v]
