@@ -43,24 +43,89 @@ impl Fhog {
     }
 }
 
-/// The gradient `(dx, dy, dx² + dy²)` of one pixel: of the colour channel with the largest magnitude.
-/// `left`, `right`, `up`, `down` are the four neighbours' RGB. dlib's SIMD loop breaks ties towards green,
-/// then blue (`RED_WINS_TIES = false`); its scalar loop for the last columns keeps the first of red,
-/// green, blue (`true`).
+/// The image as three planes of `width × height` bytes (red, green, blue), so that the gradient loops
+/// read each channel contiguously.
 #[inline(always)]
-fn gradient<const RED_WINS_TIES: bool>(left: &[u8], right: &[u8], up: &[u8], down: &[u8]) -> (i32, i32, i32) {
-    let channel = |ch: usize| {
-        let dx = i32::from(right[ch]) - i32::from(left[ch]);
-        let dy = i32::from(down[ch]) - i32::from(up[ch]);
-        (dx, dy, dx * dx + dy * dy)
-    };
-    let (red, green, blue) = (channel(0), channel(1), channel(2));
-    if RED_WINS_TIES {
-        let best = if green.2 > red.2 { green } else { red };
-        if blue.2 > best.2 { blue } else { best }
-    } else {
-        let best = if red.2 > green.2 { red } else { green };
-        if best.2 > blue.2 { best } else { blue }
+fn planes_generic(rgb: &[u8], red: &mut [u8], green: &mut [u8], blue: &mut [u8]) {
+    for (((pixel, r), g), b) in rgb
+        .chunks_exact(3)
+        .zip(red.iter_mut())
+        .zip(green.iter_mut())
+        .zip(blue.iter_mut())
+    {
+        (*r, *g, *b) = (pixel[0], pixel[1], pixel[2]);
+    }
+}
+
+multiversion! {
+    /// [`planes_generic`] for the best instruction set of this CPU.
+    fn split_planes(rgb: &[u8], red: &mut [u8], green: &mut [u8], blue: &mut [u8]) = planes_generic;
+}
+
+/// One row's buffers, pixel `x` (`1 ≤ x < 1 + n`) at index `x − 1`: per channel the central differences,
+/// then the chosen gradient as `f32` and, in place, its orientation bin and magnitude.
+#[derive(Debug)]
+struct RowScratch {
+    gx: [Vec<i32>; 3],
+    gy: [Vec<i32>; 3],
+    /// The chosen `dx`, then the orientation bin.
+    bins: Vec<f32>,
+    dy: Vec<f32>,
+    /// The chosen `dx² + dy²`, then its square root.
+    magnitudes: Vec<f32>,
+}
+
+impl RowScratch {
+    fn new(n: usize) -> Self {
+        Self {
+            gx: std::array::from_fn(|_| vec![0; n]),
+            gy: std::array::from_fn(|_| vec![0; n]),
+            bins: vec![0.0; n],
+            dy: vec![0.0; n],
+            magnitudes: vec![0.0; n],
+        }
+    }
+}
+
+/// The central differences of one channel plane along row `y` (`width` pixels a row).
+#[inline(always)]
+fn channel_differences(plane: &[u8], width: usize, y: usize, gx: &mut [i32], gy: &mut [i32]) {
+    let n = gx.len();
+    let row = &plane[y * width..];
+    let horizontal = row[..n].iter().zip(&row[2..2 + n]);
+    let vertical = plane[(y - 1) * width + 1..][..n]
+        .iter()
+        .zip(&plane[(y + 1) * width + 1..][..n]);
+    for ((gx, gy), ((&left, &right), (&up, &down))) in gx.iter_mut().zip(gy.iter_mut()).zip(horizontal.zip(vertical)) {
+        *gx = i32::from(right) - i32::from(left);
+        *gy = i32::from(down) - i32::from(up);
+    }
+}
+
+/// Per pixel from `start` on, the gradient of the channel with the largest magnitude. dlib's SIMD loop
+/// breaks ties towards green, then blue (`RED_WINS_TIES = false`); its scalar loop for the last columns
+/// keeps the first of red, green, blue (`true`).
+#[inline(always)]
+fn strongest_channel<const RED_WINS_TIES: bool>(s: &mut RowScratch, start: usize) {
+    let [rx, gx, bx] = &s.gx;
+    let [ry, gy, by] = &s.gy;
+    let red = rx[start..].iter().zip(&ry[start..]);
+    let green = gx[start..].iter().zip(&gy[start..]);
+    let blue = bx[start..].iter().zip(&by[start..]);
+    let outputs = s.bins[start..]
+        .iter_mut()
+        .zip(&mut s.dy[start..])
+        .zip(&mut s.magnitudes[start..]);
+    for ((((&rx, &ry), (&gx, &gy)), (&bx, &by)), ((dx, dy), len)) in red.zip(green).zip(blue).zip(outputs) {
+        let (rl, gl, bl) = (rx * rx + ry * ry, gx * gx + gy * gy, bx * bx + by * by);
+        let (x, y, l) = if RED_WINS_TIES {
+            let (x, y, l) = if gl > rl { (gx, gy, gl) } else { (rx, ry, rl) };
+            if bl > l { (bx, by, bl) } else { (x, y, l) }
+        } else {
+            let (x, y, l) = if rl > gl { (rx, ry, rl) } else { (gx, gy, gl) };
+            if l > bl { (x, y, l) } else { (bx, by, bl) }
+        };
+        (*dx, *dy, *len) = (x as f32, y as f32, l as f32);
     }
 }
 
@@ -82,62 +147,25 @@ fn orientation(dx: f32, dy: f32) -> usize {
     best
 }
 
-/// One row's gradients as `f32` (`dx`, `dy`, squared magnitude), pixel `x` at index `x − 1`, for the pixels
-/// `1 ≤ x < 1 + dx.len()`; dlib's SIMD tie rule before `block_end`, its scalar one after.
+/// Row `y`'s orientation bins and gradient magnitudes into `s.bins` and `s.magnitudes`: dlib's SIMD tie
+/// rule for the pixels before `block_end`, its scalar one after.
 #[inline(always)]
-fn row_gradients(
-    above: &[u8],
-    row: &[u8],
-    below: &[u8],
-    block_end: usize,
-    dx: &mut [f32],
-    dy: &mut [f32],
-    len: &mut [f32],
-) {
-    let pixels = row[..(dx.len() + 2) * 3].chunks_exact(3);
-    let lefts = pixels.clone();
-    let rights = pixels.skip(2);
-    let ups = above[3..].chunks_exact(3);
-    let downs = below[3..].chunks_exact(3);
-    let outputs = dx.iter_mut().zip(dy.iter_mut()).zip(len.iter_mut());
-    for (x, ((((l, r), u), d), ((gx, gy), g2))) in lefts.zip(rights).zip(ups).zip(downs).zip(outputs).enumerate() {
-        let (a, b, c) = if x + 1 < block_end {
-            gradient::<false>(l, r, u, d)
-        } else {
-            gradient::<true>(l, r, u, d)
-        };
-        (*gx, *gy, *g2) = (a as f32, b as f32, c as f32);
+fn row_bins_generic(planes: &[Vec<u8>; 3], width: usize, y: usize, block_end: usize, s: &mut RowScratch) {
+    for ((plane, gx), gy) in planes.iter().zip(&mut s.gx).zip(&mut s.gy) {
+        channel_differences(plane, width, y, gx, gy);
     }
-}
-
-/// Each gradient's orientation bin and magnitude `√(dx² + dy²)`, in place of `dx` and `len`: one loop over
-/// `f32` lanes that the compiler vectorises.
-#[inline(always)]
-fn bins_and_magnitudes_generic(dx: &mut [f32], dy: &[f32], len: &mut [f32]) {
-    for ((gx, &gy), g2) in dx.iter_mut().zip(dy).zip(len.iter_mut()) {
-        *gx = orientation(*gx, gy) as f32;
-        *g2 = g2.sqrt();
+    let split = (block_end - 1).min(s.bins.len());
+    strongest_channel::<false>(s, 0);
+    strongest_channel::<true>(s, split);
+    for ((dx, &dy), len) in s.bins.iter_mut().zip(&s.dy).zip(&mut s.magnitudes) {
+        *dx = orientation(*dx, dy) as f32;
+        *len = len.sqrt();
     }
-}
-
-#[inline(always)]
-fn row_bins_generic(
-    above: &[u8],
-    row: &[u8],
-    below: &[u8],
-    block_end: usize,
-    dx: &mut [f32],
-    dy: &mut [f32],
-    len: &mut [f32],
-) {
-    row_gradients(above, row, below, block_end, dx, dy, len);
-    bins_and_magnitudes_generic(dx, dy, len);
 }
 
 multiversion! {
-    /// One row of pixels `1 ≤ x < 1 + bins.len()`: their orientation bins (as `f32`, into `bins`) and
-    /// gradient magnitudes (into `magnitudes`); `scratch` is overwritten.
-    fn row_bins(above: &[u8], row: &[u8], below: &[u8], block_end: usize, bins: &mut [f32], scratch: &mut [f32], magnitudes: &mut [f32]) = row_bins_generic;
+    /// [`row_bins_generic`] for the best instruction set of this CPU.
+    fn row_bins(planes: &[Vec<u8>; 3], width: usize, y: usize, block_end: usize, s: &mut RowScratch) = row_bins_generic;
 }
 
 /// The per-cell orientation histograms, with a border of one cell: `(cells_rows + 2) × (cells_cols + 2)`
@@ -158,7 +186,7 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
         0
     };
     let block_end = (1 + 8 * blocks) as usize;
-    let (pixels, row_len) = (image.as_raw().as_slice(), image.width() as usize * 3);
+    let pixels = image.as_raw().as_slice();
     // Per column: the cell to its left (offset by the border) and the bilinear weights, as dlib computes them.
     let columns: Vec<(usize, f32, f32)> = (1..visible_cols as usize)
         .map(|x| {
@@ -168,23 +196,20 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
             ((ixp + 1) as usize, vx0, (1.0 - f64::from(vx0)) as f32)
         })
         .collect();
-    let (mut bins, mut scratch, mut magnitudes) = (
-        vec![0.0f32; columns.len()],
-        vec![0.0f32; columns.len()],
-        vec![0.0f32; columns.len()],
-    );
+    let width = image.width() as usize;
+    let mut planes: [Vec<u8>; 3] = std::array::from_fn(|_| vec![0; pixels.len() / 3]);
+    let [red, green, blue] = &mut planes;
+    split_planes(pixels, red, green, blue);
+    let mut scratch = RowScratch::new(columns.len());
     for y in 1..visible_rows as usize {
         let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = (1.0 - f64::from(vy0)) as f32;
-        let above = &pixels[(y - 1) * row_len..][..row_len];
-        let row = &pixels[y * row_len..][..row_len];
-        let below = &pixels[(y + 1) * row_len..][..row_len];
-        row_bins(above, row, below, block_end, &mut bins, &mut scratch, &mut magnitudes);
+        row_bins(&planes, width, y, block_end, &mut scratch);
         let upper = (iyp + 1) as usize * hist_cols;
         let lower = upper + hist_cols;
-        for (x, ((&(c, vx0, vx1), &bin), &v)) in (1..).zip(columns.iter().zip(&bins).zip(&magnitudes)) {
+        for (x, ((&(c, vx0, vx1), &bin), &v)) in (1..).zip(columns.iter().zip(&scratch.bins).zip(&scratch.magnitudes)) {
             let o = bin as usize;
             let weights = if x < block_end {
                 [vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v)]
