@@ -500,9 +500,90 @@ fn svd(a: &[f64], rows: usize, cols: usize) -> (Vec<f64>, Vec<f64>, Vec<f64>) {
     (u, sigma, v)
 }
 
+/// Where a filter fits on a level of `cols` cells a row: output rows `first_row..last_row`, columns
+/// `first_col..first_col + width`.
+#[derive(Debug, Clone, Copy)]
+struct Fit {
+    cols: usize,
+    first_row: usize,
+    last_row: usize,
+    first_col: usize,
+    width: usize,
+}
+
+/// Output lanes per accumulator tile of the filter passes: two AVX-512 registers, four AVX2 ones; the
+/// last lanes of a row go in tiles of 8, then one at a time.
+const TILE: usize = 32;
+
+/// `dst[i] = Σₙ src[i + n]·taps[n]`, summed in tap order from 0, for `i < dst.len()`.
+#[inline(always)]
+fn row_taps(src: &[f32], taps: &[f32], dst: &mut [f32]) {
+    let wide = dst.len() / TILE * TILE;
+    let narrow = dst.len() / 8 * 8;
+    row_tiles::<TILE>(src, taps, &mut dst[..wide]);
+    row_tiles::<8>(&src[wide..], taps, &mut dst[wide..narrow]);
+    row_tiles::<1>(&src[narrow..], taps, &mut dst[narrow..]);
+}
+
+/// [`row_taps`] on a multiple of `N` lanes, `N` accumulators at a time.
+#[inline(always)]
+fn row_tiles<const N: usize>(src: &[f32], taps: &[f32], dst: &mut [f32]) {
+    for (t, tile) in dst.chunks_exact_mut(N).enumerate() {
+        let mut acc = [0.0f32; N];
+        for (n, &tap) in taps.iter().enumerate() {
+            for (a, &p) in acc.iter_mut().zip(&src[t * N + n..][..N]) {
+                *a += p * tap;
+            }
+        }
+        tile.copy_from_slice(&acc);
+    }
+}
+
+/// `out[i] += Σₘ rows[m·width + i]·taps[m]`, added one tap at a time in tap order.
+#[inline(always)]
+fn column_taps(rows: &[f32], width: usize, taps: &[f32], out: &mut [f32]) {
+    let wide = out.len() / TILE * TILE;
+    let narrow = out.len() / 8 * 8;
+    column_tiles::<TILE>(rows, width, taps, &mut out[..wide]);
+    column_tiles::<8>(&rows[wide..], width, taps, &mut out[wide..narrow]);
+    column_tiles::<1>(&rows[narrow..], width, taps, &mut out[narrow..]);
+}
+
+/// [`column_taps`] on a multiple of `N` lanes, `N` accumulators at a time.
+#[inline(always)]
+fn column_tiles<const N: usize>(rows: &[f32], width: usize, taps: &[f32], out: &mut [f32]) {
+    for (t, tile) in out.chunks_exact_mut(N).enumerate() {
+        let mut acc: [f32; N] = (&*tile).try_into().expect("a tile of N lanes");
+        for (m, &tap) in taps.iter().enumerate() {
+            for (a, &p) in acc.iter_mut().zip(&rows[m * width + t * N..][..N]) {
+                *a += p * tap;
+            }
+        }
+        tile.copy_from_slice(&acc);
+    }
+}
+
+/// One rank-one term `col ⊗ row` of one plane, correlated with the level and added to `saliency`
+/// (dlib's `float_spatially_filter_image_separable` with `add_to = true`); `row_pass` is scratch of
+/// `rows × width`.
+#[inline(always)]
+fn add_term_generic(plane: &[f32], term: &SeparableTerm, fit: Fit, row_pass: &mut [f32], saliency: &mut [f32]) {
+    for (src, dst) in plane.chunks_exact(fit.cols).zip(row_pass.chunks_exact_mut(fit.width)) {
+        row_taps(src, &term.row, dst);
+    }
+    for r in fit.first_row..fit.last_row {
+        let out = &mut saliency[r * fit.cols + fit.first_col..][..fit.width];
+        column_taps(&row_pass[(r - fit.first_row) * fit.width..], fit.width, &term.col, out);
+    }
+}
+
+multiversion! {
+    /// [`add_term_generic`] for the best instruction set of this CPU.
+    fn add_term(plane: &[f32], term: &SeparableTerm, fit: Fit, row_pass: &mut [f32], saliency: &mut [f32]) = add_term_generic;
+}
+
 /// The filter's response at every cell where it fits (dlib's `float_spatially_filter_image_separable`,
-/// summed over planes and terms), and that area; `None` when the level is smaller than the filter. Each
-/// pass is a sum of shifted rows scaled by one tap, which the compiler vectorises.
+/// summed over planes and terms), and that area; `None` when the level is smaller than the filter.
 fn correlate(fhog: &Fhog, filter: &Filter, filter_rows: usize, filter_cols: usize) -> Option<(Vec<f32>, DlibRect)> {
     let (rows, cols) = (fhog.rows, fhog.cols);
     let (first_row, first_col) = (filter_rows / 2, filter_cols / 2);
@@ -511,36 +592,25 @@ fn correlate(fhog: &Fhog, filter: &Filter, filter_rows: usize, filter_cols: usiz
     if last_row <= first_row as i64 || last_col <= first_col as i64 {
         return None;
     }
-    let (last_row, last_col) = (last_row as usize, last_col as usize);
-    let width = last_col - first_col;
+    let fit = Fit {
+        cols,
+        first_row,
+        last_row: last_row as usize,
+        first_col,
+        width: last_col as usize - first_col,
+    };
     let mut saliency = vec![0.0f32; rows * cols];
-    let mut row_pass = vec![0.0f32; rows * width];
+    let mut row_pass = vec![0.0f32; rows * fit.width];
     for (plane, terms) in fhog.planes.iter().zip(&filter.planes) {
         for term in terms {
-            for (src, dst) in plane.chunks_exact(cols).zip(row_pass.chunks_exact_mut(width)) {
-                dst.fill(0.0);
-                for (n, &tap) in term.row.iter().enumerate() {
-                    for (d, &p) in dst.iter_mut().zip(&src[n..n + width]) {
-                        *d += p * tap;
-                    }
-                }
-            }
-            for r in first_row..last_row {
-                let out = &mut saliency[r * cols + first_col..][..width];
-                for (m, &tap) in term.col.iter().enumerate() {
-                    let src = &row_pass[(r - first_row + m) * width..][..width];
-                    for (o, &p) in out.iter_mut().zip(src) {
-                        *o += p * tap;
-                    }
-                }
-            }
+            add_term(plane, term, fit, &mut row_pass, &mut saliency);
         }
     }
     let area = DlibRect {
         left: first_col as i64,
         top: first_row as i64,
-        right: last_col as i64 - 1,
-        bottom: last_row as i64 - 1,
+        right: last_col - 1,
+        bottom: last_row - 1,
     };
     Some((saliency, area))
 }

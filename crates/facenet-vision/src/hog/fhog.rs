@@ -43,22 +43,109 @@ impl Fhog {
     }
 }
 
-/// The gradient (dx, dy) and squared magnitude at byte offset `at` of `row` (between `above` and
-/// `below`) of the channel with the largest magnitude (red wins ties with green, and the winner of those
-/// with blue).
-fn gradient(above: &[u8], row: &[u8], below: &[u8], at: usize) -> (i32, i32, i32) {
-    let channel = |ch: usize| {
-        let dx = i32::from(row[at + 3 + ch]) - i32::from(row[at - 3 + ch]);
-        let dy = i32::from(below[at + ch]) - i32::from(above[at + ch]);
-        (dx, dy, dx * dx + dy * dy)
-    };
-    let (red, green, blue) = (channel(0), channel(1), channel(2));
-    let best = if red.2 > green.2 { red } else { green };
-    if best.2 > blue.2 { best } else { blue }
+/// The image as three planes of `width × height` bytes (red, green, blue), so that the gradient loops
+/// read each channel contiguously.
+#[inline(always)]
+fn planes_generic(rgb: &[u8], red: &mut [u8], green: &mut [u8], blue: &mut [u8]) {
+    for (((pixel, r), g), b) in rgb
+        .chunks_exact(3)
+        .zip(red.iter_mut())
+        .zip(green.iter_mut())
+        .zip(blue.iter_mut())
+    {
+        (*r, *g, *b) = (pixel[0], pixel[1], pixel[2]);
+    }
+}
+
+multiversion! {
+    /// [`planes_generic`] for the best instruction set of this CPU.
+    fn split_planes(rgb: &[u8], red: &mut [u8], green: &mut [u8], blue: &mut [u8]) = planes_generic;
+}
+
+/// The columns of the row loop, pixel `x` (`1 ≤ x < 1 + n`) at index `x − 1`: the offset of the
+/// histogram of the cell to its left in a row of histograms (the border cell included, 18 bins a cell), its
+/// bilinear weights as dlib computes them, and where dlib's blocks of eight end and its scalar loop begins.
+#[derive(Debug)]
+struct Columns {
+    offsets: Vec<u32>,
+    vx0: Vec<f32>,
+    vx1: Vec<f32>,
+    split: usize,
+}
+
+/// One row's buffers, pixel `x` (`1 ≤ x < 1 + n`) at index `x − 1`: per channel the central differences,
+/// the chosen gradient as `f32`, then each pixel's vote: the offset of its bin in the upper-left cell's
+/// row of histograms and the four bilinear weights (upper left, lower left, upper right, lower right).
+#[derive(Debug)]
+struct RowScratch {
+    gx: [Vec<i32>; 3],
+    gy: [Vec<i32>; 3],
+    dx: Vec<f32>,
+    dy: Vec<f32>,
+    len: Vec<f32>,
+    bins: Vec<u32>,
+    weights: [Vec<f32>; 4],
+}
+
+impl RowScratch {
+    fn new(n: usize) -> Self {
+        Self {
+            gx: std::array::from_fn(|_| vec![0; n]),
+            gy: std::array::from_fn(|_| vec![0; n]),
+            dx: vec![0.0; n],
+            dy: vec![0.0; n],
+            len: vec![0.0; n],
+            bins: vec![0; n],
+            weights: std::array::from_fn(|_| vec![0.0; n]),
+        }
+    }
+}
+
+/// The central differences of one channel plane along row `y` (`width` pixels a row).
+#[inline(always)]
+fn channel_differences(plane: &[u8], width: usize, y: usize, gx: &mut [i32], gy: &mut [i32]) {
+    let n = gx.len();
+    let row = &plane[y * width..];
+    let horizontal = row[..n].iter().zip(&row[2..2 + n]);
+    let vertical = plane[(y - 1) * width + 1..][..n]
+        .iter()
+        .zip(&plane[(y + 1) * width + 1..][..n]);
+    for ((gx, gy), ((&left, &right), (&up, &down))) in gx.iter_mut().zip(gy.iter_mut()).zip(horizontal.zip(vertical)) {
+        *gx = i32::from(right) - i32::from(left);
+        *gy = i32::from(down) - i32::from(up);
+    }
+}
+
+/// Per pixel from `start` on, the gradient of the channel with the largest magnitude. dlib's SIMD loop
+/// breaks ties towards green, then blue (`RED_WINS_TIES = false`); its scalar loop for the last columns
+/// keeps the first of red, green, blue (`true`).
+#[inline(always)]
+fn strongest_channel<const RED_WINS_TIES: bool>(s: &mut RowScratch, start: usize) {
+    let [rx, gx, bx] = &s.gx;
+    let [ry, gy, by] = &s.gy;
+    let red = rx[start..].iter().zip(&ry[start..]);
+    let green = gx[start..].iter().zip(&gy[start..]);
+    let blue = bx[start..].iter().zip(&by[start..]);
+    let outputs = s.dx[start..]
+        .iter_mut()
+        .zip(&mut s.dy[start..])
+        .zip(&mut s.len[start..]);
+    for ((((&rx, &ry), (&gx, &gy)), (&bx, &by)), ((dx, dy), len)) in red.zip(green).zip(blue).zip(outputs) {
+        let (rl, gl, bl) = (rx * rx + ry * ry, gx * gx + gy * gy, bx * bx + by * by);
+        let (x, y, l) = if RED_WINS_TIES {
+            let (x, y, l) = if gl > rl { (gx, gy, gl) } else { (rx, ry, rl) };
+            if bl > l { (bx, by, bl) } else { (x, y, l) }
+        } else {
+            let (x, y, l) = if rl > gl { (rx, ry, rl) } else { (gx, gy, gl) };
+            if l > bl { (x, y, l) } else { (bx, by, bl) }
+        };
+        (*dx, *dy, *len) = (x as f32, y as f32, l as f32);
+    }
 }
 
 /// The orientation bin (0…17) of a gradient: the direction with the largest dot product, either sign
 /// (dlib's vectorised form of the search, without branches).
+#[inline(always)]
 fn orientation(dx: f32, dy: f32) -> usize {
     let mut best_dot = 0.0f32;
     let mut best = 0;
@@ -74,13 +161,78 @@ fn orientation(dx: f32, dy: f32) -> usize {
     best
 }
 
+/// Each pixel's vote from `start` to `end`: its bin's offset and `vy`-`vx` weighted magnitude. dlib's
+/// SIMD loop multiplies `vy·(vx·v)` (`SIMD_ORDER`), its scalar loop `(vy·vx)·v`.
+#[inline(always)]
+fn votes<const SIMD_ORDER: bool>(
+    s: &mut RowScratch,
+    columns: &Columns,
+    [vy0, vy1]: [f32; 2],
+    range: std::ops::Range<usize>,
+) {
+    let gradients = s.dx[range.clone()]
+        .iter()
+        .zip(&s.dy[range.clone()])
+        .zip(&s.len[range.clone()]);
+    let cells = columns.offsets[range.clone()]
+        .iter()
+        .zip(&columns.vx0[range.clone()])
+        .zip(&columns.vx1[range.clone()]);
+    let [w0, w1, w2, w3] = &mut s.weights;
+    let weights = w0[range.clone()]
+        .iter_mut()
+        .zip(&mut w1[range.clone()])
+        .zip(&mut w2[range.clone()])
+        .zip(&mut w3[range.clone()]);
+    for ((((&dx, &dy), &len), ((&offset, &vx0), &vx1)), (bin, (((w0, w1), w2), w3))) in
+        gradients.zip(cells).zip(s.bins[range].iter_mut().zip(weights))
+    {
+        let v = len.sqrt();
+        *bin = offset + orientation(dx, dy) as u32;
+        (*w0, *w1, *w2, *w3) = if SIMD_ORDER {
+            (vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v))
+        } else {
+            (vy1 * vx1 * v, vy0 * vx1 * v, vy1 * vx0 * v, vy0 * vx0 * v)
+        };
+    }
+}
+
+/// Row `y`'s votes into `s.bins` and `s.weights`: the gradients, then dlib's SIMD rules (ties, order of
+/// the weights) for the pixels before `columns.split`, its scalar ones after. `vy = [vy0, vy1]`.
+#[inline(always)]
+fn row_votes_generic(
+    planes: &[Vec<u8>; 3],
+    width: usize,
+    y: usize,
+    vy: [f32; 2],
+    columns: &Columns,
+    s: &mut RowScratch,
+) {
+    for ((plane, gx), gy) in planes.iter().zip(&mut s.gx).zip(&mut s.gy) {
+        channel_differences(plane, width, y, gx, gy);
+    }
+    let (split, n) = (columns.split, s.dx.len());
+    strongest_channel::<false>(s, 0);
+    strongest_channel::<true>(s, split);
+    votes::<true>(s, columns, vy, 0..split);
+    votes::<false>(s, columns, vy, split..n);
+}
+
+multiversion! {
+    /// [`row_votes_generic`] for the best instruction set of this CPU.
+    fn row_votes(planes: &[Vec<u8>; 3], width: usize, y: usize, vy: [f32; 2], columns: &Columns, s: &mut RowScratch) = row_votes_generic;
+}
+
 /// The per-cell orientation histograms, with a border of one cell: `(cells_rows + 2) × (cells_cols + 2)`
-/// histograms of 18 bins.
-fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols: usize) -> Vec<[f32; 18]> {
-    let hist_cols = cells_cols + 2;
-    let mut hist = vec![[0.0f32; 18]; (cells_rows + 2) * hist_cols];
+/// histograms of 18 bins, row-major, flat.
+fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols: usize) -> Vec<f32> {
+    let hist_row = (cells_cols + 2) * 18;
+    let mut hist = vec![0.0f32; (cells_rows + 2) * hist_row];
     let visible_rows = (cells_rows * cell).min(image.height() as usize) as i64 - 1;
     let visible_cols = (cells_cols * cell).min(image.width() as usize) as i64 - 1;
+    if visible_rows < 2 || visible_cols < 2 {
+        return hist;
+    }
     // dlib handles columns in blocks of eight (x = 1, 9, …, while x < visible_cols − 7) and the rest one at
     // a time; the two orders of multiplying the weights round differently.
     let blocks = if visible_cols - 7 > 1 {
@@ -88,41 +240,43 @@ fn cell_histograms(image: &RgbImage, cell: usize, cells_rows: usize, cells_cols:
     } else {
         0
     };
-    let block_end = 1 + 8 * blocks;
-    let (pixels, row_len) = (image.as_raw().as_slice(), image.width() as usize * 3);
-    // Per column: the cell to its left (offset by the border) and the bilinear weights, as dlib computes them.
-    let columns: Vec<(usize, f32, f32)> = (0..visible_cols.max(0) as usize)
-        .map(|x| {
-            let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
-            let ixp = xp.floor() as i64;
-            let vx0 = xp - ixp as f32;
-            ((ixp + 1) as usize, vx0, (1.0 - f64::from(vx0)) as f32)
-        })
-        .collect();
-    for y in 1..visible_rows {
+    let block_end = (1 + 8 * blocks) as usize;
+    let mut columns = Columns {
+        offsets: Vec::new(),
+        vx0: Vec::new(),
+        vx1: Vec::new(),
+        split: (block_end - 1).min(visible_cols as usize - 1),
+    };
+    for x in 1..visible_cols as usize {
+        let xp = ((x as f64 + 0.5) / cell as f64 - 0.5) as f32;
+        let ixp = xp.floor() as i64;
+        let vx0 = xp - ixp as f32;
+        columns.offsets.push(((ixp + 1) * 18) as u32);
+        columns.vx0.push(vx0);
+        columns.vx1.push((1.0 - f64::from(vx0)) as f32);
+    }
+    let pixels = image.as_raw().as_slice();
+    let width = image.width() as usize;
+    let mut planes: [Vec<u8>; 3] = std::array::from_fn(|_| vec![0; pixels.len() / 3]);
+    let [red, green, blue] = &mut planes;
+    split_planes(pixels, red, green, blue);
+    let mut scratch = RowScratch::new(columns.offsets.len());
+    for y in 1..visible_rows as usize {
         let yp = ((y as f64 + 0.5) / cell as f32 as f64 - 0.5) as f32;
         let iyp = yp.floor() as i64;
         let vy0 = yp - iyp as f32;
         let vy1 = (1.0 - f64::from(vy0)) as f32;
-        let y = y as usize;
-        let above = &pixels[(y - 1) * row_len..][..row_len];
-        let row = &pixels[y * row_len..][..row_len];
-        let below = &pixels[(y + 1) * row_len..][..row_len];
-        let upper = (iyp + 1) as usize * hist_cols;
-        let lower = upper + hist_cols;
-        for (x, &(c, vx0, vx1)) in columns.iter().enumerate().skip(1) {
-            let (dx, dy, len) = gradient(above, row, below, x * 3);
-            let o = orientation(dx as f32, dy as f32);
-            let v = (len as f32).sqrt();
-            let weights = if (x as i64) < block_end {
-                [vy1 * (vx1 * v), vy0 * (vx1 * v), vy1 * (vx0 * v), vy0 * (vx0 * v)]
-            } else {
-                [vy1 * vx1 * v, vy0 * vx1 * v, vy1 * vx0 * v, vy0 * vx0 * v]
-            };
-            hist[upper + c][o] += weights[0];
-            hist[lower + c][o] += weights[1];
-            hist[upper + c + 1][o] += weights[2];
-            hist[lower + c + 1][o] += weights[3];
+        row_votes(&planes, width, y, [vy0, vy1], &columns, &mut scratch);
+        let (upper, lower) = hist[(iyp + 1) as usize * hist_row..].split_at_mut(hist_row);
+        let [w0, w1, w2, w3] = &scratch.weights;
+        let weights = w0.iter().zip(w1).zip(w2).zip(w3);
+        // One pixel after the other, as dlib adds them: the sums of each bin round in dlib's order.
+        for (&bin, (((&w0, &w1), &w2), &w3)) in scratch.bins.iter().zip(weights) {
+            let bin = bin as usize;
+            upper[bin] += w0;
+            lower[bin] += w1;
+            upper[bin + 18] += w2;
+            lower[bin + 18] += w3;
         }
     }
     hist
@@ -144,7 +298,7 @@ pub fn extract_fhog(image: &RgbImage, cell: usize, filter_rows: usize, filter_co
     }
     let hist = cell_histograms(image, cell, cells_rows, cells_cols);
     let hist_cols = cells_cols + 2;
-    let cell_hist = |r: usize, c: usize| &hist[(r + 1) * hist_cols + c + 1];
+    let cell_hist = |r: usize, c: usize| &hist[((r + 1) * hist_cols + c + 1) * 18..][..18];
     let mut norm = vec![0.0f32; cells_rows * cells_cols];
     for r in 0..cells_rows {
         for c in 0..cells_cols {

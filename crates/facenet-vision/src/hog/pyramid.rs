@@ -7,6 +7,7 @@
 //! group would read past the edge, in `f64`.
 
 use image::RgbImage;
+use rayon::prelude::*;
 
 /// `pyramid_down<6>`: the next level is `⌊5·rows/6⌋ × ⌊5·cols/6⌋`.
 pub fn pyramid_down6(image: &RgbImage) -> RgbImage {
@@ -86,7 +87,86 @@ pub(crate) fn columns(in_w: i64, out_w: u32, x_scale: f64) -> Vec<Column> {
     out
 }
 
-/// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`.
+/// An RGB image with each pixel packed in one `u32` (`r | g << 8 | b << 16`), so that the resampling loop
+/// loads a pixel's three channels at once and the compiler can gather sixteen pixels in one instruction.
+fn pack_pixels(rgb: &[u8]) -> Vec<u32> {
+    rgb.chunks_exact(3)
+        .map(|p| u32::from(p[0]) | u32::from(p[1]) << 8 | u32::from(p[2]) << 16)
+        .collect()
+}
+
+/// Channel `ch` of a packed pixel, as `f32`.
+#[inline(always)]
+fn channel(pixel: u32, ch: u32) -> f32 {
+    ((pixel >> (8 * ch)) & 0xff) as f32
+}
+
+/// One input row's pixels at each grouped column's left and right neighbour, in column order, so that
+/// the blend reads them contiguously; `row` is the input row it holds (`-1`: none yet).
+#[derive(Debug, Clone)]
+struct Neighbours {
+    row: i64,
+    left: Vec<u32>,
+    right: Vec<u32>,
+}
+
+impl Neighbours {
+    fn new(columns: usize) -> Self {
+        Self {
+            row: -1,
+            left: vec![0; columns],
+            right: vec![0; columns],
+        }
+    }
+
+    /// Holds input row `row` (pixels `pixels`) unless it already does.
+    fn load(&mut self, row: i64, pixels: &[u32], lefts: &[u32]) {
+        if self.row == row {
+            return;
+        }
+        self.row = row;
+        for ((l, r), &left) in self.left.iter_mut().zip(&mut self.right).zip(lefts) {
+            (*l, *r) = (pixels[left as usize], pixels[left as usize + 1]);
+        }
+    }
+}
+
+/// One output row's grouped columns (dlib's `f32` groups of four) from the neighbours in the upper and
+/// lower input rows, per column its weight `lr`, and the vertical weights `tb = [tb, 1 − tb]`. Each
+/// channel is `w₀·ul + w₁·ur + w₂·ll + w₃·lr` in `f32`, summed left to right and truncated, as dlib does.
+#[inline(always)]
+fn blend_row_generic(upper: &Neighbours, lower: &Neighbours, lrs: &[f32], tb: [f32; 2], out: &mut [u32]) {
+    let [tb, inv_tb] = tb;
+    let uppers = upper.left.iter().zip(&upper.right);
+    let lowers = lower.left.iter().zip(&lower.right);
+    for (((o, &lr), (&ul, &ur)), (&ll, &lr_)) in out.iter_mut().zip(lrs).zip(uppers).zip(lowers) {
+        let inv_lr = 1.0 - lr;
+        let w = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
+        let mut packed = 0u32;
+        for ch in 0..3 {
+            let v = w[0] * channel(ul, ch) + w[1] * channel(ur, ch) + w[2] * channel(ll, ch) + w[3] * channel(lr_, ch);
+            packed |= truncated_byte(v) << (8 * ch);
+        }
+        *o = packed;
+    }
+}
+
+/// `v as i32 as u8` for `0 ≤ v < 2²³` (a blend of bytes with weights ≥ 0): `⌊v⌋ + 2²³` is exact and its
+/// low mantissa bits are `⌊v⌋`, a form that stays in vector registers.
+#[inline(always)]
+fn truncated_byte(v: f32) -> u32 {
+    (v.floor() + 8_388_608.0).to_bits() & 0xff
+}
+
+multiversion! {
+    /// [`blend_row_generic`] for the best instruction set of this CPU.
+    fn blend_row(upper: &Neighbours, lower: &Neighbours, lrs: &[f32], tb: [f32; 2], out: &mut [u32]) = blend_row_generic;
+}
+
+/// Output rows resampled in one task: enough to amortise a task, few enough to share two cores.
+const ROWS_PER_TASK: usize = 16;
+
+/// dlib's bilinear `resize_image` of an RGB image to `out_w × out_h`; the rows in parallel.
 pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
     let (in_w, in_h) = (i64::from(src.width()), i64::from(src.height()));
     if out_w == 0 || out_h == 0 || in_w == 0 || in_h == 0 {
@@ -95,44 +175,62 @@ pub fn resize_bilinear(src: &RgbImage, out_w: u32, out_h: u32) -> RgbImage {
     let x_scale = (in_w - 1) as f64 / (i64::from(out_w) - 1).max(1) as f64;
     let y_scale = (in_h - 1) as f64 / (i64::from(out_h) - 1).max(1) as f64;
     let columns = columns(in_w, out_w, x_scale);
-    let raw = src.as_raw();
-    let row_len = in_w as usize * 3;
-    let mut out = vec![0u8; out_w as usize * out_h as usize * 3];
-    let mut y = -y_scale;
-    for out_row in out.chunks_exact_mut(out_w as usize * 3) {
-        y += y_scale;
-        let top = y.floor() as i64;
-        let bottom = (top + 1).min(in_h - 1);
-        let tb_frac = y - top as f64;
-        let (tb, inv_tb) = (tb_frac as f32, (1.0 - tb_frac) as f32);
-        let upper = &raw[top as usize * row_len..][..row_len];
-        let lower = &raw[bottom as usize * row_len..][..row_len];
-        for (pixel, column) in out_row.chunks_exact_mut(3).zip(&columns) {
-            match *column {
-                Column::Grouped { left, lr } => {
-                    let inv_lr = 1.0 - lr;
-                    let w = [inv_tb * inv_lr, inv_tb * lr, tb * inv_lr, tb * lr];
-                    let (l, r) = (left * 3, left * 3 + 3);
-                    for ch in 0..3 {
-                        let v = w[0] * f32::from(upper[l + ch])
-                            + w[1] * f32::from(upper[r + ch])
-                            + w[2] * f32::from(lower[l + ch])
-                            + w[3] * f32::from(lower[r + ch]);
-                        pixel[ch] = v as i32 as u8;
-                    }
+    let grouped: Vec<(u32, f32)> = columns
+        .iter()
+        .map_while(|c| match *c {
+            Column::Grouped { left, lr } => Some((left as u32, lr)),
+            Column::Tail { .. } => None,
+        })
+        .collect();
+    let (lefts, lrs): (Vec<u32>, Vec<f32>) = grouped.into_iter().unzip();
+    let tail: Vec<(usize, usize, f64)> = columns[lefts.len()..]
+        .iter()
+        .filter_map(|c| match *c {
+            Column::Tail { left, right, lr } => Some((left, right, lr)),
+            Column::Grouped { .. } => None,
+        })
+        .collect();
+    let packed = pack_pixels(src.as_raw());
+    let input_row = |r: i64| &packed[r as usize * in_w as usize..][..in_w as usize];
+    let out_row_len = out_w as usize * 3;
+    let mut out = vec![0u8; out_row_len * out_h as usize];
+    out.par_chunks_mut(out_row_len * ROWS_PER_TASK)
+        .enumerate()
+        .for_each(|(task, rows)| {
+            let mut row_pixels = vec![0u32; lefts.len()];
+            let (mut upper_n, mut lower_n) = (Neighbours::new(lefts.len()), Neighbours::new(lefts.len()));
+            // dlib steps y by y_scale from −y_scale, row by row: the same sum of f64 steps.
+            let mut y = -y_scale;
+            for _ in 0..task * ROWS_PER_TASK {
+                y += y_scale;
+            }
+            for out_row in rows.chunks_exact_mut(out_row_len) {
+                y += y_scale;
+                let top = y.floor() as i64;
+                let bottom = (top + 1).min(in_h - 1);
+                let tb_frac = y - top as f64;
+                let (upper, lower) = (input_row(top), input_row(bottom));
+                if lower_n.row == top {
+                    std::mem::swap(&mut upper_n, &mut lower_n);
                 }
-                Column::Tail { left, right, lr } => {
-                    let (l, r) = (left * 3, right * 3);
-                    for ch in 0..3 {
-                        let v = (1.0 - tb_frac)
-                            * ((1.0 - lr) * f64::from(upper[l + ch]) + lr * f64::from(upper[r + ch]))
-                            + tb_frac * ((1.0 - lr) * f64::from(lower[l + ch]) + lr * f64::from(lower[r + ch]));
-                        pixel[ch] = v as u8;
+                upper_n.load(top, upper, &lefts);
+                lower_n.load(bottom, lower, &lefts);
+                let tb = [tb_frac as f32, (1.0 - tb_frac) as f32];
+                blend_row(&upper_n, &lower_n, &lrs, tb, &mut row_pixels);
+                let (grouped_out, tail_out) = out_row.split_at_mut(lefts.len() * 3);
+                for (pixel, &p) in grouped_out.chunks_exact_mut(3).zip(&row_pixels) {
+                    pixel.copy_from_slice(&p.to_le_bytes()[..3]);
+                }
+                for (pixel, &(left, right, lr)) in tail_out.chunks_exact_mut(3).zip(&tail) {
+                    for (ch, v) in pixel.iter_mut().enumerate() {
+                        let at = |p: u32| f64::from(channel(p, ch as u32));
+                        let value = (1.0 - tb_frac) * ((1.0 - lr) * at(upper[left]) + lr * at(upper[right]))
+                            + tb_frac * ((1.0 - lr) * at(lower[left]) + lr * at(lower[right]));
+                        *v = value as u8;
                     }
                 }
             }
-        }
-    }
+        });
     RgbImage::from_raw(out_w, out_h, out).expect("the buffer holds out_w × out_h pixels")
 }
 
