@@ -45,7 +45,13 @@ impl BBox {
     }
 
     pub fn area(&self) -> f32 {
-        self.width() * self.height()
+        // an empty side makes the area 0, even when the other side overflows to ∞ (∞ · 0 would be NaN)
+        let (width, height) = (self.width(), self.height());
+        if width == 0.0 || height == 0.0 {
+            0.0
+        } else {
+            width * height
+        }
     }
 
     pub fn center(&self) -> Point {

@@ -177,3 +177,11 @@ fn boxes_near_f32_max_map_to_dlib_boxes_without_nan() {
     let mapped = BoxToDlib::MTCNN.apply(&BBox::new(f32::MIN, 0.0, f32::MAX, 10.0));
     assert!(mapped.to_array().iter().all(|v| !v.is_nan()), "{mapped:?}");
 }
+
+/// Proptest finding: a zero-height box spanning f32's whole range had width ∞ and area ∞ · 0 = NaN.
+#[test]
+fn a_zero_height_box_spanning_the_f32_range_has_area_zero_not_nan() {
+    let line = BBox::new(f32::MIN, 0.0, f32::MAX, 0.0);
+    assert_eq!(line.area(), 0.0);
+    assert_eq!(line.iou(&BBox::new(0.0, 0.0, 0.0, 0.0)), 0.0);
+}

@@ -13,9 +13,10 @@ use crate::Result;
 ///
 /// ```
 /// use facenet_core::metrics::balanced_accuracy;
-/// // one same pair of three is farther than the only different pair: accept the two closest
+/// // one same pair of three is farther than the only different pair: accepting the two closest gives
+/// // VAL 2/3 at FAR 0, (2/3 + 1) / 2 = 5/6
 /// let b = balanced_accuracy(&[0.1, 0.2, 0.9, 0.5], &[true, true, true, false]).unwrap();
-/// assert!((b - 2.0 / 3.0).abs() < 1e-12);
+/// assert!((b - 5.0 / 6.0).abs() < 1e-12);
 /// ```
 pub fn balanced_accuracy(distances: &[f64], same: &[bool]) -> Result<f64> {
     Ok(roc(distances, same)?.balanced_accuracy())
