@@ -342,6 +342,10 @@ fn read_input(r: &mut DlibReader) -> FormatResult<InputLayer> {
 }
 
 /// A tensor's dimensions and values (`resizable_tensor`: version 2, four dims, raw LE f32s).
+///
+/// Memory bound: the dims' product (checked for overflow) × 4 bytes must be within the bytes left before
+/// anything is allocated, so the values take at most the input's size (a 2^40-element tensor declared in
+/// a short file is an error, not an allocation).
 pub(crate) fn read_tensor(r: &mut DlibReader, what: &str) -> FormatResult<([usize; 4], Vec<f32>)> {
     read_version(r, &[2], what)?;
     let dims = read_dims(r, what)?;
