@@ -64,15 +64,16 @@ timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch
   --checkpoint-every 100 --seed 1 || true
 echo "trained for $(( $(date +%s) - start )) s; load: $(uptime)"
 python3 - "$WORK" <<'PY'
-import json, sys
+import json, math, sys
 work = sys.argv[1]
 base = json.load(open(f"{work}/baseline.json"))
 lines = [json.loads(l) for l in open(f"{work}/run/metrics.jsonl") if l.strip()]
 vals = [l for l in lines if "validation" in l]
 steps = [l for l in lines if "loss" in l]
-row = lambda name, v: print(f"{name:<22} VAL@FAR1e-3 {v['val']:.3f}   accuracy {v['accuracy']:.3f}   balanced accuracy {v.get('balanced_accuracy', float('nan')):.3f}   AUC {v['auc']:.3f}")
+num = lambda x: f"{x:.3f}" if isinstance(x, (int, float)) and math.isfinite(x) else "n/a"
+row = lambda name, v: print(f"{name:<22} VAL@FAR1e-3 {num(v['val'])}   accuracy {num(v['accuracy'])}   balanced accuracy {num(v.get('balanced_accuracy'))}   AUC {num(v['auc'])}")
 print("held-out verification (all pairs, 10 folds):")
-row("pixel baseline", {"val": base["val_mean"], "accuracy": base["accuracy_mean"], "auc": base["auc"]})
+row("pixel baseline", {"val": base["val_mean"], "accuracy": base["accuracy_mean"], "balanced_accuracy": base["balanced_accuracy"], "auc": base["auc"]})
 row("untrained network", vals[0]["validation"])
 row(f"trained ({vals[-1]['step']} steps)", vals[-1]["validation"])
 print("validation curve (step:VAL): " + ", ".join(f"{v['step']}:{v['validation']['val']:.3f}" for v in vals))

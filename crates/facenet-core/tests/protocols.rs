@@ -202,3 +202,14 @@ fn splits_naming_unknown_videos_are_refused() {
     let (line, message) = parse_line(read_ytf(&videos, &splits).unwrap_err());
     assert_eq!((line, message.as_str()), (3, "video 9 is not in videos.tsv"));
 }
+
+/// Fuzz finding (lfw_pairs, issue 20): the header "2\r 444444444" made the parser reserve room for the
+/// 1.8 billion pairs it announces (out of memory) before reading a line; now it reserves one pair per line
+/// and reports the missing pairs.
+#[test]
+fn lfw_header_announcing_billions_of_pairs_is_an_error_not_out_of_memory() {
+    let (line, message) = parse_line(parse_lfw_pairs("2\r 444444444", "pairs.txt").unwrap_err());
+    assert!(line >= 1 && message.contains("pairs"), "{line}: {message}");
+    let huge = format!("{} {}\nAaron 1 2\n", u32::MAX, u32::MAX);
+    assert!(parse_lfw_pairs(&huge, "pairs.txt").is_err());
+}

@@ -71,6 +71,7 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
         message,
     };
     let mut lines = input.lines().enumerate().map(|(i, line)| (i + 1, line));
+    let mut last_line = 1;
     let (_, first) = lines
         .next()
         .ok_or_else(|| bad(1, "empty file, expected a facenet-gallery header".into()))?;
@@ -100,10 +101,22 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
             path: input_name.into(),
             source,
         })?;
+        last_line = number;
         if line.trim().is_empty() {
             continue;
         }
         let face: StoredFace = serde_json::from_str(&line).map_err(|e| bad(number, e.to_string()))?;
+        if face.face.embedding.dim() != header.model.dim {
+            return Err(bad(
+                number,
+                format!(
+                    "embedding of {} values in an export of {}-D {:?}",
+                    face.face.embedding.dim(),
+                    header.model.dim,
+                    header.model.id
+                ),
+            ));
+        }
         if face.model_id != header.model.id {
             return Err(bad(
                 number,
@@ -118,7 +131,7 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
             flush(gallery, &mut batch, &mut report).map_err(|e| bad(number, e.to_string()))?;
         }
     }
-    flush(gallery, &mut batch, &mut report)?;
+    flush(gallery, &mut batch, &mut report).map_err(|e| bad(last_line, e.to_string()))?;
     Ok(report)
 }
 

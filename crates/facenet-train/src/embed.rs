@@ -58,7 +58,8 @@ pub struct Validation {
     pub accuracy: f64,
     pub accuracy_se: f64,
     /// The best mean of the same-pair and different-pair accuracies over all thresholds: accuracy on
-    /// balanced pairs (plain accuracy is dominated by the far more numerous different pairs).
+    /// balanced pairs (plain accuracy is dominated by the far more numerous different pairs);
+    /// [`facenet_core::metrics::balanced_accuracy`].
     #[serde(default)]
     pub balanced_accuracy: f64,
     pub auc: f64,
@@ -76,42 +77,9 @@ pub fn validate(embeddings: &[f32], dim: usize, labels: &[usize]) -> Result<Vali
         accuracy: cv.accuracy_mean,
         accuracy_se: cv.accuracy_se,
         auc: report.auc,
-        balanced_accuracy: balanced_accuracy(embeddings, dim, labels),
+        balanced_accuracy: report.balanced_accuracy,
         mean_distance: mean_pairwise_distance(embeddings, dim),
     })
-}
-
-/// Over every pair of rows, the best (same-pair accuracy + different-pair accuracy) / 2 that one
-/// threshold on the squared L2 distance reaches (0.5 when a class of pairs is missing).
-pub fn balanced_accuracy(embeddings: &[f32], dim: usize, labels: &[usize]) -> f64 {
-    let rows: Vec<&[f32]> = embeddings.chunks_exact(dim.max(1)).collect();
-    let mut pairs = Vec::new(); // (distance, same)
-    for i in 0..rows.len() {
-        for j in (i + 1)..rows.len() {
-            pairs.push((
-                facenet_core::distance::squared_l2(rows[i], rows[j]),
-                labels[i] == labels[j],
-            ));
-        }
-    }
-    let same_total = pairs.iter().filter(|p| p.1).count();
-    let diff_total = pairs.len() - same_total;
-    if same_total == 0 || diff_total == 0 {
-        return 0.5;
-    }
-    pairs.sort_by(|a, b| a.0.total_cmp(&b.0));
-    // Accept the first k pairs (closest): same accepted / same_total, different rejected / diff_total.
-    let (mut same_accepted, mut diff_accepted, mut best) = (0usize, 0usize, 0.5f64);
-    for (_, same) in &pairs {
-        if *same {
-            same_accepted += 1
-        } else {
-            diff_accepted += 1
-        }
-        let score = (same_accepted as f64 / same_total as f64 + 1.0 - diff_accepted as f64 / diff_total as f64) / 2.0;
-        best = best.max(score);
-    }
-    best
 }
 
 /// The mean squared L2 distance over all pairs of rows (0 for fewer than two rows).
@@ -128,20 +96,4 @@ pub fn mean_pairwise_distance(embeddings: &[f32], dim: usize) -> f64 {
         }
     }
     sum / (n * (n - 1) / 2) as f64
-}
-
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn balanced_accuracy_weighs_same_and_different_pairs_equally() {
-        // 1-D: identity 0 at 0.0 and 0.1, identity 1 at 1.0 and 1.1: one threshold separates all pairs
-        assert_eq!(balanced_accuracy(&[0.0, 0.1, 1.0, 1.1], 1, &[0, 0, 1, 1]), 1.0);
-        // identity 1's photos far apart (d 4.0), above every different pair (≤ 1.21): the best threshold
-        // accepts one of two same pairs and no different pair (0.75), or all pairs (0.5)
-        let score = balanced_accuracy(&[0.0, 0.1, -1.0, 1.0], 1, &[0, 0, 1, 1]);
-        assert!((score - 0.75).abs() < 1e-12, "{score}");
-        assert_eq!(balanced_accuracy(&[0.0, 1.0], 1, &[0, 1]), 0.5, "no same pair");
-    }
 }

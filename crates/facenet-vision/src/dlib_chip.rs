@@ -283,7 +283,17 @@ impl ChipDetails {
                 landmarks.scheme
             )));
         };
-        if size == 0 || padding.is_nan() || padding < 0.0 {
+        if let Some(i) = landmarks
+            .points
+            .iter()
+            .position(|p| !(p.x.is_finite() && p.y.is_finite()))
+        {
+            return Err(Error::Invalid(format!(
+                "dlib chip: landmark {i} ({}, {}) is not finite",
+                landmarks.points[i].x, landmarks.points[i].y
+            )));
+        }
+        if size == 0 || !padding.is_finite() || padding < 0.0 {
             return Err(Error::Invalid(format!(
                 "chip size {size} and padding {padding}: need size > 0, padding ≥ 0"
             )));
@@ -492,14 +502,21 @@ impl BoxToDlib {
         shift_down: 0.05,
     };
 
+    /// The mapped box; computed in f64, so a box near ±`f32::MAX` saturates to ±∞ instead of ∞ − ∞ = NaN.
     pub fn apply(&self, bbox: &BBox) -> BBox {
         match *self {
             Self::Unchanged => *bbox,
             Self::SquareFromWidth { scale, shift_down } => {
-                let width = bbox.x2 - bbox.x1;
-                let center = bbox.center();
-                let (cx, cy, half) = (center.x, center.y + shift_down * width, scale * width / 2.0);
-                BBox::new(cx - half, cy - half, cx + half, cy + half)
+                let [x1, y1, x2, y2] = bbox.to_array().map(f64::from);
+                let width = x2 - x1;
+                let (cx, cy) = ((x1 + x2) / 2.0, (y1 + y2) / 2.0 + f64::from(shift_down) * width);
+                let half = f64::from(scale) * width / 2.0;
+                BBox::new(
+                    (cx - half) as f32,
+                    (cy - half) as f32,
+                    (cx + half) as f32,
+                    (cy + half) as f32,
+                )
             }
         }
     }

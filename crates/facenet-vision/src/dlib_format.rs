@@ -17,6 +17,13 @@
 //!
 //! [`DlibReader`] is a cursor over the bytes; every error is a [`DlibFormatError`] that names the byte
 //! offset and what was being read, so a truncated or corrupt file can be diagnosed without a debugger.
+//!
+//! **Memory bound**: no declared length is trusted before the bytes are there. A string, vector or matrix
+//! whose declared length needs more bytes than are left is an error before anything is allocated; a
+//! vector reserves room for at most [`MAX_RESERVED_ITEMS`] items up front and grows only with items
+//! actually read (each at least one byte of input). So what a reader keeps is bounded by the items it
+//! read, at most `size_of::<T>()` bytes per input byte for a `Vec<T>` (a 2^40-element matrix declared in
+//! a 20-byte file is refused, not allocated).
 
 use std::fmt;
 
@@ -55,6 +62,9 @@ pub struct DlibMatrix<T> {
 /// The exponent values dlib's `float_details` reserves for the non-finite numbers.
 const EXPONENT_INF: i64 = 32000;
 const EXPONENT_NEG_INF: i64 = 32001;
+/// The most items [`DlibReader::read_vec`] reserves before reading them; more grow the vector as they come.
+pub const MAX_RESERVED_ITEMS: usize = 4096;
+
 /// The fewest bytes a serialised float takes (two one-byte integers).
 const MIN_FLOAT_BYTES: usize = 4;
 
@@ -263,7 +273,7 @@ impl<'a> DlibReader<'a> {
         mut read_item: impl FnMut(&mut Self, usize) -> FormatResult<T>,
     ) -> FormatResult<Vec<T>> {
         let len = self.read_count(1, what)?;
-        let mut items = Vec::with_capacity(len);
+        let mut items = Vec::with_capacity(len.min(MAX_RESERVED_ITEMS));
         for i in 0..len {
             items.push(read_item(self, i).map_err(|e| e.within(format_args!("element {i} of {what}")))?);
         }

@@ -45,7 +45,13 @@ impl BBox {
     }
 
     pub fn area(&self) -> f32 {
-        self.width() * self.height()
+        // an empty side makes the area 0, even when the other side overflows to ∞ (∞ · 0 would be NaN)
+        let (width, height) = (self.width(), self.height());
+        if width == 0.0 || height == 0.0 {
+            0.0
+        } else {
+            width * height
+        }
     }
 
     pub fn center(&self) -> Point {
@@ -62,10 +68,21 @@ impl BBox {
         )
         .area();
         let union = self.area() + other.area() - inter;
-        if union <= 0.0 { 0.0 } else { inter / union }
+        let iou = inter / union;
+        // an empty, NaN or unbounded union (boxes of infinite area) has no defined overlap: 0
+        if union > 0.0 && iou.is_finite() {
+            iou.clamp(0.0, 1.0)
+        } else {
+            0.0
+        }
     }
 
     /// `[x1, y1, x2, y2]`, the order every output of facenet uses.
+    /// Whether all four corners are finite (not NaN, not ±∞).
+    pub fn is_finite(&self) -> bool {
+        self.to_array().iter().all(|v| v.is_finite())
+    }
+
     pub fn to_array(&self) -> [f32; 4] {
         [self.x1, self.y1, self.x2, self.y2]
     }

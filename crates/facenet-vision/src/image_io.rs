@@ -45,6 +45,10 @@ pub fn load_rgb(path: &Path, options: &LoadOptions) -> Result<RgbImage> {
 }
 
 /// Reads an image held in memory; `name` stands for the file in error messages.
+///
+/// Memory bound: the declared size is checked against `options.max_pixels` before any pixel is decoded, so
+/// decoding allocates at most 11 bytes per allowed pixel (a 16-bit RGBA decode, then its 8-bit RGB copy)
+/// plus the file itself (JPEGs are read whole), whatever the header claims (`tests/memory_bounds.rs`).
 pub fn load_rgb_from_memory(bytes: &[u8], name: &Path, options: &LoadOptions) -> Result<RgbImage> {
     decode(Cursor::new(bytes), name, options)
 }

@@ -101,6 +101,10 @@ impl ShapePredictor {
     }
 
     /// Parses a serialised dlib shape predictor and checks that every index in it is in range.
+    ///
+    /// Memory bound: every declared count is checked against the bytes left before allocating (see
+    /// [`crate::dlib_format`]); the model it builds holds only what the bytes encode, and parsing allocates
+    /// at most 64 × `bytes.len()` plus a few kilobytes (tested with crafted files in `tests/memory_bounds.rs`).
     pub fn from_bytes(bytes: &[u8]) -> FormatResult<Self> {
         let mut r = DlibReader::new(bytes);
         let version = r.read_i32("shape predictor version")?;
@@ -278,17 +282,15 @@ fn read_tree(r: &mut DlibReader, shape_len: usize) -> FormatResult<RegressionTre
         );
         return Err(r.error_at_offset(leaves_at, "leaf values", problem));
     }
-    let mut leaf_values = Vec::with_capacity(leaves.len() * shape_len);
-    for leaf in leaves {
-        if leaf.data.len() != shape_len {
-            return Err(r.error_at_offset(
-                leaves_at,
-                "leaf values",
-                format!("leaf of {} values, expected {shape_len}", leaf.data.len()),
-            ));
-        }
-        leaf_values.extend(leaf.data);
+    // every leaf is checked before the values are gathered: empty leaves cannot reserve leaves × shape_len
+    if let Some(leaf) = leaves.iter().find(|leaf| leaf.data.len() != shape_len) {
+        return Err(r.error_at_offset(
+            leaves_at,
+            "leaf values",
+            format!("leaf of {} values, expected {shape_len}", leaf.data.len()),
+        ));
     }
+    let leaf_values = leaves.into_iter().flat_map(|leaf| leaf.data).collect();
     Ok(RegressionTree { splits, leaf_values })
 }
 

@@ -41,8 +41,8 @@ pub fn run(args: BaselineArgs, ctx: &Ctx) -> anyhow::Result<Status> {
         ctx.print_json(&report)?;
     } else {
         println!(
-            "pixel baseline ({0}×{0} grey): VAL {1:.3} @ FAR {2:.4}, accuracy {3:.3} ± {4:.3}, AUC {5:.3}",
-            args.side, cv.val_mean, cv.far_mean, cv.accuracy_mean, cv.accuracy_se, report.auc
+            "pixel baseline ({0}×{0} grey): VAL {1:.3} @ FAR {2:.4}, accuracy {3:.3} ± {4:.3}, balanced accuracy {5:.3}, AUC {6:.3}",
+            args.side, cv.val_mean, cv.far_mean, cv.accuracy_mean, cv.accuracy_se, report.balanced_accuracy, report.auc
         );
     }
     Ok(Status::Ok)

@@ -1,5 +1,5 @@
 //! [`evaluate`]: everything a verification report shows, from one sort of the pairs: k-fold accuracy
-//! and VAL @ FAR, the ROC curve, AUC and EER. `facenet eval pairs|lfw|ytf` print this as JSON.
+//! and VAL @ FAR, the ROC curve, AUC, EER and balanced accuracy. `facenet eval pairs|lfw|ytf` print this as JSON.
 
 use super::kfold::{CrossValidation, Folds, check_cross_validation, cross_validate_sorted};
 use super::roc::Roc;
@@ -11,7 +11,7 @@ use serde::Serialize;
 pub const PAPER_TARGET_FAR: f64 = 1e-3;
 
 /// A verification report. Its JSON form is the schema of `facenet eval … --json`:
-/// `pairs`, `n_same`, `n_diff`, `auc`, `eer`, `eer_threshold`, then the [`CrossValidation`] fields
+/// `pairs`, `n_same`, `n_diff`, `auc`, `eer`, `eer_threshold`, `balanced_accuracy`, then the [`CrossValidation`] fields
 /// (`target_far`, `accuracy_mean`, `accuracy_se`, `accuracy_std`, `val_mean`, `val_std`, `far_mean`,
 /// `folds`: [{`fold`, `pairs`, `threshold`, `accuracy`, `val_threshold`, `val`, `far`}]).
 #[derive(Debug, Clone, PartialEq, Serialize)]
@@ -28,6 +28,8 @@ pub struct Evaluation {
     pub eer: f64,
     /// The threshold at the EER.
     pub eer_threshold: f64,
+    /// The best balanced accuracy (VAL + 1 − FAR) / 2 of all pairs over every threshold.
+    pub balanced_accuracy: f64,
     /// k-fold accuracy and VAL @ FAR.
     #[serde(flatten)]
     pub cross_validation: CrossValidation,
@@ -61,6 +63,7 @@ pub fn evaluate(distances: &[f64], same: &[bool], folds: &Folds, target_far: f64
         auc: roc.auc(),
         eer: eer.rate,
         eer_threshold: eer.threshold,
+        balanced_accuracy: roc.balanced_accuracy(),
         cross_validation: cross_validate_sorted(&sorted, folds, target_far)?,
         roc,
     })

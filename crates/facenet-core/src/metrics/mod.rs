@@ -37,6 +37,17 @@
 //! ties ½, as scikit-learn's `roc_auc_score`); [`Roc::eer`] is where the piecewise-linear curve crosses
 //! FAR = 1 − VAL, rate and threshold interpolated along the crossing segment.
 //!
+//! # Balanced accuracy — [`balanced_accuracy`], [`Roc::balanced_accuracy`]
+//! The best (VAL + 1 − FAR) / 2 over the ROC points: same-pair and different-pair accuracy weighed
+//! equally (0.5 = chance), what held-out sets with many more different than same pairs report.
+//!
+//! # Degenerate inputs
+//! Every function here returns a defined number or an error, never NaN: empty input, unequal lengths and
+//! non-finite distances are errors; a ROC, EER, AUC, balanced accuracy or calibration without a same or a
+//! different pair is an error; a rate over an empty class is 0 (above); all-equal distances are one
+//! threshold step (AUC 0.5, EER 0.5, balanced accuracy 0.5). Thresholds are interpolated without
+//! overflowing into NaN, even between distances near ±`f64::MAX`.
+//!
 //! # Calibration — [`calibrate`] → [`Calibration`]
 //! The threshold reaching a target FAR on all of a user's pairs (the VAL-threshold rule above), VAL and
 //! FAR there with 95 % Wilson score intervals ([`wilson_interval`]).
@@ -56,6 +67,7 @@
 //! assert_eq!(val_far(&distances, &same, 1.0).unwrap().val, 1.0);
 //! ```
 
+mod balanced;
 mod calibrate;
 mod evaluation;
 mod kfold;
@@ -64,6 +76,7 @@ mod roc;
 mod sweep;
 mod threshold;
 
+pub use balanced::balanced_accuracy;
 pub use calibrate::{Calibration, Interval, calibrate, wilson_interval};
 pub use evaluation::{Evaluation, PAPER_TARGET_FAR, evaluate};
 pub use kfold::{CrossValidation, FoldResult, Folds, cross_validate, mean, population_std, standard_error};

@@ -1,7 +1,7 @@
 //! The ROC curve of a verification set (VAL against FAR as the threshold d grows), its area (AUC) and
 //! its equal error rate (EER), exact over the distinct distances.
 
-use super::sweep::{Sweep, check_pairs, just_below, rate, sort_pairs};
+use super::sweep::{Sweep, check_pairs, interpolate, just_below, rate, sort_pairs};
 use crate::{Error, Result};
 use serde::{Deserialize, Serialize};
 
@@ -63,6 +63,15 @@ impl Roc {
         Ok(Self { points })
     }
 
+    /// The best (VAL + 1 − FAR) / 2 over the points: see [`super::balanced_accuracy`]. At least 0.5, the
+    /// value of the first point (0, 0).
+    pub fn balanced_accuracy(&self) -> f64 {
+        self.points
+            .iter()
+            .map(|p| (p.val + 1.0 - p.far) / 2.0)
+            .fold(0.5, f64::max)
+    }
+
     /// The points, threshold ascending.
     pub fn points(&self) -> &[RocPoint] {
         &self.points
@@ -89,8 +98,8 @@ impl Roc {
             if ga > 0.0 && gb <= 0.0 {
                 let s = ga / (ga - gb);
                 return Eer {
-                    rate: a.far + s * (b.far - a.far),
-                    threshold: a.threshold + s * (b.threshold - a.threshold),
+                    rate: interpolate(a.far, b.far, s),
+                    threshold: interpolate(a.threshold, b.threshold, s),
                 };
             }
         }

@@ -126,3 +126,20 @@ pub(crate) fn rate(num: u64, den: u64) -> f64 {
 pub(crate) fn just_below(value: f64) -> f64 {
     value.next_down()
 }
+
+/// a + s·(b − a) for s in [0, 1], never NaN for finite or infinite ends: a at s ≤ 0, b at s ≥ 1, and the
+/// weighted sum (1 − s)·a + s·b when b − a overflows (ends near ±`f64::MAX`, or the −∞ of [`just_below`]).
+pub(crate) fn interpolate(a: f64, b: f64, s: f64) -> f64 {
+    if s <= 0.0 {
+        return a;
+    }
+    if s >= 1.0 {
+        return b;
+    }
+    let value = a + s * (b - a);
+    if value.is_finite() {
+        value
+    } else {
+        (1.0 - s) * a + s * b
+    }
+}

@@ -1,7 +1,7 @@
 //! Choosing a threshold on a set of labelled distances: the one of best accuracy, and the one that
 //! reaches a target FAR. Both are exact over the distinct distances (no threshold grid).
 
-use super::sweep::{Sweep, just_below};
+use super::sweep::{Sweep, interpolate, just_below};
 
 /// The threshold that classifies the most pairs of `sweep` right (accept D ≤ d).
 ///
@@ -74,7 +74,7 @@ pub(crate) fn threshold_at_far(sweep: &Sweep, target_far: f64) -> f64 {
         (low, deltas.next())
     };
     let high = high.expect("m + 1 ≤ n different distances should exist");
-    low + (p - m as f64) * (high - low)
+    interpolate(low, high, p - m as f64)
 }
 
 #[cfg(test)]

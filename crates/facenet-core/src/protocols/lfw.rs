@@ -79,7 +79,8 @@ pub fn read_lfw_pairs(path: &Path) -> Result<LfwPairs> {
 
 /// Parses a pair file's text; `source` names it in errors. Checks the header, that each block has its
 /// N same then N different pairs (3 and 4 fields), that image numbers are positive integers, that no pair
-/// appears twice, and that the file holds exactly the pairs the header announces.
+/// appears twice, and that the file holds exactly the pairs the header announces. Memory bound: the
+/// pairs it keeps come one per line of `text`, whatever count the header declares.
 pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
     let lines: Vec<&str> = text.lines().collect();
     let content_lines = lines.iter().rposition(|l| !l.trim().is_empty()).map_or(0, |i| i + 1);
@@ -91,8 +92,9 @@ pub fn parse_lfw_pairs(text: &str, source: &str) -> Result<LfwPairs> {
         ));
     };
     let (blocks, per_class) = parse_header(header).map_err(|m| parse_error(source, 1, m))?;
-    let expected = blocks as usize * 2 * per_class as usize;
-    let mut pairs = Vec::with_capacity(expected);
+    let expected = (blocks as usize).saturating_mul(2).saturating_mul(per_class as usize);
+    // the header's count is not trusted for memory: at most one pair per line of the file is reserved
+    let mut pairs = Vec::with_capacity(expected.min(content_lines));
     let mut first_seen: HashMap<(LfwImage, LfwImage), usize> = HashMap::new();
     for (offset, text) in lines[1..content_lines].iter().enumerate() {
         let line = offset + 2;

@@ -342,6 +342,10 @@ fn read_input(r: &mut DlibReader) -> FormatResult<InputLayer> {
 }
 
 /// A tensor's dimensions and values (`resizable_tensor`: version 2, four dims, raw LE f32s).
+///
+/// Memory bound: the dims' product (checked for overflow) × 4 bytes must be within the bytes left before
+/// anything is allocated, so the values take at most the input's size (a 2^40-element tensor declared in
+/// a short file is an error, not an allocation).
 pub(crate) fn read_tensor(r: &mut DlibReader, what: &str) -> FormatResult<([usize; 4], Vec<f32>)> {
     read_version(r, &[2], what)?;
     let dims = read_dims(r, what)?;
@@ -477,11 +481,14 @@ pub(crate) fn read_con(
     }
     let filter_len = filters * in_channels * window * window;
     let bias_len = if use_bias {
-        bias_dims.iter().product::<usize>()
+        bias_dims
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(d))
+            .unwrap_or(usize::MAX)
     } else {
         0
     };
-    if params.len() != filter_len + bias_len || (use_bias && bias_len != filters) {
+    if Some(params.len()) != filter_len.checked_add(bias_len) || (use_bias && bias_len != filters) {
         let problem = format!(
             "{} parameters for {filter_len} weights and {bias_len} biases ({filters} expected)",
             params.len()
@@ -510,7 +517,8 @@ pub(crate) fn read_affine(r: &mut DlibReader, channels: usize) -> FormatResult<A
     read_alias(r, "beta alias")?;
     read_expected(r, "mode (0 = per channel)", 0)?;
     let disabled = version == "affine_2" && r.read_bool("disabled")?;
-    if gamma_dims.iter().product::<usize>() != channels || params.len() != 2 * channels {
+    let gamma_len = gamma_dims.iter().try_fold(1usize, |n, &d| n.checked_mul(d));
+    if gamma_len != Some(channels) || params.len() != 2 * channels {
         let problem = format!(
             "{} parameters, γ shape {gamma_dims:?}; {channels} channels need 2 × {channels}",
             params.len()
@@ -670,4 +678,59 @@ fn fold(con: &ConLayer, affine: &AffineLayer, device: &Device) -> ConvParams {
     let weight = Tensor::from_data(TensorData::new(weights, shape), device);
     let bias = Tensor::from_data(TensorData::new(biases, [con.out_channels]), device);
     (Param::from_tensor(weight), Some(Param::from_tensor(bias)))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    /// A dlib-serialised unsigned integer: the byte count, then the little-endian bytes.
+    fn dlib_uint(value: u64) -> Vec<u8> {
+        let len = (8 - value.leading_zeros() as usize / 8).max(1);
+        let mut out = vec![len as u8];
+        out.extend(&value.to_le_bytes()[..len]);
+        out
+    }
+
+    #[test]
+    fn a_tensor_declaring_2_pow_40_elements_is_refused_before_allocating() {
+        // version 2, dims 2^10 × 2^10 × 2^10 × 2^10, then 8 bytes: a 4 TiB allocation would abort the test
+        let mut bytes = dlib_uint(2);
+        for _ in 0..4 {
+            bytes.extend(dlib_uint(1 << 10));
+        }
+        bytes.extend([0; 8]);
+        let error = read_tensor(&mut DlibReader::new(&bytes), "params").unwrap_err();
+        assert!(error.to_string().contains("exceeds the 8 bytes left"), "{error}");
+        // dims whose product overflows usize are refused the same way
+        let mut overflow = dlib_uint(2);
+        for _ in 0..4 {
+            overflow.extend(dlib_uint(u64::MAX >> 1));
+        }
+        assert!(read_tensor(&mut DlibReader::new(&overflow), "params").is_err());
+    }
+
+    #[test]
+    fn alias_dims_whose_product_overflows_are_an_error_not_a_panic() {
+        let con = [
+            vec![5],
+            b"con_5".to_vec(),
+            dlib_uint(2),
+            [0, 0, 0, 0].iter().flat_map(|&d| dlib_uint(d)).collect(),
+            [1, 1, 1, 1, 1, 0, 0].iter().flat_map(|&v| dlib_uint(v)).collect(),
+            dlib_uint(1),
+            [1, 3, 1, 1].iter().flat_map(|&d| dlib_uint(d)).collect(),
+            dlib_uint(1),
+            [u64::MAX >> 1, u64::MAX >> 1, 2, 2]
+                .iter()
+                .flat_map(|&d| dlib_uint(d))
+                .collect(),
+            (0..8).flat_map(|_| [1u8, 0]).collect(),
+            b"1".to_vec(),
+        ]
+        .concat();
+        let con = [vec![1u8], con].concat(); // the tag's length as a dlib integer: 1 byte, value 5
+        let error = read_con(&mut DlibReader::new(&con), 1, 1, 1, 3).unwrap_err();
+        assert!(error.to_string().contains("parameters"), "{error}");
+    }
 }

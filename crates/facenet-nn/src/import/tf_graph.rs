@@ -105,6 +105,10 @@ pub struct Dim {
     pub size: i64,
 }
 
+/// The most elements a Const may fill by repeating the last value of a short `float_val` list (64 MiB of
+/// f32): beyond it, a few bytes of a corrupt file could make the reader allocate without bound.
+pub const MAX_REPEATED_ELEMENTS: usize = 1 << 24;
+
 /// types.proto `DT_FLOAT`.
 pub const DT_FLOAT: i32 = 1;
 
@@ -142,12 +146,19 @@ impl TensorProto {
             .unwrap_or_default()
     }
 
-    /// How many values the shape holds (1 for a scalar).
-    pub fn num_elements(&self) -> usize {
-        self.shape().iter().map(|&d| d.max(0) as usize).product()
+    /// How many values the shape holds (1 for a scalar; unknown sizes count 0); `None` when the count
+    /// overflows `usize`.
+    pub fn num_elements(&self) -> Option<usize> {
+        self.shape()
+            .iter()
+            .try_fold(1usize, |n, &d| n.checked_mul(usize::try_from(d.max(0)).ok()?))
     }
 
     /// The values of a `DT_FLOAT` tensor.
+    ///
+    /// Memory bound: `tensor_content` must hold exactly 4 bytes per element, so the values take no more
+    /// than the content's bytes; a short `float_val` list (TensorFlow repeats its last value) may fill at
+    /// most [`MAX_REPEATED_ELEMENTS`] elements (64 MiB). A shape whose element count overflows is an error.
     pub fn to_f32(&self) -> Result<Vec<f32>, String> {
         if self.dtype != DT_FLOAT {
             return Err(format!(
@@ -155,8 +166,17 @@ impl TensorProto {
                 self.dtype
             ));
         }
-        let n = self.num_elements();
+        let n = self
+            .num_elements()
+            .ok_or_else(|| format!("shape {:?} holds more elements than memory can", self.shape()))?;
         if self.tensor_content.is_empty() {
+            if n > MAX_REPEATED_ELEMENTS && n > self.float_val.len() {
+                return Err(format!(
+                    "shape {:?} of {n} elements from {} listed values: more than the {MAX_REPEATED_ELEMENTS} a repeated value may fill",
+                    self.shape(),
+                    self.float_val.len()
+                ));
+            }
             return repeat_last(&self.float_val, n);
         }
         if self.tensor_content.len() != 4 * n {
@@ -353,10 +373,62 @@ impl Graph {
             if node.op == "Const" {
                 let tensor = node.const_tensor()?;
                 if tensor.dtype == DT_FLOAT && !tensor.shape().is_empty() {
-                    total += tensor.num_elements() as u64;
+                    let count = tensor.num_elements().unwrap_or(usize::MAX);
+                    total = u64::try_from(count).unwrap_or(u64::MAX).saturating_add(total);
                 }
             }
         }
         Ok(total)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn float_tensor(dims: &[i64], content: Vec<u8>, float_val: Vec<f32>) -> TensorProto {
+        TensorProto {
+            dtype: DT_FLOAT,
+            tensor_shape: Some(TensorShapeProto {
+                dim: dims.iter().map(|&size| Dim { size }).collect(),
+            }),
+            tensor_content: content,
+            float_val,
+            int_val: Vec::new(),
+        }
+    }
+
+    #[test]
+    fn a_shape_larger_than_its_bytes_is_refused_before_allocating() {
+        // 2^40 elements declared, 8 bytes of content: an error, not a 4 TiB allocation
+        let tensor = float_tensor(&[1 << 20, 1 << 20], vec![0; 8], Vec::new());
+        assert!(tensor.to_f32().unwrap_err().contains("8 bytes of content"));
+        // one repeated float may not fill 2^40 elements either
+        let splat = float_tensor(&[1 << 20, 1 << 20], Vec::new(), vec![0.5]);
+        assert!(splat.to_f32().unwrap_err().contains("repeated value"));
+        // but may fill a small shape, as TensorFlow does
+        assert_eq!(
+            float_tensor(&[2, 2], Vec::new(), vec![0.5]).to_f32().unwrap(),
+            vec![0.5; 4]
+        );
+    }
+
+    #[test]
+    fn a_shape_whose_element_count_overflows_is_an_error_not_a_panic() {
+        let tensor = float_tensor(&[i64::MAX, i64::MAX, 4], vec![0; 8], Vec::new());
+        assert_eq!(tensor.num_elements(), None);
+        assert!(tensor.to_f32().unwrap_err().contains("more elements"));
+        let node = NodeDef {
+            name: "w".into(),
+            op: "Const".into(),
+            attr: HashMap::from([(
+                "value".to_string(),
+                AttrValue {
+                    value: Some(AttrKind::Tensor(tensor)),
+                },
+            )]),
+            ..NodeDef::default()
+        };
+        assert_eq!(Graph::new(vec![node]).weight_count("w").unwrap(), u64::MAX);
     }
 }

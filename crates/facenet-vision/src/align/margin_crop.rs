@@ -57,6 +57,13 @@ impl MarginCropAligner {
 
 impl FaceAligner for MarginCropAligner {
     fn align(&self, image: &RgbImage, detection: &Detection) -> Result<AlignedFace> {
+        if !detection.bbox.is_finite() || !self.margin.is_finite() {
+            return Err(Error::Invalid(format!(
+                "margin crop: the face box {:?} with margin {} is not finite",
+                detection.bbox.to_array(),
+                self.margin
+            )));
+        }
         let crop = margin_crop_box(detection, image.width(), image.height(), self.margin);
         Ok(AlignedFace {
             image: crop_and_resize(image, crop, self.size)?,

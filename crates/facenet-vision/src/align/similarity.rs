@@ -76,6 +76,12 @@ pub fn align_similarity(
             landmarks.len()
         )));
     }
+    if let Some(i) = landmarks.iter().position(|p| !(p.x.is_finite() && p.y.is_finite())) {
+        return Err(Error::Invalid(format!(
+            "similarity alignment: landmark {i} ({}, {}) is not finite",
+            landmarks[i].x, landmarks[i].y
+        )));
+    }
     let src: Vec<[f64; 2]> = landmarks.iter().map(|p| [f64::from(p.x), f64::from(p.y)]).collect();
     let image_to_crop = similarity_lstsq(&src, &template(width, height, margin))
         .ok_or_else(|| Error::Invalid("similarity alignment: the landmarks coincide".into()))?;

@@ -18,6 +18,12 @@ pub fn align_tight(
     width: u32,
     height: u32,
 ) -> Result<RgbImage> {
+    if !bbox.is_finite() || !margin.is_finite() {
+        return Err(Error::Invalid(format!(
+            "tight crop: the box {:?} with margin {margin} is not finite",
+            bbox.to_array()
+        )));
+    }
     let (iw, ih) = (image.width() as f32, image.height() as f32);
     let grow = margin / 2.0;
     let x0 = (bbox.x1 - grow).max(0.0).trunc();

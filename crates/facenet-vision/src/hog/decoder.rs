@@ -67,7 +67,17 @@ const END_OF_DATA: u32 = 256;
 /// After this many symbols the encoder writes a check value (1500 out of 8000).
 const CHECK_INTERVAL: usize = 20_000;
 
+/// The most bytes [`decompress`] produces (dlib 20.0.1's detector is about 0.4 MB): past it, a stream is
+/// refused as corrupt instead of growing without bound.
+pub const MAX_DECOMPRESSED_BYTES: usize = 64 << 20;
+/// How many bytes the range decoder may read past the end of a stream (it reads 4 ahead, zeros past the end).
+const READ_PAST_END: usize = 8;
+
 /// Decompresses a `compress_stream::kernel_1ea` stream, checking its periodic markers and final CRC-32.
+///
+/// Memory bound: the model's fixed 200,000 context nodes plus the output, at most
+/// [`MAX_DECOMPRESSED_BYTES`]; a stream whose decoder runs more than a few bytes past its end before the end
+/// marker is an error, so garbage cannot decode forever.
 pub fn decompress(compressed: &[u8]) -> Result<Vec<u8>> {
     let corrupt = |what: &str| Error::Invalid(format!("compressed stream: {what}"));
     let mut coder = RangeDecoder::new(compressed);
@@ -75,6 +85,16 @@ pub fn decompress(compressed: &[u8]) -> Result<Vec<u8>> {
     let mut out = Vec::new();
     let mut since_check = 0;
     loop {
+        if coder.pos > compressed.len() + READ_PAST_END {
+            return Err(corrupt(&format!(
+                "no end marker within the {} bytes ({} decoded)",
+                compressed.len(),
+                out.len()
+            )));
+        }
+        if out.len() >= MAX_DECOMPRESSED_BYTES {
+            return Err(corrupt(&format!("more than {MAX_DECOMPRESSED_BYTES} bytes decoded")));
+        }
         if since_check == CHECK_INTERVAL {
             if coder.target(8000) != 1500 {
                 return Err(corrupt(&format!("check value missing after {} bytes", out.len())));

@@ -218,4 +218,77 @@ mod tests {
             }]
         );
     }
+
+    mod properties {
+        //! NMS and the box arithmetic never panic, whatever the networks output (NaN, ±∞, huge, empty boxes).
+        use super::*;
+        use proptest::prelude::*;
+
+        fn value() -> impl Strategy<Value = f32> {
+            prop_oneof![
+                6 => -20.0..120.0f32,
+                1 => Just(f32::NAN),
+                1 => Just(f32::INFINITY),
+                1 => Just(f32::NEG_INFINITY),
+                1 => Just(f32::MAX),
+                1 => any::<f32>(),
+            ]
+        }
+
+        fn candidates() -> impl Strategy<Value = Vec<Candidate>> {
+            prop::collection::vec(
+                ([value(), value(), value(), value()], value()).prop_map(|(bbox, score)| candidate(bbox, score)),
+                0..24,
+            )
+        }
+
+        fn overlap(a: &[f32; 4], b: &[f32; 4], pad: f32, min: bool) -> f32 {
+            let area = |b: &[f32; 4]| (b[2] - b[0] + pad) * (b[3] - b[1] + pad);
+            let inter =
+                (a[2].min(b[2]) - a[0].max(b[0]) + pad).max(0.0) * (a[3].min(b[3]) - a[1].max(b[1]) + pad).max(0.0);
+            if min {
+                inter / area(a).min(area(b))
+            } else {
+                inter / (area(a) + area(b) - inter)
+            }
+        }
+
+        proptest! {
+            #[test]
+            fn nms_keeps_distinct_boxes_by_falling_score(boxes in candidates(), threshold in 0.0..1.0f32, min in any::<bool>()) {
+                let mode = if min { Overlap::Min } else { Overlap::Union };
+                let kept = nms(&boxes, threshold, mode);
+                let mut seen = vec![false; boxes.len()];
+                for &i in &kept {
+                    prop_assert!(i < boxes.len() && !seen[i], "{kept:?}");
+                    seen[i] = true;
+                }
+                for pair in kept.windows(2) {
+                    prop_assert!(boxes[pair[0]].score.total_cmp(&boxes[pair[1]].score).is_ge(), "{kept:?}");
+                }
+                // no kept box overlaps a better kept one beyond the threshold
+                let pad = if min { 1.0 } else { 0.0 };
+                for (r, &i) in kept.iter().enumerate() {
+                    for &j in &kept[r + 1..] {
+                        let ratio = overlap(&boxes[i].bbox, &boxes[j].bbox, pad, min);
+                        // NaN overlaps (boxes of NaN or infinite area) never suppress, as in nms
+                        let suppresses = ratio.partial_cmp(&threshold) == Some(std::cmp::Ordering::Greater);
+                        prop_assert!(!suppresses, "kept {i} and {j} overlap {ratio}");
+                    }
+                }
+                if !boxes.is_empty() {
+                    prop_assert!(!kept.is_empty(), "the best box is always kept");
+                }
+            }
+
+            #[test]
+            fn crop_regions_lie_inside_the_image(bbox in [value(), value(), value(), value()], offsets in [value(), value(), value(), value()], w in 1usize..200, h in 1usize..200) {
+                for b in [bbox, square(bbox), regress(bbox, offsets), regress_pnet(&Candidate { bbox, score: 1.0, offsets })] {
+                    if let Some(r) = crop_region(b, w, h) {
+                        prop_assert!(r.x0 < r.x1 && r.x1 <= w && r.y0 < r.y1 && r.y1 <= h, "{b:?} → {r:?}");
+                    }
+                }
+            }
+        }
+    }
 }
