@@ -7,6 +7,7 @@
 //! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
 //! - [`protocols`]: LFW and YouTube Faces protocol files, score files, and runners over any embedder.
 //! - [`quantize`]: 128-byte int8 embeddings (per-vector scale) and their integer dot product.
+//! - [`multiversion!`]: run-time choice of AVX-512, AVX2 or baseline code for a slice loop.
 //! - [`cluster`]: agglomerative and Chinese-whispers clustering, pairwise and BCubed precision/recall.
 //!
 //! All of them work over `&[f32]`, so every model and every store can use them.
@@ -25,6 +26,7 @@ mod error;
 pub mod holdout;
 pub mod metrics;
 pub mod mining;
+mod multiversion;
 pub mod protocols;
 pub mod quantize;
 

@@ -27,34 +27,7 @@ const I8_GROUP: usize = 4;
 /// bytes); Σ (q + 128)·x = q·x + 128 Σ x, so each row's code sum corrects the product.
 const I8_OFFSET: i32 = 128;
 
-/// Defines `$vis fn $name` that calls `$generic` compiled for the best instruction set this CPU has.
-macro_rules! multiversion {
-    ($(#[$doc:meta])* $vis:vis fn $name:ident($($arg:ident: $ty:ty),*) = $generic:ident;) => {
-        $(#[$doc])*
-        $vis fn $name($($arg: $ty),*) {
-            #[cfg(target_arch = "x86_64")]
-            {
-                #[target_feature(enable = "avx512f,avx512bw,avx512vl,avx2,fma")]
-                fn avx512($($arg: $ty),*) {
-                    $generic($($arg),*)
-                }
-                #[target_feature(enable = "avx2,fma")]
-                fn avx2($($arg: $ty),*) {
-                    $generic($($arg),*)
-                }
-                if std::arch::is_x86_feature_detected!("avx512bw") && std::arch::is_x86_feature_detected!("avx512vl") {
-                    // SAFETY: the CPU has every feature `avx512` is compiled for.
-                    return unsafe { avx512($($arg),*) };
-                }
-                if std::arch::is_x86_feature_detected!("avx2") && std::arch::is_x86_feature_detected!("fma") {
-                    // SAFETY: the CPU has every feature `avx2` is compiled for.
-                    return unsafe { avx2($($arg),*) };
-                }
-            }
-            $generic($($arg),*)
-        }
-    };
-}
+use facenet_core::multiversion;
 
 multiversion! {
     /// `out[r] = query · rows[r]` for each row of `rows` (row-major, `query.len()` values per row).

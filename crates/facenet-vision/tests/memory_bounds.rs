@@ -161,24 +161,9 @@ fn png_header(width: u32, height: u32) -> Vec<u8> {
         png.extend((data.len() as u32).to_be_bytes());
         let body = [kind.as_slice(), &data].concat();
         png.extend(&body);
-        png.extend(crc32(&body).to_be_bytes());
+        png.extend(crc32fast::hash(&body).to_be_bytes());
     }
     png
-}
-
-fn crc32(data: &[u8]) -> u32 {
-    let mut crc = 0xFFFF_FFFFu32;
-    for &byte in data {
-        crc ^= u32::from(byte);
-        for _ in 0..8 {
-            crc = if crc & 1 != 0 {
-                (crc >> 1) ^ 0xEDB8_8320
-            } else {
-                crc >> 1
-            };
-        }
-    }
-    !crc
 }
 
 /// A real 8×8 JPEG whose frame header (SOF0) is patched to declare `width × height`.

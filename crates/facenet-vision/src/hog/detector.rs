@@ -18,6 +18,7 @@ use super::fhog::{Fhog, NUM_PLANES, extract_fhog};
 use super::pyramid::{point_down2, point_up6, pyramid_down6, pyramid_up2, round_half_away};
 use crate::dlib_format::{DlibReader, FormatResult};
 use crate::{BBox, Detection, Detector, Error, Result};
+use facenet_core::multiversion;
 use image::RgbImage;
 use rayon::prelude::*;
 use std::path::Path;

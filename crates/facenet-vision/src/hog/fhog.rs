@@ -7,6 +7,7 @@
 //! `filter_rows × filter_cols` cells can be centred on every cell. `f32` throughout, in dlib's order of
 //! operations.
 
+use facenet_core::multiversion;
 use image::RgbImage;
 
 /// The number of feature planes per cell.

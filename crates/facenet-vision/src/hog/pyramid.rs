@@ -6,6 +6,7 @@
 //! coordinates stepped by `4 × scale` and `f32` weights, truncated to `u8`; the last columns, where the
 //! group would read past the edge, in `f64`.
 
+use facenet_core::multiversion;
 use image::RgbImage;
 use rayon::prelude::*;
 
