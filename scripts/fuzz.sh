@@ -42,8 +42,13 @@ max_len() {
 
 command -v cargo-fuzz >/dev/null || cargo install cargo-fuzz --locked
 start=$(date +%s)
-(cd fuzz && nice -n "$FUZZ_NICE" cargo fuzz build -O -a --target-dir "$target_dir" "${features[@]}" 2>&1 |
-  grep -vE '^\s+(Compiling|Downloaded|Downloading)' || true)
+mkdir -p target/fuzz/logs
+if ! (cd fuzz && nice -n "$FUZZ_NICE" cargo fuzz build -O -a --target-dir "$target_dir" "${features[@]}") \
+  >target/fuzz/logs/build.log 2>&1; then
+  grep -vE '^\s+(Compiling|Downloaded|Downloading)' target/fuzz/logs/build.log | tail -40 >&2
+  echo "fuzz.sh: the fuzz targets did not build (target/fuzz/logs/build.log)" >&2
+  exit 1
+fi
 built=$(( $(date +%s) - start ))
 echo "fuzz.sh: built in ${built} s"
 [ -d fuzz/corpus ] || scripts/fuzz_seeds.sh >/dev/null
