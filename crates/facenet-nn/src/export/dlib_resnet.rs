@@ -37,15 +37,7 @@ pub fn to_onnx(net: &DlibResNetNet, mean_rgb: [f32; 3]) -> Vec<u8> {
         let branch = g.relu(&format!("{name}/conv1/relu"), &branch);
         let (branch, branch_shape) = conv(&mut g, &format!("{name}/conv2"), &branch, &block.conv2, branch_shape);
         let (shortcut, shortcut_shape) = if block.shortcut_pool.is_some() {
-            let pool = g.node(
-                "AveragePool",
-                &format!("{name}/shortcut_pool"),
-                &[&x],
-                vec![
-                    super::onnx_graph::ints("kernel_shape", &[2, 2]),
-                    super::onnx_graph::ints("strides", &[2, 2]),
-                ],
-            );
+            let pool = g.average_pool(&format!("{name}/shortcut_pool"), &x, 2, 2);
             (pool, (shape.0, pooled(shape.1, 2, 2), pooled(shape.2, 2, 2)))
         } else {
             (x.clone(), shape)
@@ -61,13 +53,7 @@ pub fn to_onnx(net: &DlibResNetNet, mean_rgb: [f32; 3]) -> Vec<u8> {
         x = g.relu(&format!("{name}/relu"), &sum);
         shape = sum_shape;
     }
-    let mean_pool = g.node("GlobalAveragePool", "global_mean", &[&x], vec![]);
-    let flat = g.node(
-        "Flatten",
-        "flatten",
-        &[&mean_pool],
-        vec![super::onnx_graph::int("axis", 1)],
-    );
+    let flat = g.global_mean_flat("global_mean", "flatten", &x);
     let [inputs, outputs] = net.embedding.weight.dims();
     let w = g.constant(
         "embedding/weights",

@@ -29,13 +29,7 @@ pub fn to_onnx(spec: &InceptionResnetV1Spec, weights: &Weights) -> Result<Vec<u8
     }
     let (c, d) = (shape.0, spec.embedding_dim);
     let g = &mut exporter.graph;
-    let pooled = g.node("GlobalAveragePool", "Logits/AvgPool_1a_8x8", &[&x], vec![]);
-    let flat = g.node(
-        "Flatten",
-        "Logits/Flatten",
-        &[&pooled],
-        vec![super::onnx_graph::int("axis", 1)],
-    );
+    let flat = g.global_mean_flat("Logits/AvgPool_1a_8x8", "Logits/Flatten", &x);
     let w = g.constant(
         "Bottleneck/weights",
         &[c, d],

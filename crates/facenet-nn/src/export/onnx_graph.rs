@@ -131,12 +131,28 @@ impl OnnxGraph {
 
     /// `MaxPool(x)` over `k × k` windows at stride `s`, no padding.
     pub fn max_pool(&mut self, name: &str, x: &str, k: usize, s: usize) -> String {
+        self.pool("MaxPool", name, x, k, s)
+    }
+
+    /// `AveragePool(x)` over `k × k` windows at stride `s`, no padding.
+    pub fn average_pool(&mut self, name: &str, x: &str, k: usize, s: usize) -> String {
+        self.pool("AveragePool", name, x, k, s)
+    }
+
+    fn pool(&mut self, op: &str, name: &str, x: &str, k: usize, s: usize) -> String {
         self.node(
-            "MaxPool",
+            op,
             name,
             &[x],
             vec![ints("kernel_shape", &[k, k]), ints("strides", &[s, s])],
         )
+    }
+
+    /// `Flatten(GlobalAveragePool(x))`: the mean of each channel as an `[n, c]` matrix; the pool is
+    /// `pool_name`, the flattened output `flat_name`.
+    pub fn global_mean_flat(&mut self, pool_name: &str, flat_name: &str, x: &str) -> String {
+        let pooled = self.node("GlobalAveragePool", pool_name, &[x], vec![]);
+        self.node("Flatten", flat_name, &[&pooled], vec![int("axis", 1)])
     }
 
     /// `Concat(inputs)` along channels.
