@@ -137,6 +137,11 @@ pub const DELETE_SUBJECT_BY_ID: &str = "DELETE FROM subjects WHERE id = $1";
 
 pub const INSERT_API_KEY: &str =
     "INSERT INTO api_keys (service, key_sha256, created_at) VALUES ($1, $2, $3) RETURNING id";
+/// An API key with its id, for migrations; [`BUMP_API_KEY_SEQUENCE`] afterwards.
+pub const IMPORT_API_KEY: &str =
+    "INSERT INTO api_keys (id, service, key_sha256, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)";
+pub const BUMP_API_KEY_SEQUENCE: &str =
+    "SELECT setval(pg_get_serial_sequence('api_keys', 'id'), GREATEST((SELECT MAX(id) FROM api_keys), 1))";
 pub const LIST_API_KEYS: &str = "SELECT id, service, key_sha256, created_at, revoked_at FROM api_keys ORDER BY id";
 pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 
@@ -169,6 +174,11 @@ pub fn create_hnsw_index(model_id: &str, dim: usize, m: u32, ef_construction: u3
         hnsw_index_name(model_id, dim),
         literal(model_id)
     )
+}
+
+/// Drops the HNSW index of one model (before a bulk load; [`create_hnsw_index`] builds it again).
+pub fn drop_hnsw_index(model_id: &str, dim: usize) -> String {
+    format!("DROP INDEX IF EXISTS {}", hnsw_index_name(model_id, dim))
 }
 
 /// The `$2` nearest faces of model `model_id` to each query of `$1` (text vectors), as (query number from

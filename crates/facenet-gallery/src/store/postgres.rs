@@ -223,6 +223,16 @@ impl Store for PgStore {
         })
     }
 
+    fn drop_search_index(&mut self, model: &GalleryModel) -> Result<()> {
+        let drop = sql::drop_hnsw_index(&model.id, model.dim);
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&sql::MIGRATION_LOCK])?;
+            tx.batch_execute(&drop)?;
+            tx.commit()
+        })
+    }
+
     fn insert_faces(&mut self, model: &GalleryModel, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>> {
         let rows: Vec<FaceValues> = items.iter().map(|(_, face)| FaceValues::of(face)).collect();
         self.run(|client| {
@@ -504,6 +514,18 @@ impl Store for PgStore {
                 tx.execute(&insert, &params)?;
             }
             tx.batch_execute(sql::BUMP_SEQUENCES)?;
+            tx.commit()
+        })
+    }
+
+    fn import_api_keys(&mut self, keys: &[RawApiKey]) -> Result<()> {
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            let insert = tx.prepare(sql::IMPORT_API_KEY)?;
+            for (id, service, sha256, created_at, revoked_at) in keys {
+                tx.execute(&insert, &[id, service, sha256, created_at, revoked_at])?;
+            }
+            tx.batch_execute(sql::BUMP_API_KEY_SEQUENCE)?;
             tx.commit()
         })
     }
