@@ -61,9 +61,10 @@ pub const MIGRATIONS: &[&str] = &[
          revoked_at BIGINT
      );",
     // 2: the write token of each face: a retried insert whose first attempt committed (its reply lost
-    // with the connection) finds its faces by token instead of storing them twice.
+    // with the connection) finds its faces by token instead of storing them twice. Unique with the
+    // subject, as Citus requires of a table distributed by subject (docs/scale-out.md).
     "ALTER TABLE faces ADD COLUMN insert_token UUID;
-     CREATE UNIQUE INDEX faces_insert_token ON faces(insert_token);",
+     CREATE UNIQUE INDEX faces_insert_token ON faces(subject_id, insert_token);",
 ];
 
 /// The schema version this build writes.
@@ -91,7 +92,7 @@ pub const INSERT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, emb
      VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::TEXT::UUID)
      ON CONFLICT DO NOTHING RETURNING id";
 /// The face an earlier attempt of the same insert stored.
-pub const FACE_OF_TOKEN: &str = "SELECT id FROM faces WHERE insert_token = $1::TEXT::UUID";
+pub const FACE_OF_TOKEN: &str = "SELECT id FROM faces WHERE subject_id = $1 AND insert_token = $2::TEXT::UUID";
 /// A face with its id ($17), for migrations; [`BUMP_SEQUENCES`] afterwards. The migration imports (faces,
 /// subjects, API keys) skip rows whose id is there: a retried batch whose first attempt committed.
 pub const IMPORT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,

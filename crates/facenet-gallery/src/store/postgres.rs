@@ -167,7 +167,7 @@ impl PgStore {
                 params.push(token);
                 let inserted = match tx.query_opt(&insert, &params)? {
                     Some(row) => Some(row),
-                    None => tx.query_opt(&of_token, &[token])?,
+                    None => tx.query_opt(&of_token, &[&subject_id, token])?,
                 };
                 ids.push(inserted.map(|row| row.get(0)));
             }
