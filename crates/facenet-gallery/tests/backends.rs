@@ -43,6 +43,29 @@ fn faces() -> SyntheticFaces {
     SyntheticFaces::new(20, 4, DIM, 0.3, 5)
 }
 
+/// Every face of `faces` as an enrolment of subject `person{identity}`.
+fn bare_items(faces: &SyntheticFaces) -> Vec<(String, NewFace)> {
+    faces
+        .iter()
+        .map(|(identity, e)| (format!("person{identity}"), NewFace::bare(e)))
+        .collect()
+}
+
+/// Identifies `queries` with the exact and the HNSW engine, asserts both name the same subjects and
+/// returns the exact answers.
+fn exact_and_hnsw_agree(gallery: &Gallery, queries: &[&[f32]], backend: &str) -> Vec<facenet_gallery::Identification> {
+    let options = IdentifyOptions::for_model(&model());
+    let exact = identify_batch(
+        &SearchIndex::open(gallery, Engine::ExactF32).unwrap(),
+        queries,
+        &options,
+    );
+    let hnsw = identify_batch(&SearchIndex::open(gallery, Engine::Hnsw).unwrap(), queries, &options);
+    let names = |list: &[facenet_gallery::Identification]| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&exact), names(&hnsw), "{backend}: HNSW agrees with exact here");
+    exact
+}
+
 #[test]
 fn enrol_list_rename_and_remove() {
     for backend in backends() {
@@ -112,22 +135,10 @@ fn identify_gives_the_same_answers_on_both_backends() {
     let mut answers = Vec::new();
     for backend in backends() {
         let mut gallery = open(&backend);
-        let items: Vec<(String, NewFace)> = faces
-            .iter()
-            .map(|(identity, e)| (format!("person{identity}"), NewFace::bare(e)))
-            .collect();
+        let items = bare_items(&faces);
         let refs_items: Vec<(&str, &NewFace)> = items.iter().map(|(s, f)| (s.as_str(), f)).collect();
         gallery.enroll_batch(&refs_items).unwrap();
-        let options = IdentifyOptions::for_model(&model());
-        let exact = identify_batch(&SearchIndex::open(&gallery, Engine::ExactF32).unwrap(), &refs, &options);
-        let hnsw = identify_batch(&SearchIndex::open(&gallery, Engine::Hnsw).unwrap(), &refs, &options);
-        let names = |list: &[facenet_gallery::Identification]| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
-        assert_eq!(
-            names(&exact),
-            names(&hnsw),
-            "{}: HNSW agrees with exact here",
-            backend.name
-        );
+        let exact = exact_and_hnsw_agree(&gallery, &refs, backend.name);
         assert_eq!(
             exact.iter().filter(|i| i.name == "unknown").count(),
             10,
@@ -303,10 +314,7 @@ fn a_batch_is_seen_whole_or_not_at_all() {
 #[test]
 fn a_bulk_load_drops_the_search_index_and_builds_it_once_even_when_it_fails() {
     let faces = faces();
-    let items: Vec<(String, NewFace)> = faces
-        .iter()
-        .map(|(identity, e)| (format!("person{identity}"), NewFace::bare(e)))
-        .collect();
+    let items = bare_items(&faces);
     let refs_items: Vec<(&str, &NewFace)> = items.iter().map(|(s, f)| (s.as_str(), f)).collect();
     let queries = faces.queries(20, 3);
     let refs: Vec<&[f32]> = queries.iter().map(|q| q.as_slice()).collect();
@@ -342,16 +350,7 @@ fn a_bulk_load_drops_the_search_index_and_builds_it_once_even_when_it_fails() {
             "{}: built after a failure",
             backend.name
         );
-        let options = IdentifyOptions::for_model(&model());
-        let exact = identify_batch(&SearchIndex::open(&gallery, Engine::ExactF32).unwrap(), &refs, &options);
-        let hnsw = identify_batch(&SearchIndex::open(&gallery, Engine::Hnsw).unwrap(), &refs, &options);
-        let names = |list: &[facenet_gallery::Identification]| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
-        assert_eq!(
-            names(&exact),
-            names(&hnsw),
-            "{}: the rebuilt index finds every face",
-            backend.name
-        );
+        exact_and_hnsw_agree(&gallery, &refs, backend.name);
         assert_eq!(gallery.face_count().unwrap(), items.len(), "{}", backend.name);
     }
 }
