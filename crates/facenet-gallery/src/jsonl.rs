@@ -63,15 +63,12 @@ pub fn export(gallery: &Gallery, out: &mut impl Write, out_name: &Path) -> Resul
 }
 
 /// Reads an export from `input` (file `input_name`) into `gallery`, which must be empty or of the same
-/// model. A bad line stops the import with its line number; faces before it stay imported.
+/// model. A bad line stops the import with its line number; faces before it stay imported. An import
+/// into a gallery without faces is a [`Gallery::bulk_load`] (PostgreSQL builds the HNSW index once, at
+/// the end).
 pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> Result<ImportReport> {
-    let bad = |line: usize, message: String| Error::Import {
-        path: input_name.into(),
-        line,
-        message,
-    };
+    let bad = |line, message| line_error(input_name, line, message);
     let mut lines = input.lines().enumerate().map(|(i, line)| (i + 1, line));
-    let mut last_line = 1;
     let (_, first) = lines
         .next()
         .ok_or_else(|| bad(1, "empty file, expected a facenet-gallery header".into()))?;
@@ -91,6 +88,22 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
         ));
     }
     gallery.bind_model(&header.model)?;
+    if gallery.face_count()? == 0 {
+        gallery.bulk_load(|gallery| read_faces(gallery, lines, &header, input_name))
+    } else {
+        read_faces(gallery, lines, &header, input_name)
+    }
+}
+
+/// Reads the face lines after the header into `gallery`, [`IMPORT_BATCH`] per transaction.
+fn read_faces(
+    gallery: &mut Gallery,
+    lines: impl Iterator<Item = (usize, std::io::Result<String>)>,
+    header: &Header,
+    input_name: &Path,
+) -> Result<ImportReport> {
+    let bad = |line, message| line_error(input_name, line, message);
+    let mut last_line = 1;
     let mut report = ImportReport {
         faces: 0,
         duplicates: 0,
@@ -133,6 +146,15 @@ pub fn import(gallery: &mut Gallery, input: impl BufRead, input_name: &Path) -> 
     }
     flush(gallery, &mut batch, &mut report).map_err(|e| bad(last_line, e.to_string()))?;
     Ok(report)
+}
+
+/// The error of a bad line of `input_name`.
+fn line_error(input_name: &Path, line: usize, message: String) -> Error {
+    Error::Import {
+        path: input_name.into(),
+        line,
+        message,
+    }
 }
 
 /// Enrols and empties `batch`, counting in `report` the faces that went in and the duplicates.

@@ -1,7 +1,8 @@
 //! Moving a gallery between backends (`facenet gallery migrate --from g.db --to postgres://…` and back):
 //! subjects and faces with their ids, names, times, sources, boxes and embeddings bit for bit, and the
-//! model, into an empty gallery; a [`checksum`] computed the same way on both sides shows the copy is
-//! exact. (Examples' photos and API keys stay behind: they belong to one server.)
+//! model, into an empty gallery, then the examples (the REST API's stored photos, by image id) and the API
+//! keys (ids, hashes, revocations); a [`checksum`] of the faces computed the same way on both sides shows
+//! the copy is exact.
 
 use crate::{Error, Gallery, Result, StoredFace};
 use sha2::{Digest, Sha256};
@@ -14,6 +15,8 @@ const BATCH: usize = 1_000;
 pub struct Migration {
     pub subjects: usize,
     pub faces: usize,
+    pub examples: usize,
+    pub api_keys: usize,
     /// [`checksum`] of the source, read in the same snapshot as the copy.
     pub source_checksum: String,
     /// [`checksum`] of the target after the copy.
@@ -21,7 +24,8 @@ pub struct Migration {
 }
 
 /// Copies every subject and face of `from` into `to`, which must be empty (no faces, no subjects);
-/// `progress(done, total)` is called after each batch. The target's model becomes the source's.
+/// `progress(done, total)` is called after each batch. The target's model becomes the source's; the copy
+/// is a [`Gallery::bulk_load`] (PostgreSQL builds the HNSW index once, after the last face).
 pub fn migrate(from: &Gallery, to: &mut Gallery, mut progress: impl FnMut(usize, usize)) -> Result<Migration> {
     let model = from.require_model()?.clone();
     if to.face_count()? > 0 || !to.subjects()?.is_empty() {
@@ -32,7 +36,29 @@ pub fn migrate(from: &Gallery, to: &mut Gallery, mut progress: impl FnMut(usize,
     }
     to.bind_model(&model)?;
     let subjects = from.subjects()?;
-    to.store_mut().import_subjects(&subjects)?;
+    let (faces, source_checksum) = to.bulk_load(|to| copy_faces(from, to, &subjects, &mut progress))?;
+    let examples = copy_examples(from, to)?;
+    let api_keys = from.store().api_keys()?;
+    to.store_mut().import_api_keys(&api_keys)?;
+    Ok(Migration {
+        subjects: subjects.len(),
+        faces,
+        examples,
+        api_keys: api_keys.len(),
+        source_checksum,
+        target_checksum: checksum(to)?,
+    })
+}
+
+/// Copies `subjects` and then every face of `from` into `to`, [`BATCH`] faces per transaction; returns
+/// how many faces it copied and the [`checksum`] of what it read.
+fn copy_faces(
+    from: &Gallery,
+    to: &mut Gallery,
+    subjects: &[crate::SubjectSummary],
+    progress: &mut impl FnMut(usize, usize),
+) -> Result<(usize, String)> {
+    to.store_mut().import_subjects(subjects)?;
     let ids: std::collections::HashMap<&str, i64> = subjects.iter().map(|s| (s.name.as_str(), s.id)).collect();
     let total = subjects.iter().map(|s| s.faces).sum();
     let mut hasher = Sha256::new();
@@ -54,12 +80,26 @@ pub fn migrate(from: &Gallery, to: &mut Gallery, mut progress: impl FnMut(usize,
         Ok(())
     })?;
     flush(&mut batch, to)?;
-    Ok(Migration {
-        subjects: subjects.len(),
-        faces: done,
-        source_checksum: hex(&hasher.finalize()),
-        target_checksum: checksum(to)?,
-    })
+    Ok((done, hex(&hasher.finalize())))
+}
+
+/// Copies every example (its image id, face id and photo) of `from` into `to`, a page at a time;
+/// returns how many. The faces must be copied first (same ids).
+fn copy_examples(from: &Gallery, to: &mut Gallery) -> Result<usize> {
+    let mut copied = 0;
+    loop {
+        let page = from.examples(None, copied / BATCH, BATCH)?;
+        for example in &page.examples {
+            let missing = || Error::Invalid(format!("example {}: vanished during the copy", example.image_id));
+            let face_id = from.store().face_of_example(&example.image_id)?.ok_or_else(missing)?;
+            let image = from.example_image(&example.image_id)?.ok_or_else(missing)?;
+            to.store_mut().insert_example(&example.image_id, face_id, &image)?;
+        }
+        copied += page.examples.len();
+        if page.examples.len() < BATCH {
+            return Ok(copied);
+        }
+    }
 }
 
 /// sha256 over every face in id order: id, subject name, model id and the embedding's f32 bits (the

@@ -6,7 +6,8 @@
 //! `vector`, its int8 codes and scale, model id and dim, source, box, landmarks, score; unique per
 //! subject, sha256 and face index), `examples` and `api_keys`. Each model gets a partial HNSW index on
 //! `embedding::vector(dim)` (pgvector README, "Indexing" and "Can I store vectors with different
-//! dimensions in the same column?").
+//! dimensions in the same column?"). Migration 2 adds each face's write token (PostgreSQL only: a
+//! SQLite commit cannot lose its reply).
 
 /// `pg_advisory_xact_lock` key of migrations: "FNGa", as SQLite's application id.
 pub const MIGRATION_LOCK: i64 = 0x464E_4761;
@@ -59,6 +60,11 @@ pub const MIGRATIONS: &[&str] = &[
          created_at BIGINT NOT NULL,
          revoked_at BIGINT
      );",
+    // 2: the write token of each face: a retried insert whose first attempt committed (its reply lost
+    // with the connection) finds its faces by token instead of storing them twice. Unique with the
+    // subject, as Citus requires of a table distributed by subject (docs/scale-out.md).
+    "ALTER TABLE faces ADD COLUMN insert_token UUID;
+     CREATE UNIQUE INDEX faces_insert_token ON faces(subject_id, insert_token);",
 ];
 
 /// The schema version this build writes.
@@ -78,15 +84,23 @@ pub const DELETE_SUBJECT: &str = "DELETE FROM subjects WHERE name = $1";
 pub const LIST_SUBJECTS: &str = "SELECT s.id, s.name, s.created_at, COUNT(f.id)
      FROM subjects s LEFT JOIN faces f ON f.subject_id = s.id GROUP BY s.id ORDER BY s.name COLLATE \"C\"";
 
+/// A new face with its write token ($17); no row when the face's source (subject, sha256, face index)
+/// or its token is stored already ([`FACE_OF_TOKEN`] tells which).
 pub const INSERT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,
-     source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16)
-     ON CONFLICT (subject_id, source_sha256, face_index) DO NOTHING RETURNING id";
-/// [`INSERT_FACE`] with the face's id ($17), for migrations; [`BUMP_SEQUENCES`] afterwards.
+     source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at,
+     insert_token)
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17::TEXT::UUID)
+     ON CONFLICT DO NOTHING RETURNING id";
+/// The face an earlier attempt of the same insert stored.
+pub const FACE_OF_TOKEN: &str = "SELECT id FROM faces WHERE subject_id = $1 AND insert_token = $2::TEXT::UUID";
+/// A face with its id ($17), for migrations; [`BUMP_SEQUENCES`] afterwards. The migration imports (faces,
+/// subjects, API keys) skip rows whose id is there: a retried batch whose first attempt committed.
 pub const IMPORT_FACE: &str = "INSERT INTO faces (subject_id, model_id, dim, embedding, codes, code_scale,
      source_path, source_sha256, face_index, box_x1, box_y1, box_x2, box_y2, landmarks, score, created_at, id)
-     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)";
-pub const IMPORT_SUBJECT: &str = "INSERT INTO subjects (id, name, created_at) VALUES ($1, $2, $3)";
+     VALUES ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $14, $15, $16, $17)
+     ON CONFLICT (id) DO NOTHING";
+pub const IMPORT_SUBJECT: &str =
+    "INSERT INTO subjects (id, name, created_at) VALUES ($1, $2, $3) ON CONFLICT (id) DO NOTHING";
 /// New ids continue after the largest imported one.
 pub const BUMP_SEQUENCES: &str =
     "SELECT setval(pg_get_serial_sequence('faces', 'id'), GREATEST((SELECT MAX(id) FROM faces), 1));
@@ -137,6 +151,12 @@ pub const DELETE_SUBJECT_BY_ID: &str = "DELETE FROM subjects WHERE id = $1";
 
 pub const INSERT_API_KEY: &str =
     "INSERT INTO api_keys (service, key_sha256, created_at) VALUES ($1, $2, $3) RETURNING id";
+/// An API key with its id, for migrations; [`BUMP_API_KEY_SEQUENCE`] afterwards.
+pub const IMPORT_API_KEY: &str =
+    "INSERT INTO api_keys (id, service, key_sha256, created_at, revoked_at) VALUES ($1, $2, $3, $4, $5)
+     ON CONFLICT (id) DO NOTHING";
+pub const BUMP_API_KEY_SEQUENCE: &str =
+    "SELECT setval(pg_get_serial_sequence('api_keys', 'id'), GREATEST((SELECT MAX(id) FROM api_keys), 1))";
 pub const LIST_API_KEYS: &str = "SELECT id, service, key_sha256, created_at, revoked_at FROM api_keys ORDER BY id";
 pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = $2 WHERE id = $1 AND revoked_at IS NULL";
 
@@ -169,6 +189,11 @@ pub fn create_hnsw_index(model_id: &str, dim: usize, m: u32, ef_construction: u3
         hnsw_index_name(model_id, dim),
         literal(model_id)
     )
+}
+
+/// Drops the HNSW index of one model (before a bulk load; [`create_hnsw_index`] builds it again).
+pub fn drop_hnsw_index(model_id: &str, dim: usize) -> String {
+    format!("DROP INDEX IF EXISTS {}", hnsw_index_name(model_id, dim))
 }
 
 /// The `$2` nearest faces of model `model_id` to each query of `$1` (text vectors), as (query number from

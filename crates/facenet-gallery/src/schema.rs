@@ -128,6 +128,9 @@ pub const MOVE_FACES: &str = "UPDATE OR IGNORE faces SET subject_id = ?2 WHERE s
 pub const DELETE_SUBJECT_BY_ID: &str = "DELETE FROM subjects WHERE id = ?1";
 
 pub const INSERT_API_KEY: &str = "INSERT INTO api_keys (service, key_sha256, created_at) VALUES (?1, ?2, ?3)";
+/// An API key with its id, for migrations.
+pub const IMPORT_API_KEY: &str =
+    "INSERT INTO api_keys (id, service, key_sha256, created_at, revoked_at) VALUES (?1, ?2, ?3, ?4, ?5)";
 pub const LIST_API_KEYS: &str = "SELECT id, service, key_sha256, created_at, revoked_at FROM api_keys ORDER BY id";
 pub const REVOKE_API_KEY: &str = "UPDATE api_keys SET revoked_at = ?2 WHERE id = ?1 AND revoked_at IS NULL";
 pub const FACE_OF_EXAMPLE: &str = "SELECT face_id FROM examples WHERE image_id = ?1";

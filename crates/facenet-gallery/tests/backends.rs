@@ -43,6 +43,29 @@ fn faces() -> SyntheticFaces {
     SyntheticFaces::new(20, 4, DIM, 0.3, 5)
 }
 
+/// Every face of `faces` as an enrolment of subject `person{identity}`.
+fn bare_items(faces: &SyntheticFaces) -> Vec<(String, NewFace)> {
+    faces
+        .iter()
+        .map(|(identity, e)| (format!("person{identity}"), NewFace::bare(e)))
+        .collect()
+}
+
+/// Identifies `queries` with the exact and the HNSW engine, asserts both name the same subjects and
+/// returns the exact answers.
+fn exact_and_hnsw_agree(gallery: &Gallery, queries: &[&[f32]], backend: &str) -> Vec<facenet_gallery::Identification> {
+    let options = IdentifyOptions::for_model(&model());
+    let exact = identify_batch(
+        &SearchIndex::open(gallery, Engine::ExactF32).unwrap(),
+        queries,
+        &options,
+    );
+    let hnsw = identify_batch(&SearchIndex::open(gallery, Engine::Hnsw).unwrap(), queries, &options);
+    let names = |list: &[facenet_gallery::Identification]| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
+    assert_eq!(names(&exact), names(&hnsw), "{backend}: HNSW agrees with exact here");
+    exact
+}
+
 #[test]
 fn enrol_list_rename_and_remove() {
     for backend in backends() {
@@ -112,22 +135,10 @@ fn identify_gives_the_same_answers_on_both_backends() {
     let mut answers = Vec::new();
     for backend in backends() {
         let mut gallery = open(&backend);
-        let items: Vec<(String, NewFace)> = faces
-            .iter()
-            .map(|(identity, e)| (format!("person{identity}"), NewFace::bare(e)))
-            .collect();
+        let items = bare_items(&faces);
         let refs_items: Vec<(&str, &NewFace)> = items.iter().map(|(s, f)| (s.as_str(), f)).collect();
         gallery.enroll_batch(&refs_items).unwrap();
-        let options = IdentifyOptions::for_model(&model());
-        let exact = identify_batch(&SearchIndex::open(&gallery, Engine::ExactF32).unwrap(), &refs, &options);
-        let hnsw = identify_batch(&SearchIndex::open(&gallery, Engine::Hnsw).unwrap(), &refs, &options);
-        let names = |list: &[facenet_gallery::Identification]| list.iter().map(|i| i.name.clone()).collect::<Vec<_>>();
-        assert_eq!(
-            names(&exact),
-            names(&hnsw),
-            "{}: HNSW agrees with exact here",
-            backend.name
-        );
+        let exact = exact_and_hnsw_agree(&gallery, &refs, backend.name);
         assert_eq!(
             exact.iter().filter(|i| i.name == "unknown").count(),
             10,
@@ -297,5 +308,90 @@ fn a_batch_is_seen_whole_or_not_at_all() {
                 assert!(gallery.faces_of("fine").is_err(), "{}", backend.name);
             }
         }
+    }
+}
+
+#[test]
+fn a_bulk_load_drops_the_search_index_and_builds_it_once_even_when_it_fails() {
+    let faces = faces();
+    let items = bare_items(&faces);
+    let refs_items: Vec<(&str, &NewFace)> = items.iter().map(|(s, f)| (s.as_str(), f)).collect();
+    let queries = faces.queries(20, 3);
+    let refs: Vec<&[f32]> = queries.iter().map(|q| q.as_slice()).collect();
+    for backend in backends() {
+        let mut gallery = open(&backend);
+        let with_index = common::hnsw_indexes(&backend.location);
+        assert_ne!(with_index, Some(0), "{}: a bound gallery has its index", backend.name);
+        gallery
+            .bulk_load(|g| {
+                assert_eq!(
+                    common::hnsw_indexes(&backend.location).unwrap_or(0),
+                    0,
+                    "dropped during the load"
+                );
+                g.enroll_batch(&refs_items).map(drop)
+            })
+            .unwrap();
+        assert_eq!(
+            common::hnsw_indexes(&backend.location),
+            with_index,
+            "{}: built again",
+            backend.name
+        );
+        let failed = gallery.bulk_load(|_| -> Result<(), Error> { Err(Error::Invalid("the load failed".into())) });
+        assert!(
+            matches!(failed, Err(Error::Invalid(m)) if m == "the load failed"),
+            "{}",
+            backend.name
+        );
+        assert_eq!(
+            common::hnsw_indexes(&backend.location),
+            with_index,
+            "{}: built after a failure",
+            backend.name
+        );
+        exact_and_hnsw_agree(&gallery, &refs, backend.name);
+        assert_eq!(gallery.face_count().unwrap(), items.len(), "{}", backend.name);
+    }
+}
+
+#[test]
+fn migrate_copies_examples_and_api_keys_with_their_ids() {
+    let faces = faces();
+    let source_backend = common::sqlite();
+    let mut source = open(&source_backend);
+    let ann = source
+        .add_example("ann", &sourced(faces.face(0).1, "p1", 0), b"photo one")
+        .unwrap();
+    let bob = source
+        .add_example("bob", &sourced(faces.face(4).1, "p2", 0), b"photo two")
+        .unwrap();
+    source.enroll("bob", &[NewFace::bare(faces.face(5).1)]).unwrap();
+    let kept = source.create_api_key("recognition").unwrap();
+    let revoked = source.create_api_key("verification").unwrap();
+    source.revoke_api_key(revoked.id).unwrap();
+    for backend in backends() {
+        let name = backend.name;
+        let mut target = Gallery::open_location(&backend.location, true).unwrap();
+        let done = facenet_gallery::migrate::migrate(&source, &mut target, |_, _| {}).unwrap();
+        assert_eq!((done.faces, done.examples, done.api_keys), (3, 2, 2), "{name}");
+        assert_eq!(done.source_checksum, done.target_checksum, "{name}");
+        for (example, photo) in [(&ann, b"photo one"), (&bob, b"photo two")] {
+            assert_eq!(
+                target.example_image(&example.image_id).unwrap().unwrap(),
+                photo,
+                "{name}"
+            );
+            let face = target.example_face(&example.image_id).unwrap().unwrap();
+            assert_eq!(face.subject, example.subject, "{name}");
+        }
+        assert_eq!(
+            target.api_keys().unwrap(),
+            source.api_keys().unwrap(),
+            "{name}: ids, hashes, revocations"
+        );
+        let next = target.create_api_key("recognition").unwrap();
+        assert!(next.id > revoked.id, "{name}: new keys continue after the copied ids");
+        assert_ne!(next.id, kept.id, "{name}");
     }
 }

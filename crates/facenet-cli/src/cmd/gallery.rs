@@ -84,7 +84,7 @@ enum GalleryCommand {
     Import { file: PathBuf },
     /// Copy a gallery into an empty one, e.g. a SQLite file into PostgreSQL or back: ids, names and
     /// embeddings bit for bit, the model; prints a checksum of both sides (the same value when the copy is
-    /// exact). Examples' photos and API keys are not copied.
+    /// exact). Examples' photos and API keys are copied too.
     Migrate {
         /// The gallery to copy (file or postgres:// URL).
         #[arg(long, value_name = "FILE|URL")]
@@ -162,6 +162,10 @@ fn migrate(from: &str, to: &str, ctx: &Ctx) -> anyhow::Result<Status> {
             done.subjects,
             done.faces,
             done.target_checksum
+        );
+        println!(
+            "copied too: {} examples (stored photos), {} API keys",
+            done.examples, done.api_keys
         );
     }
     anyhow::ensure!(

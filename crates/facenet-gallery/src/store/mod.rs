@@ -149,6 +149,9 @@ pub(crate) trait Store: Send {
     /// Called once a model is recorded (and on every open of a bound gallery): the backend's per-model
     /// structures (PostgreSQL: the model's HNSW index).
     fn prepare_model(&mut self, model: &GalleryModel) -> Result<()>;
+    /// Drops the model's server-side search index before a bulk load ([`Gallery::bulk_load`]); a
+    /// later [`Store::prepare_model`] builds it again. Nothing to do on SQLite.
+    fn drop_search_index(&mut self, model: &GalleryModel) -> Result<()>;
     /// Inserts the faces in one transaction, subjects created as needed; `None` for a face whose
     /// (subject, sha256, face index) is already stored.
     fn insert_faces(&mut self, model: &GalleryModel, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>>;
@@ -188,6 +191,8 @@ pub(crate) trait Store: Send {
     fn import_subjects(&mut self, subjects: &[SubjectSummary]) -> Result<()>;
     /// Stores faces with their ids, subject ids and times, in one transaction (a migration).
     fn import_faces(&mut self, faces: &[(i64, &StoredFace)]) -> Result<()>;
+    /// Stores API keys with their ids, times and revocations, in one transaction (a migration).
+    fn import_api_keys(&mut self, keys: &[RawApiKey]) -> Result<()>;
     /// A separate connection for server-side nearest-neighbour queries (PostgreSQL only).
     fn searcher(&self, model: &GalleryModel) -> Result<Option<PgSearch>>;
 }
@@ -313,6 +318,22 @@ impl Gallery {
     pub fn enroll(&mut self, subject: &str, faces: &[NewFace]) -> Result<Vec<Option<i64>>> {
         let items: Vec<(&str, &NewFace)> = faces.iter().map(|f| (subject, f)).collect();
         self.enroll_batch(&items)
+    }
+
+    /// Runs `load` (enrolments, an import, a migration) with the model's server-side HNSW index
+    /// dropped, then builds the index once over every face: on PostgreSQL, building it after a load of
+    /// N faces costs far less than keeping it current through N inserts. The index is built again also
+    /// when `load` fails (its error is returned). Meanwhile HNSW searches of other processes on this
+    /// gallery scan every face: use it for a first load or in a maintenance window. On SQLite (whose
+    /// HNSW index beside the file is brought up to date when next opened) it only runs `load`.
+    pub fn bulk_load<T>(&mut self, load: impl FnOnce(&mut Self) -> Result<T>) -> Result<T> {
+        let model = self.require_model()?.clone();
+        self.store.drop_search_index(&model)?;
+        let loaded = load(self);
+        let rebuilt = self.store.prepare_model(&model);
+        let value = loaded?;
+        rebuilt?;
+        Ok(value)
     }
 
     /// Enrols (subject, face) pairs, subjects created as needed, all in one transaction (bulk loads:

@@ -1,8 +1,9 @@
 //! The PostgreSQL + pgvector backend of [`crate::Gallery`] (the SQL is in [`crate::pg_schema`]). One
 //! connection per gallery (the sync `postgres` client); every write is one transaction. A connection the
 //! server dropped (restart, failover) is reopened, retrying for [`RECONNECT_FOR`], and the transaction
-//! that failed is run again — safe because a write that did not commit left nothing, and a face with a
-//! source that did commit is not stored twice (unique index). Search runs server-side through
+//! that failed is run again — safe because a write that did not commit left nothing, and one that did
+//! commit (its reply lost with the connection) is recognised: each new face carries a write token made
+//! once per call, and migration rows carry their ids. Search runs server-side through
 //! [`PgSearch`] on the model's HNSW index.
 //!
 //! HNSW settings ride on the URL as query parameters, taken out before the URL reaches libpq's parser:
@@ -133,6 +134,48 @@ impl PgStore {
         Ok(())
     }
 
+    /// [`Store::insert_faces`] with a write token per face, generated once per call so that every retry
+    /// of the transaction carries the same tokens: a face an earlier attempt committed is found by its
+    /// token and reported with its id, not stored again.
+    fn insert_with_tokens(
+        &mut self,
+        model: &GalleryModel,
+        items: &[(&str, &NewFace)],
+        tokens: &[String],
+    ) -> Result<Vec<Option<i64>>> {
+        let rows: Vec<FaceValues> = items.iter().map(|(_, face)| FaceValues::of(face)).collect();
+        self.run(|client| {
+            let mut tx = client.transaction()?;
+            let ensure = tx.prepare(sql::ENSURE_SUBJECT)?;
+            let find = tx.prepare(sql::SUBJECT_ID)?;
+            let insert = tx.prepare(sql::INSERT_FACE)?;
+            let of_token = tx.prepare(sql::FACE_OF_TOKEN)?;
+            let mut subject_ids: HashMap<&str, i64> = HashMap::new();
+            let mut ids = Vec::with_capacity(items.len());
+            for (((subject, _), values), token) in items.iter().zip(&rows).zip(tokens) {
+                let subject_id = match subject_ids.get(subject) {
+                    Some(&id) => id,
+                    None => {
+                        tx.execute(&ensure, &[subject, &unix_now()])?;
+                        let id: i64 = tx.query_one(&find, &[subject])?.get(0);
+                        subject_ids.insert(subject, id);
+                        id
+                    }
+                };
+                let (dim, created_at) = (model.dim as i32, unix_now());
+                let mut params = values.params(&subject_id, &model.id, &dim, &created_at);
+                params.push(token);
+                let inserted = match tx.query_opt(&insert, &params)? {
+                    Some(row) => Some(row),
+                    None => tx.query_opt(&of_token, &[&subject_id, token])?,
+                };
+                ids.push(inserted.map(|row| row.get(0)));
+            }
+            tx.commit()?;
+            Ok(ids)
+        })
+    }
+
     /// Runs `op` on the connection; when the connection was lost, reconnects (for up to
     /// [`RECONNECT_FOR`]) and runs `op` again. `op` must be one whole transaction or one statement.
     fn run<T>(&self, mut op: impl FnMut(&mut Client) -> Result<T, postgres::Error>) -> Result<T> {
@@ -223,32 +266,19 @@ impl Store for PgStore {
         })
     }
 
-    fn insert_faces(&mut self, model: &GalleryModel, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>> {
-        let rows: Vec<FaceValues> = items.iter().map(|(_, face)| FaceValues::of(face)).collect();
-        self.run(|client| {
-            let mut tx = client.transaction()?;
-            let ensure = tx.prepare(sql::ENSURE_SUBJECT)?;
-            let find = tx.prepare(sql::SUBJECT_ID)?;
-            let insert = tx.prepare(sql::INSERT_FACE)?;
-            let mut subject_ids: HashMap<&str, i64> = HashMap::new();
-            let mut ids = Vec::with_capacity(items.len());
-            for ((subject, _), values) in items.iter().zip(&rows) {
-                let subject_id = match subject_ids.get(subject) {
-                    Some(&id) => id,
-                    None => {
-                        tx.execute(&ensure, &[subject, &unix_now()])?;
-                        let id: i64 = tx.query_one(&find, &[subject])?.get(0);
-                        subject_ids.insert(subject, id);
-                        id
-                    }
-                };
-                let (dim, created_at) = (model.dim as i32, unix_now());
-                let inserted = tx.query_opt(&insert, &values.params(&subject_id, &model.id, &dim, &created_at))?;
-                ids.push(inserted.map(|row| row.get(0)));
-            }
-            tx.commit()?;
-            Ok(ids)
+    fn drop_search_index(&mut self, model: &GalleryModel) -> Result<()> {
+        let drop = sql::drop_hnsw_index(&model.id, model.dim);
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            tx.execute("SELECT pg_advisory_xact_lock($1)", &[&sql::MIGRATION_LOCK])?;
+            tx.batch_execute(&drop)?;
+            tx.commit()
         })
+    }
+
+    fn insert_faces(&mut self, model: &GalleryModel, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>> {
+        let tokens: Vec<String> = items.iter().map(|_| write_token()).collect();
+        self.insert_with_tokens(model, items, &tokens)
     }
 
     fn contains_sha256(&self, sha256: &str) -> Result<bool> {
@@ -508,6 +538,18 @@ impl Store for PgStore {
         })
     }
 
+    fn import_api_keys(&mut self, keys: &[RawApiKey]) -> Result<()> {
+        self.run(|c| {
+            let mut tx = c.transaction()?;
+            let insert = tx.prepare(sql::IMPORT_API_KEY)?;
+            for (id, service, sha256, created_at, revoked_at) in keys {
+                tx.execute(&insert, &[id, service, sha256, created_at, revoked_at])?;
+            }
+            tx.batch_execute(sql::BUMP_API_KEY_SEQUENCE)?;
+            tx.commit()
+        })
+    }
+
     fn searcher(&self, model: &GalleryModel) -> Result<Option<PgSearch>> {
         PgSearch::connect(&self.options, &self.path, model).map(Some)
     }
@@ -567,6 +609,11 @@ impl Drop for PgSearch {
     fn drop(&mut self) {
         close_off_thread(self.client.get_mut().unwrap_or_else(|p| p.into_inner()).take());
     }
+}
+
+/// A new random write token (a UUID, as text).
+fn write_token() -> String {
+    uuid::Builder::from_random_bytes(rand::random()).into_uuid().to_string()
 }
 
 /// pgvector's text form, `[v1,v2,…]` (Rust prints the shortest text that reads back to the same f32).
@@ -630,7 +677,8 @@ impl FaceValues {
         }
     }
 
-    /// The parameters $1–$16 of [`sql::INSERT_FACE`] (and of [`sql::IMPORT_FACE`], which adds the id).
+    /// The parameters $1–$16 of [`sql::INSERT_FACE`] (which adds the write token) and of
+    /// [`sql::IMPORT_FACE`] (which adds the id).
     fn params<'a>(
         &'a self,
         subject_id: &'a i64,
@@ -710,5 +758,51 @@ fn pg_error(path: &Path, source: postgres::Error) -> Error {
     Error::Postgres {
         path: path.into(),
         source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use facenet_core::Embedding;
+    use facenet_core::distance::Metric;
+
+    /// A store on a new database of the test server, or `None` (with a note) without one.
+    fn fresh_store() -> Option<PgStore> {
+        let Ok(server) = std::env::var("FACENET_TEST_PG_URL") else {
+            eprintln!("SKIPPED: FACENET_TEST_PG_URL not set");
+            return None;
+        };
+        let name = format!("facenet_unit_{:016x}", rand::random::<u64>());
+        let mut admin = Client::connect(&server, NoTls).expect("the test server should answer");
+        admin.batch_execute(&format!("CREATE DATABASE {name}")).unwrap();
+        let url = format!("{}/{name}", server.rsplit_once('/').expect("a URL with a database").0);
+        Some(PgStore::open(&url, Path::new(&url)).unwrap())
+    }
+
+    #[test]
+    fn a_retried_insert_whose_first_attempt_committed_stores_nothing_twice() {
+        let Some(mut store) = fresh_store() else { return };
+        let model = GalleryModel {
+            id: "m".into(),
+            dim: 2,
+            metric: Metric::SquaredL2,
+            threshold: 1.0,
+        };
+        let bare = NewFace::bare(Embedding::new(vec![0.6, 0.8]));
+        let items = [("ann", &bare), ("ann", &bare), ("bob", &bare)];
+        let tokens: Vec<String> = items.iter().map(|_| write_token()).collect();
+        let first = store.insert_with_tokens(&model, &items, &tokens).unwrap();
+        // The same transaction again, as `run` does after a reply lost with the connection.
+        let retried = store.insert_with_tokens(&model, &items, &tokens).unwrap();
+        assert_eq!(first, retried, "the retry reports the faces the first attempt stored");
+        assert!(first.iter().all(Option::is_some));
+        assert_eq!(store.face_count().unwrap(), 3, "no face stored twice");
+        let fresh = store.insert_faces(&model, &items).unwrap();
+        assert!(
+            fresh.iter().all(|id| id.is_some() && !first.contains(id)),
+            "new calls get new tokens"
+        );
+        assert_eq!(store.face_count().unwrap(), 6);
     }
 }

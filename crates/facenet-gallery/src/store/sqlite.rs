@@ -144,6 +144,10 @@ impl Store for SqliteStore {
         Ok(())
     }
 
+    fn drop_search_index(&mut self, _model: &GalleryModel) -> Result<()> {
+        Ok(())
+    }
+
     fn insert_faces(&mut self, model: &GalleryModel, items: &[(&str, &NewFace)]) -> Result<Vec<Option<i64>>> {
         let path = self.path.clone();
         let sql = |e| sqlite_error(&path, e);
@@ -441,6 +445,18 @@ impl Store for SqliteStore {
             tx.execute(
                 schema::IMPORT_SUBJECT,
                 params![subject.id, subject.name, subject.created_at],
+            )
+            .map_err(|e| self.sqlite(e))?;
+        }
+        tx.commit().map_err(|e| self.sqlite(e))
+    }
+
+    fn import_api_keys(&mut self, keys: &[RawApiKey]) -> Result<()> {
+        let tx = self.conn.unchecked_transaction().map_err(|e| self.sqlite(e))?;
+        for (id, service, sha256, created_at, revoked_at) in keys {
+            tx.execute(
+                schema::IMPORT_API_KEY,
+                params![id, service, sha256, created_at, revoked_at],
             )
             .map_err(|e| self.sqlite(e))?;
         }

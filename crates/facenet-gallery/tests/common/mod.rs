@@ -65,3 +65,18 @@ pub fn pg_script() -> PathBuf {
         .map(PathBuf::from)
         .unwrap_or_else(|| PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../scripts/pg_test_server.sh"))
 }
+
+/// How many HNSW indexes the faces table of the PostgreSQL gallery at `location` has (`None` on SQLite).
+pub fn hnsw_indexes(location: &GalleryLocation) -> Option<i64> {
+    let GalleryLocation::Postgres(url) = location else {
+        return None;
+    };
+    let mut client = postgres::Client::connect(url, postgres::NoTls).expect("the test server should answer");
+    let row = client
+        .query_one(
+            "SELECT count(*) FROM pg_indexes WHERE tablename = 'faces' AND indexdef LIKE '%USING hnsw%'",
+            &[],
+        )
+        .unwrap();
+    Some(row.get(0))
+}
