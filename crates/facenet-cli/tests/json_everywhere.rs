@@ -144,6 +144,17 @@ fn every_subcommand_prints_one_json_document() {
             "--checkpoint-every",
             "0",
         ],
+        vec![
+            "compat",
+            "--old",
+            &d("run"),
+            "--new",
+            &d("run"),
+            "--data",
+            &d("synth"),
+            "--validation-photos",
+            "3",
+        ],
     ]
     .into_iter()
     .map(|args| args.into_iter().map(String::from).collect())

@@ -4,6 +4,7 @@
 //! - [`distance`]: squared L2 (FaceNet's D), L2 (dlib's), and batched forms.
 //! - [`holdout`]: verification over every pair of a labelled set of embeddings (held-out identities).
 //! - [`mining`]: identity-balanced batches and online semi-hard triplet mining (the paper's Sec. 3).
+//! - [`harmonic`]: triplets mixing a new model's embeddings with a frozen old model's (the paper's Sec. 6).
 //! - [`metrics`]: VAL/FAR, k-fold accuracy, VAL @ FAR, ROC, AUC, EER (the paper's Sec. 5 protocol).
 //! - [`protocols`]: LFW and YouTube Faces protocol files, score files, and runners over any embedder.
 //! - [`quantize`]: 128-byte int8 embeddings (per-vector scale) and their integer dot product.
@@ -23,6 +24,7 @@ pub mod cluster;
 pub mod distance;
 mod embedding;
 mod error;
+pub mod harmonic;
 pub mod holdout;
 pub mod metrics;
 pub mod mining;

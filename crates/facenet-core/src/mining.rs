@@ -170,7 +170,7 @@ pub fn mine_triplets(
 }
 
 /// The negative for one anchor-positive pair at distance `d_ap`; `row` holds the anchor's distances.
-fn choose_negative(
+pub(crate) fn choose_negative(
     row: &[f32],
     d_ap: f32,
     negatives: impl Iterator<Item = usize>,
@@ -199,7 +199,7 @@ fn choose_negative(
     }
 }
 
-fn stats_of(triplets: &[Triplet], distances: &[f32], n: usize, pairs: usize, alpha: f32) -> MiningStats {
+pub(crate) fn stats_of(triplets: &[Triplet], distances: &[f32], n: usize, pairs: usize, alpha: f32) -> MiningStats {
     if triplets.is_empty() {
         return MiningStats {
             pairs,

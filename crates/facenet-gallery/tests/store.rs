@@ -5,7 +5,7 @@ use facenet_core::Embedding;
 use facenet_core::distance::Metric;
 use facenet_gallery::synthetic::SyntheticFaces;
 use facenet_gallery::{Error, FaceSource, Gallery, GalleryModel, NewFace, jsonl};
-use facenet_vision::{BBox, Detection, FaceLandmarks, LandmarkScheme, Point};
+use facenet_vision::{BBox, Detection, FaceLandmarks, LandmarkScheme, ModelInfo, Point};
 use std::path::Path;
 
 fn model(id: &str, dim: usize) -> GalleryModel {
@@ -78,6 +78,52 @@ fn reopening_keeps_the_model_and_refuses_another() {
         message.contains("\"synthetic\"") && message.contains("dlib_resnet_v1") && message.contains("g.db"),
         "{message}"
     );
+}
+
+fn probe_model(id: &str, dim: usize, compatible_with: &[&str]) -> ModelInfo {
+    ModelInfo {
+        id: id.into(),
+        dim,
+        input_size: (58, 70),
+        metric: Metric::SquaredL2,
+        threshold: 1.0,
+        cluster_threshold: 1.0,
+        compatible_with: compatible_with.iter().map(|s| s.to_string()).collect(),
+    }
+}
+
+#[test]
+fn probes_of_a_model_declared_compatible_are_accepted_and_others_refused() {
+    let dir = tempfile::tempdir().unwrap();
+    let path = dir.path().join("g.db");
+    let mut gallery = filled(&path, 2, 2);
+    gallery.accept_probes(&probe_model("synthetic", 32, &[])).unwrap();
+    gallery
+        .accept_probes(&probe_model("harmonic", 32, &["other", "synthetic"]))
+        .unwrap();
+    assert_eq!(
+        gallery.model(),
+        Some(&model("synthetic", 32)),
+        "the gallery keeps its model"
+    );
+    for (probe, why) in [
+        (probe_model("unrelated", 32, &[]), "declares nothing"),
+        (probe_model("harmonic", 32, &["other"]), "compatible with another model"),
+        (probe_model("harmonic", 16, &["synthetic"]), "another dimension"),
+    ] {
+        let err = gallery.accept_probes(&probe).unwrap_err();
+        assert!(matches!(err, Error::ModelMismatch { .. }), "{why}: {err}");
+        assert!(
+            err.to_string().contains("\"synthetic\"") && err.to_string().contains("g.db"),
+            "{err}"
+        );
+    }
+    // an empty gallery records the probe's model, as enrolling would
+    let mut empty = Gallery::open(&dir.path().join("empty.db")).unwrap();
+    empty
+        .accept_probes(&probe_model("harmonic", 32, &["synthetic"]))
+        .unwrap();
+    assert_eq!(empty.model(), Some(&model("harmonic", 32)));
 }
 
 #[test]

@@ -1,7 +1,7 @@
 //! FaceNet checkpoints: a directory with `model.safetensors` (the weights, batch-norm statistics
 //! included) and `config.json` ([`CheckpointConfig`]: architecture, input size, embedding size,
-//! preprocessing, alignment, training step, id and verification threshold), so a checkpoint can be used
-//! from its directory alone.
+//! preprocessing, alignment, training step, id, verification threshold and the ids of the models its
+//! embeddings are compatible with), so a checkpoint can be used from its directory alone.
 //!
 //! [`load_checkpoint`] refuses, with an error naming the file, a config it cannot read, weights that do not
 //! match the config (missing, extra or wrongly shaped tensors) and truncated or corrupt weight files.
@@ -86,6 +86,10 @@ pub struct CheckpointConfig {
     pub step: u64,
     /// Same/different threshold on squared L2.
     pub threshold: f32,
+    /// Ids of models whose embeddings this one's may be compared with (`facenet train --harmonic-with`,
+    /// FaceNet Sec. 6): a gallery of such a model accepts this model's probes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compatible_with: Vec<String>,
 }
 
 impl CheckpointConfig {
@@ -102,6 +106,7 @@ impl CheckpointConfig {
             preprocessing: Preprocessing::Fixed,
             step: 0,
             threshold: DEFAULT_THRESHOLD,
+            compatible_with: Vec::new(),
         }
     }
 

@@ -184,6 +184,7 @@ impl DlibResNet {
             metric: Metric::L2,
             threshold: RAW_THRESHOLD,
             cluster_threshold: RAW_CLUSTER_THRESHOLD,
+            compatible_with: Vec::new(),
         };
         Self {
             cpu: DlibResNetCpu::from_module(&net),

@@ -47,6 +47,7 @@ impl FaceNetEmbedder {
             threshold: config.threshold,
             // A checkpoint's threshold is measured on its own held-out pairs; clustering starts there.
             cluster_threshold: config.threshold,
+            compatible_with: config.compatible_with.clone(),
         };
         Self {
             model,

@@ -140,6 +140,7 @@ impl PretrainedFaceNet {
             metric: Metric::SquaredL2,
             threshold: THRESHOLD,
             cluster_threshold: CLUSTER_THRESHOLD,
+            compatible_with: Vec::new(),
         }
     }
 

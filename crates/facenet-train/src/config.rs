@@ -55,6 +55,10 @@ pub struct TrainingConfig {
     pub validate_every: u64,
     /// Stop with a warning when the mean pairwise squared distance of a batch's embeddings falls below this.
     pub collapse_floor: f32,
+    /// A harmonic run ([`crate::harmonic`], FaceNet Sec. 6): the run or checkpoint directory of the frozen
+    /// old model whose embeddings the new model's must be comparable with. None: ordinary training.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub harmonic_with: Option<PathBuf>,
 }
 
 impl TrainingConfig {
@@ -85,6 +89,7 @@ impl TrainingConfig {
             checkpoint_every: 100,
             validate_every: 100,
             collapse_floor: 1e-4,
+            harmonic_with: None,
         }
     }
 

@@ -7,10 +7,12 @@
 //!   ([`embed`]), the collapse guard and Ctrl-C handling.
 //! - [`LrSchedule`]: constant, step decay, or a `step:lr` table.
 //! - [`average::WeightAverage`]: the moving average of the weights that validation and checkpoints use.
+//! - [`harmonic`]: `--harmonic-with OLD_RUN`, a new model compatible with a frozen old one (Sec. 6).
 
 pub mod average;
 mod config;
 pub mod embed;
+pub mod harmonic;
 pub mod metrics;
 mod schedule;
 pub mod state;

@@ -13,7 +13,7 @@ use burn::module::Module;
 use burn::optim::ModuleOptimizer;
 use facenet_core::mining::Triplet;
 use facenet_nn::checkpoint::{CheckpointConfig, save_checkpoint};
-use facenet_nn::models::{FaceNet, FaceNetConfig};
+use facenet_nn::models::FaceNet;
 use facenet_nn::{Error, Result};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
@@ -45,13 +45,13 @@ const AVERAGE_FILE: &str = "average.bpk";
 const STATE_FILE: &str = "state.json";
 
 /// Writes model, optimiser, weight average (if any) and state into `run_dir/checkpoint/`, replacing the
-/// previous checkpoint only once the new one is complete; then the inference checkpoint (built from
-/// `model_config`) into `run_dir/model/`: the averaged weights when there is an average, else `model`'s.
+/// previous checkpoint only once the new one is complete; then the inference checkpoint (`checkpoint` at
+/// the current step) into `run_dir/model/`: the averaged weights when there is an average, else `model`'s.
 pub fn save(
     run_dir: &Path,
     model: &FaceNet,
     average: Option<&WeightAverage>,
-    model_config: &FaceNetConfig,
+    checkpoint: &CheckpointConfig,
     optimizer: &ModuleOptimizer,
     state: &RunState,
 ) -> Result<()> {
@@ -59,7 +59,7 @@ pub fn save(
     save_training(run_dir, model, averaged.as_ref(), optimizer, state)?;
     let config = CheckpointConfig {
         step: state.step,
-        ..CheckpointConfig::new(model_config.clone())
+        ..checkpoint.clone()
     };
     save_checkpoint(&inference_dir(run_dir), averaged.as_ref().unwrap_or(model), &config)
 }

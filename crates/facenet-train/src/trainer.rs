@@ -8,10 +8,12 @@
 use crate::average::WeightAverage;
 use crate::config::TrainingConfig;
 use crate::embed::{PhotoBatch, Validation, embed_all, mean_pairwise_distance, validate};
+use crate::harmonic::{self, FrozenModel};
 use crate::metrics::{MetricsLine, MetricsLog};
 use crate::state::{self, RunState};
 use burn::optim::{AdaGradConfig, GradientsParams, ModuleOptimizer, decay::WeightDecayConfig};
 use burn::tensor::{Device, Tensor};
+use facenet_core::harmonic::mine_harmonic;
 use facenet_core::mining::{MiningStats, Sample, Triplet, mine_triplets, sample_batch, squared_distances};
 use facenet_nn::models::FaceNet;
 use facenet_nn::{Error, Result, triplet_loss};
@@ -91,6 +93,12 @@ pub fn train(
         .transpose()?;
 
     let device = facenet_kernels::device::default_training_device();
+    let old_model = config
+        .harmonic_with
+        .as_deref()
+        .map(|old_run| harmonic::load_old_model(old_run, &config.model, &device))
+        .transpose()?; // before seeding: loading draws initial weights too
+    let checkpoint = harmonic::checkpoint_config(&config.model, old_model.as_ref());
     device.seed(config.seed);
     let mut model = config.model.init(&device);
     let mut optimizer = adagrad(config);
@@ -135,8 +143,11 @@ pub fn train(
         loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
     }
     let mut round_photos: Option<PhotoBatch> = None;
+    let mut round_old: Option<Vec<f32>> = None; // the old model's embeddings of the round (harmonic runs)
     if !run.pending.is_empty() {
-        round_photos = Some(next_round(&rounds)?.photos);
+        let photos = next_round(&rounds)?.photos;
+        round_old = embed_old(old_model.as_ref(), &photos, config.embed_chunk)?;
+        round_photos = Some(photos);
     }
     let mut reason = StopReason::Completed;
     let mut empty_rounds = 0;
@@ -146,7 +157,8 @@ pub fn train(
         let mut embedded_photos = 0;
         if run.pending.is_empty() {
             let round = next_round(&rounds)?;
-            let (triplets, stats, mean_distance) = loop_state.mine(&model, &round)?;
+            round_old = embed_old(old_model.as_ref(), &round.photos, config.embed_chunk)?;
+            let (triplets, stats, mean_distance) = loop_state.mine(&model, &round, round_old.as_deref())?;
             embedded_photos = round.photos.count();
             if mean_distance < config.collapse_floor as f64 {
                 let warning = format!(
@@ -184,6 +196,7 @@ pub fn train(
             model,
             &mut optimizer,
             photos,
+            round_old.as_deref(),
             &chunk,
             config.alpha,
             lr,
@@ -212,7 +225,7 @@ pub fn train(
         }
         let interrupted = stop.load(Ordering::SeqCst);
         if last || interrupted || (config.checkpoint_every > 0 && run.step % config.checkpoint_every == 0) {
-            state::save(run_dir, &model, average.as_ref(), &config.model, &optimizer, &run)?;
+            state::save(run_dir, &model, average.as_ref(), &checkpoint, &optimizer, &run)?;
         }
         if interrupted && !last {
             reason = StopReason::Interrupted;
@@ -220,7 +233,7 @@ pub fn train(
         }
     }
     if reason != StopReason::Completed {
-        state::save(run_dir, &model, average.as_ref(), &config.model, &optimizer, &run)?;
+        state::save(run_dir, &model, average.as_ref(), &checkpoint, &optimizer, &run)?;
         if loop_state.last_validation.is_none() || matches!(reason, StopReason::Interrupted) {
             loop_state.validate(&evaluated(&model, average.as_ref()), validation_set.as_ref(), run.step)?;
         }
@@ -248,12 +261,20 @@ fn adagrad(config: &TrainingConfig) -> ModuleOptimizer {
     AdaGradConfig::new().with_weight_decay(decay).init()
 }
 
-/// One optimiser step on `triplets` of `photos`: forward the 3k photos (anchors, positives, negatives),
+/// The frozen old model's embeddings of `photos` in a harmonic run, else None.
+fn embed_old(old: Option<&FrozenModel>, photos: &PhotoBatch, chunk: usize) -> Result<Option<Vec<f32>>> {
+    old.map(|old| old.embed(&photos.photos, chunk)).transpose()
+}
+
+/// One optimiser step on `triplets` of `photos`: forward the 3k photos (anchors, positives, negatives;
+/// in a harmonic run, rows of the old model's embeddings `old` are constants: [`harmonic::mixed_rows`]),
 /// triplet loss, backward, AdaGrad. Returns the model, the loss and the fraction of active triplets.
+#[allow(clippy::too_many_arguments)]
 fn train_step(
     model: FaceNet,
     optimizer: &mut ModuleOptimizer,
     photos: &PhotoBatch,
+    old: Option<&[f32]>,
     triplets: &[Triplet],
     alpha: f32,
     lr: f64,
@@ -268,7 +289,7 @@ fn train_step(
     .iter()
     .flat_map(|role| triplets.iter().map(role))
     .collect();
-    let embeddings = model.forward(photos.gather(&indices, device)); // [3k, d]
+    let embeddings = harmonic::mixed_rows(&model, photos, old, &indices, device); // [3k, d]
     let dim = embeddings.dims()[1];
     let values = embeddings
         .clone()
@@ -384,22 +405,27 @@ impl Loop<'_, '_> {
         })
     }
 
-    /// Embeds the round, mines its triplets (shuffled, at most `max_steps_per_batch` steps' worth) and returns them with the statistics and the
-    /// embeddings' mean pairwise distance.
-    fn mine(&mut self, model: &FaceNet, round: &Round) -> Result<(Vec<Triplet>, MiningStats, f64)> {
+    /// Embeds the round, mines its triplets (shuffled, at most `max_steps_per_batch` steps' worth; mixed
+    /// with the old model's embeddings `old` in a harmonic run) and returns them with the statistics and
+    /// the embeddings' mean pairwise distance.
+    fn mine(
+        &mut self,
+        model: &FaceNet,
+        round: &Round,
+        old: Option<&[f32]>,
+    ) -> Result<(Vec<Triplet>, MiningStats, f64)> {
         let dim = self.config.model.embedding_dim;
         let embeddings = embed_all(model, &round.photos, self.config.embed_chunk, &self.device)?;
-        let distances = squared_distances(&embeddings, dim)?;
         let labels: Vec<usize> = round.samples.iter().map(|s| s.identity).collect();
         let mut rng = ChaCha8Rng::seed_from_u64(round_seed(self.config.seed, round.index, 2));
-        let (mut triplets, stats) = mine_triplets(
-            &distances,
-            &labels,
-            round.anchors,
-            self.config.alpha,
-            self.config.rule,
-            &mut rng,
-        )?;
+        let (alpha, rule) = (self.config.alpha, self.config.rule);
+        let (mut triplets, stats) = match old {
+            Some(old) => mine_harmonic(&embeddings, old, dim, &labels, round.anchors, alpha, rule, &mut rng)?,
+            None => {
+                let distances = squared_distances(&embeddings, dim)?;
+                mine_triplets(&distances, &labels, round.anchors, alpha, rule, &mut rng)?
+            }
+        };
         triplets.shuffle(&mut rng);
         if self.config.max_steps_per_batch > 0 {
             triplets.truncate(self.config.max_steps_per_batch * self.config.triplets_per_step);

@@ -222,6 +222,7 @@ mod tests {
             metric: Metric::SquaredL2,
             threshold: 1.0,
             cluster_threshold: 1.0,
+            compatible_with: Vec::new(),
         };
         FacePipeline::new(Box::new(Scored), Box::new(Whole), Box::new(Zero(info)))
     }

@@ -188,6 +188,7 @@ mod tests {
             metric: Metric::SquaredL2,
             threshold: 1.0,
             cluster_threshold: 1.0,
+            compatible_with: Vec::new(),
         };
         FacePipeline::new(Box::new(TwoFaces), Box::new(Crop), Box::new(MeanColour(info)))
     }

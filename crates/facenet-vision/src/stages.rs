@@ -65,6 +65,10 @@ pub struct ModelInfo {
     /// The default threshold for clustering under `metric` (`facenet cluster`): where average-linkage
     /// clusters of one person stop merging with others, measured per model.
     pub cluster_threshold: f32,
+    /// Ids of other models whose embeddings this model's may be compared with (a harmonic training
+    /// run's old model, FaceNet Sec. 6): a gallery of such a model accepts this model's probes.
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub compatible_with: Vec<String>,
 }
 
 /// Maps aligned faces to embeddings, in batches. Implementations may run on any device.

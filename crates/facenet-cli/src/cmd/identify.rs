@@ -59,8 +59,8 @@ pub struct IdentifyArgs {
 pub fn run(args: IdentifyArgs, ctx: &Ctx) -> anyhow::Result<Status> {
     let mut gallery = args.db.open_existing()?; // before the models load: a mistyped --db fails at once
     let pipeline = args.pipeline.build()?;
+    gallery.accept_probes(pipeline.model_info())?; // its model, or one trained compatible with it
     let model = GalleryModel::from(pipeline.model_info());
-    gallery.bind_model(&model)?;
     let index = SearchIndex::open(&gallery, engine(args.engine))?;
     let options = IdentifyOptions {
         threshold: args.threshold.unwrap_or(model.threshold),

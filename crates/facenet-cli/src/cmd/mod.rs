@@ -9,6 +9,7 @@ mod bench_pipeline;
 mod calibrate;
 mod cluster;
 mod compare;
+mod compat;
 mod demo;
 mod detect;
 mod embed;
@@ -89,6 +90,8 @@ pub enum Command {
     Train(train::TrainArgs),
     /// Verification by L2 between downscaled grey photos: the floor a trained network must beat.
     PixelBaseline(baseline::BaselineArgs),
+    /// Held-out VAL of an old model, a new one, and old-gallery-vs-new-probe comparisons (harmonic runs).
+    Compat(compat::CompatArgs),
     /// Serve a CompreFace-compatible REST API (and a web page) on a gallery.
     Serve(serve::ServeArgs),
     /// Create, list and revoke the API keys of `facenet serve`.
@@ -116,6 +119,7 @@ pub fn run(command: Command, ctx: &Ctx) -> anyhow::Result<Status> {
         Command::Synth(a) => synth::run(a, ctx),
         Command::Train(a) => train::run(a, ctx),
         Command::PixelBaseline(a) => baseline::run(a, ctx),
+        Command::Compat(a) => compat::run(a, ctx),
         Command::Serve(a) => serve::run(a, ctx),
         Command::Keys(a) => keys::run(a, ctx),
     }

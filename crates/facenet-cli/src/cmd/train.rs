@@ -106,6 +106,10 @@ pub struct TrainArgs {
     /// Brightness, contrast and saturation vary by up to this fraction (augmentation).
     #[arg(value_parser = |s: &str| super::ranges::fraction(s).map(|v| v as f32), long, default_value_t = Augment::default().jitter)]
     augment_jitter: f32,
+    /// Harmonic embeddings (FaceNet Sec. 6): train a model whose embeddings compare with those of the
+    /// frozen model of this run (or checkpoint) directory, so its galleries stay usable.
+    #[arg(long, value_name = "OLD_RUN")]
+    harmonic_with: Option<PathBuf>,
 }
 
 fn parse_input_size(s: &str) -> Result<InputSize, String> {
@@ -268,6 +272,7 @@ fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     config.checkpoint_every = args.checkpoint_every;
     config.embed_chunk = args.embed_chunk;
     config.collapse_floor = args.collapse_floor;
+    config.harmonic_with = args.harmonic_with.clone();
     config.augment = if args.no_augment {
         Augment::none()
     } else {

@@ -313,6 +313,17 @@ impl Gallery {
         }
     }
 
+    /// Checks that faces embedded by `probe` may be searched in this gallery: the gallery's own model, or
+    /// one that declares it compatible with the gallery's model ([`ModelInfo::compatible_with`], a
+    /// harmonic training run of FaceNet Sec. 6) and has its dimension. A gallery with no model yet
+    /// records `probe`'s (as [`Gallery::bind_model`]). Anything else is [`Error::ModelMismatch`].
+    pub fn accept_probes(&mut self, probe: &ModelInfo) -> Result<()> {
+        match &self.model {
+            Some(stored) if probe.dim == stored.dim && probe.compatible_with.contains(&stored.id) => Ok(()),
+            _ => self.bind_model(&GalleryModel::from(probe)),
+        }
+    }
+
     /// Enrols `faces` as `subject` (created if new) in one transaction; returns their ids, `None` for a
     /// face already stored (see [`Gallery::enroll_batch`]). When this returns, the faces are on disk.
     pub fn enroll(&mut self, subject: &str, faces: &[NewFace]) -> Result<Vec<Option<i64>>> {

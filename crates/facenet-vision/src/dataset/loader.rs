@@ -94,7 +94,7 @@ impl FaceLoader {
 }
 
 /// `face` scaled to cover `width × height`, then centre-cropped to it (the aspect ratio is kept).
-fn fit(face: &RgbImage, width: u32, height: u32) -> RgbImage {
+pub fn fit(face: &RgbImage, width: u32, height: u32) -> RgbImage {
     if face.dimensions() == (width, height) {
         return face.clone();
     }

@@ -13,7 +13,7 @@ mod loader;
 mod prefetch;
 
 pub use augment::Augment;
-pub use loader::{FaceLoader, Preprocess};
+pub use loader::{FaceLoader, Preprocess, fit};
 pub use prefetch::Prefetcher;
 
 use crate::{Error, Result};
