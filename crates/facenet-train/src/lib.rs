@@ -16,6 +16,6 @@ mod schedule;
 pub mod state;
 mod trainer;
 
-pub use config::{CONFIG_FILE, TrainingConfig};
+pub use config::{CONFIG_FILE, Init, TrainingConfig};
 pub use schedule::LrSchedule;
 pub use trainer::{Event, StopReason, TrainOutcome, train};
