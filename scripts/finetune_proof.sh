@@ -33,7 +33,7 @@ IDS=${IDS:-4000}
 PER=${PER:-10}
 HELD=${HELD:-60}
 MINUTES=${MINUTES:-20}
-LR=${LR:-0.01}
+LR=${LR:-0.0002}
 FREEZE=${FREEZE:-Mixed_6a}
 FREEZE_BN=${FREEZE_BN:-}
 PEOPLE=${PEOPLE:-15}
@@ -42,17 +42,23 @@ NEGATIVES=${NEGATIVES:-15}
 TRIPLETS=${TRIPLETS:-30}
 VALIDATE=${VALIDATE:-20}
 
-rm -rf "$WORK" && mkdir -p "$WORK"
-echo "== synth: $IDS identities × $PER photos at 160×160"
-nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size 160 --seed 1 --out "$WORK/data"
+# the rendered set is kept between runs of the same IDS × PER (rendering 40,000 photos takes ~15 min)
+DATA="$WORK/data-$IDS-$PER"
+mkdir -p "$WORK" && rm -rf "$WORK/run"
+if [ ! -e "$DATA/.complete" ]; then
+  echo "== synth: $IDS identities × $PER photos at 160×160"
+  rm -rf "$DATA"
+  nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size 160 --seed 1 --out "$DATA"
+  touch "$DATA/.complete"
+fi
 echo "== pixel baseline on the $HELD held-out identities"
-nice "$BIN" --json pixel-baseline --data "$WORK/data" --held-out "$HELD" --validation-photos 10 --size 160 > "$WORK/baseline.json"
+nice "$BIN" --json pixel-baseline --data "$DATA" --held-out "$HELD" --validation-photos 10 --size 160 > "$WORK/baseline.json"
 echo "== fine-tune the pretrained FaceNet for at most $MINUTES min (lr $LR, frozen up to ${FREEZE:-nothing}${FREEZE_BN:+, batch-norm statistics frozen})"
 freeze=()
 [ -n "$FREEZE" ] && freeze+=(--freeze-until "$FREEZE")
 [ -n "$FREEZE_BN" ] && freeze+=(--freeze-bn)
 start=$(date +%s)
-timeout -s INT -k 300 "${MINUTES}m" nice "$BIN" train --init facenet --data "$WORK/data" --out "$WORK/run" \
+timeout -s INT -k 300 "${MINUTES}m" nice "$BIN" train --init facenet --data "$DATA" --out "$WORK/run" \
   --steps 1000000 --held-out "$HELD" --validation-photos 10 --people-per-batch "$PEOPLE" \
   --images-per-person "$IMAGES" --random-negatives "$NEGATIVES" --triplets-per-step "$TRIPLETS" \
   --max-steps-per-batch 3 --augment-jitter 0.05 --lr "$LR" --validate-every "$VALIDATE" \
