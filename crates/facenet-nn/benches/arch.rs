@@ -1,12 +1,15 @@
 //! Speed of every FaceNet architecture on the Flex CPU backend: inference img/s at batch 1 and 32, and
-//! one NN4 training step (forward, triplet loss, backward, AdaGrad) at batch 64, in img/s.
+//! one training step (forward, triplet loss, backward, AdaGrad) of NN4 at batch 64 and of
+//! Inception-ResNet-v1 (the pretrained FaceNet's network, `facenet train --init facenet`) at batch 32 and 64,
+//! in img/s. The PyTorch twin of the Inception-ResNet-v1 figures is `scripts/bench_irv1_train_torch.py`
+//! (facenet-pytorch's `InceptionResnetV1`); `scripts/bench_irv1_train.sh` runs both.
 //!
 //! ```text
 //! RAYON_NUM_THREADS=2 cargo bench -p facenet-nn --bench arch            # all
 //! RAYON_NUM_THREADS=2 cargo bench -p facenet-nn --bench arch -- nn4     # one architecture
 //! ```
 //! The PyTorch twin of the NN4 figures is `scripts/bench_nn4_torch.py` (same layers, same batch, same
-//! threads). Batch 64 trains on 21 triplets (rows 0–20 anchors, 21–41 positives, 42–62 negatives; row 63
+//! threads). Batch B trains on B / 3 triplets; batch 64 on 21 (rows 0–20 anchors, 21–41 positives, 42–62 negatives; row 63
 //! goes through the network too), as the twin does.
 //!
 //! Measured 2026-11-28 22:19 UTC on the otherwise idle 2-core development machine (AMD EPYC, Zen 4; load
@@ -115,27 +118,35 @@ fn inference(c: &mut Criterion) {
 fn training(c: &mut Criterion) {
     facenet_kernels::memory::keep_freed_memory();
     let device = Device::flex().autodiff();
-    let (batch, triplets) = (64, 21);
     let mut group = c.benchmark_group("training");
     group
         .sample_size(10)
         .warm_up_time(Duration::from_secs(2))
         .measurement_time(Duration::from_secs(15));
-    group.throughput(Throughput::Elements(batch as u64));
-    let arch = Arch::Nn4;
-    let mut model = Some(FaceNetConfig::new(arch).init(&device));
-    let mut optim = AdaGradConfig::new().init();
-    let x = random_batch(arch, batch, &device);
-    group.bench_function(format!("{arch}/batch{batch}"), |b| {
-        b.iter(|| {
-            let m = model.take().expect("the model is put back after every step");
-            let y = m.forward(x.clone()); // [64, 128]
-            let [a, p, n] = [0, 1, 2].map(|i| y.clone().narrow(0, i * triplets, triplets));
-            let loss = triplet_loss(a, p, n, 0.2);
-            let grads = GradientsParams::from_grads(loss.backward(), &m);
-            model = Some(optim.step(0.05, m, grads));
-        })
-    });
+    let nets = [
+        (FaceNetConfig::new(Arch::Nn4), vec![64]),
+        (facenet_nn::finetune::pretrained_config(), vec![32, 64]),
+    ];
+    for (config, batches) in nets {
+        let arch = config.arch;
+        for batch in batches {
+            let triplets = batch / 3;
+            group.throughput(Throughput::Elements(batch as u64));
+            let mut model = Some(config.init(&device));
+            let mut optim = AdaGradConfig::new().init();
+            let x = random_batch(arch, batch, &device);
+            group.bench_function(format!("{arch}/batch{batch}"), |b| {
+                b.iter(|| {
+                    let m = model.take().expect("the model is put back after every step");
+                    let y = m.forward(x.clone()); // [batch, d]
+                    let [a, p, n] = [0, 1, 2].map(|i| y.clone().narrow(0, i * triplets, triplets));
+                    let loss = triplet_loss(a, p, n, 0.2);
+                    let grads = GradientsParams::from_grads(loss.backward(), &m);
+                    model = Some(optim.step(0.05, m, grads));
+                })
+            });
+        }
+    }
     group.finish();
 }
 

@@ -14,6 +14,7 @@ use burn::module::Module;
 use burn::store::{ModuleSnapshot, SafetensorsStore};
 use burn::tensor::Device;
 use facenet_vision::align::Aligner;
+use facenet_vision::align::margin_crop::{FACENET_MARGIN, MarginCropAligner};
 use serde::{Deserialize, Serialize};
 use std::path::{Path, PathBuf};
 
@@ -39,6 +40,10 @@ pub enum Alignment {
     /// Similarity alignment of the 5 landmarks to the template; `margin` is the fraction of the short side
     /// left on each side (the paper: alignment "can improve performance slightly").
     Similarity { margin: f64 },
+    /// davidsandberg's crop for his pretrained models: the box grown by `margin / 2` pixels a side, clipped,
+    /// resized to the (square) input ([`MarginCropAligner`]); what the pretrained FaceNet embeds, so a
+    /// fine-tuned one sees faces the same way.
+    MarginCrop { margin: f32 },
 }
 
 impl Alignment {
@@ -55,14 +60,26 @@ impl Alignment {
         }
     }
 
+    /// The defaults for a model of `arch` at `input`: the margin crop for Inception-ResNet-v1 (the
+    /// pretrained FaceNet's), else [`Alignment::default_for`].
+    pub fn default_for_arch(arch: Arch, input: InputSize) -> Self {
+        match arch {
+            Arch::InceptionResnetV1 if input.height == input.width => Alignment::MarginCrop { margin: FACENET_MARGIN },
+            _ => Self::default_for(input),
+        }
+    }
+
     /// The aligner producing `input`-sized crops.
     pub fn aligner(&self, input: InputSize) -> Result<Aligner> {
         let (w, h) = (input.width as u32, input.height as u32);
         Ok(match *self {
             Alignment::Tight { margin, resize } if w == h => Aligner::tight(w, margin, resize)?,
-            Alignment::Tight { .. } => {
+            Alignment::MarginCrop { margin } if w == h && margin.is_finite() => {
+                Aligner::external(Box::new(MarginCropAligner { margin, size: w }))
+            }
+            Alignment::Tight { .. } | Alignment::MarginCrop { .. } => {
                 return Err(Error::Vision(facenet_vision::Error::Invalid(format!(
-                    "the tight crop needs a square input, the model takes {w}×{h}; use similarity alignment"
+                    "the {self:?} crop needs a square input and a finite margin, the model takes {w}×{h}; use similarity alignment"
                 ))));
             }
             Alignment::Similarity { margin } => Aligner::similarity(w, h, margin)?,
@@ -93,15 +110,15 @@ pub struct CheckpointConfig {
 }
 
 impl CheckpointConfig {
-    /// Defaults for `model`: id `facenet-<arch>-<d>d`, fixed standardisation, [`Alignment::default_for`]
-    /// its input, step 0, threshold [`DEFAULT_THRESHOLD`].
+    /// Defaults for `model`: id `facenet-<arch>-<d>d`, fixed standardisation, [`Alignment::default_for_arch`]
+    /// its architecture and input, step 0, threshold [`DEFAULT_THRESHOLD`].
     pub fn new(model: FaceNetConfig) -> Self {
         let input = model.input_size();
         Self {
             format_version: FORMAT_VERSION,
             id: format!("facenet-{}-{}d", model.arch, model.embedding_dim),
             input,
-            alignment: Alignment::default_for(input),
+            alignment: Alignment::default_for_arch(model.arch, input),
             model,
             preprocessing: Preprocessing::Fixed,
             step: 0,
@@ -157,7 +174,7 @@ fn checkpoint_error(path: &Path, message: impl Into<String>) -> Error {
 /// Writes `model` and `config` into the directory `dir` (created if missing).
 pub fn save_checkpoint(dir: &Path, model: &FaceNet, config: &CheckpointConfig) -> Result<()> {
     config.validate().map_err(|m| checkpoint_error(dir, m))?;
-    let expected = config.model.summary().params;
+    let expected = config.model.num_weights();
     if model.num_weights() != expected {
         return Err(checkpoint_error(
             dir,

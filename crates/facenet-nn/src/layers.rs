@@ -56,20 +56,38 @@ impl ConvUnit {
     /// # Shapes
     /// `[b, c_in, h, w]` → `[b, c_out, ⌈h/s⌉, ⌈w/s⌉]`
     pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
-        let x = if is_image_conv(&self.conv, &x) {
-            image_conv(&self.conv, x)
-        } else if is_flex_same_conv(&self.conv, &x) {
-            with_bias(conv_same(x, self.conv.weight.val(), self.conv.stride[0]), &self.conv)
-        } else if is_pointwise(&self.conv) {
-            pointwise_conv(&self.conv, x)
-        } else {
-            self.conv.forward(x)
-        };
+        let x = conv_forward(&self.conv, x);
         match &self.bn {
-            Some(bn) if is_flex_autodiff(&x.device()) && bn.training.is_enabled() => batch_norm_relu_train(bn, x),
-            Some(bn) => relu(bn.forward(x)),
+            Some(bn) => batch_norm_relu(bn, x),
             None => relu(x),
         }
+    }
+}
+
+/// `conv(x)` on the fastest route for its shape and device: the image conv, the batched "same" conv, the
+/// pointwise matrix product, else burn's generic convolution (any padding, non-square kernels).
+///
+/// # Shapes
+/// `[b, c_in, h, w]` → `[b, c_out, h', w']`
+pub fn conv_forward(conv: &Conv2d, x: Tensor<4>) -> Tensor<4> {
+    if is_image_conv(conv, &x) {
+        image_conv(conv, x)
+    } else if is_flex_same_conv(conv, &x) {
+        with_bias(conv_same(x, conv.weight.val(), conv.stride[0]), conv)
+    } else if is_pointwise(conv) {
+        pointwise_conv(conv, x)
+    } else {
+        conv.forward(x)
+    }
+}
+
+/// `relu(bn(x))`: with the batch's statistics when training on Flex with the layer's training flag on (one
+/// kernel), else burn's batch norm (running statistics outside training or when the flag is off).
+pub fn batch_norm_relu(bn: &BatchNorm, x: Tensor<4>) -> Tensor<4> {
+    if is_flex_autodiff(&x.device()) && bn.training.is_enabled() {
+        batch_norm_relu_train(bn, x)
+    } else {
+        relu(bn.forward(x))
     }
 }
 

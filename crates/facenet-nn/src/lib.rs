@@ -12,7 +12,8 @@
 //!   input tensors as the checkpoint says.
 //! - [`dlib`]: [`dlib::DlibResNet`], dlib's face recognition ResNet as a [`facenet_vision::Embedder`], and its
 //!   aligner; [`embedder::FaceNetEmbedder`]: a checkpoint as an embedder; [`pretrained::PretrainedFaceNet`]:
-//!   davidsandberg's pretrained FaceNet (Inception-ResNet-v1, 512-D) read from its frozen TensorFlow graph.
+//!   davidsandberg's pretrained FaceNet (Inception-ResNet-v1, 512-D) read from its frozen TensorFlow graph;
+//!   [`finetune`]: that network's weights restored into its trainable form, and partial freezing.
 
 pub mod checkpoint;
 pub mod derived;
@@ -20,6 +21,7 @@ pub mod dlib;
 pub mod embedder;
 mod error;
 pub mod export;
+pub mod finetune;
 pub mod import;
 pub mod layers;
 pub mod loss;

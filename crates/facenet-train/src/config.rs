@@ -59,6 +59,34 @@ pub struct TrainingConfig {
     /// old model whose embeddings the new model's must be comparable with. None: ordinary training.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub harmonic_with: Option<PathBuf>,
+    /// Start from pretrained weights instead of random ones ([`Init`]); `model` must be that network's.
+    #[serde(default)]
+    pub init: Option<Init>,
+    /// Batch norms use their running statistics and stop updating them ([`facenet_nn::finetune::freeze_batch_norm`]).
+    #[serde(default)]
+    pub freeze_bn: bool,
+    /// The layers up to and including this one are not trained ([`facenet_nn::finetune::freeze_until`]).
+    #[serde(default)]
+    pub freeze_until: Option<String>,
+}
+
+/// Pretrained weights a run can start from.
+#[derive(Debug, Clone, Copy, PartialEq, Eq, Serialize, Deserialize)]
+#[serde(rename_all = "lowercase")]
+pub enum Init {
+    /// davidsandberg's FaceNet 20180408-102900 ([`facenet_nn::finetune::pretrained_config`]).
+    Facenet,
+}
+
+impl std::str::FromStr for Init {
+    type Err = String;
+
+    fn from_str(s: &str) -> std::result::Result<Self, String> {
+        match s {
+            "facenet" => Ok(Init::Facenet),
+            _ => Err(format!("unknown initialisation '{s}' (expected facenet)")),
+        }
+    }
 }
 
 impl TrainingConfig {
@@ -90,6 +118,9 @@ impl TrainingConfig {
             validate_every: 100,
             collapse_floor: 1e-4,
             harmonic_with: None,
+            init: None,
+            freeze_bn: false,
+            freeze_until: None,
         }
     }
 
@@ -117,6 +148,17 @@ impl TrainingConfig {
                 "the weight-average decay {} must be in [0, 1)",
                 self.average_decay
             ));
+        }
+        if self.init == Some(Init::Facenet) && self.model != facenet_nn::finetune::pretrained_config() {
+            return bad(format!(
+                "--init facenet trains the pretrained network ({}, 512-D, 160×160), not {} {}-D",
+                facenet_nn::Arch::InceptionResnetV1,
+                self.model.arch,
+                self.model.embedding_dim
+            ));
+        }
+        if let Some(name) = &self.freeze_until {
+            facenet_nn::finetune::frozen_layers(&self.model, name)?;
         }
         Ok(())
     }

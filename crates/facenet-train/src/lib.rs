@@ -3,6 +3,8 @@
 //! ([`facenet_nn::loss`]) and AdaGrad at 0.05 with a schedule; any [`facenet_nn::FaceNet`] architecture.
 //!
 //! - [`TrainingConfig`]: every setting, saved as `RUN_DIR/config.json`.
+//!   With `init` ([`Init::Facenet`]) a run fine-tunes the pretrained FaceNet ([`facenet_nn::finetune`]: its
+//!   batch norms calibrated on the first batch), with `freeze_until` / `freeze_bn` only part of it.
 //! - [`train`]: the loop; checkpoints ([`state`]), `metrics.jsonl` ([`metrics`]), held-out validation
 //!   ([`embed`]), the collapse guard and Ctrl-C handling.
 //! - [`LrSchedule`]: constant, step decay, or a `step:lr` table.
@@ -18,6 +20,6 @@ mod schedule;
 pub mod state;
 mod trainer;
 
-pub use config::{CONFIG_FILE, TrainingConfig};
+pub use config::{CONFIG_FILE, Init, TrainingConfig};
 pub use schedule::LrSchedule;
 pub use trainer::{Event, StopReason, TrainOutcome, train};

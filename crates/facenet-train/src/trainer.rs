@@ -6,15 +6,17 @@
 //! all happen between steps.
 
 use crate::average::WeightAverage;
-use crate::config::TrainingConfig;
+use crate::config::{Init, TrainingConfig};
 use crate::embed::{PhotoBatch, Validation, embed_all, mean_pairwise_distance, validate};
 use crate::harmonic::{self, FrozenModel};
 use crate::metrics::{MetricsLine, MetricsLog};
 use crate::state::{self, RunState};
+use burn::module::Module;
 use burn::optim::{AdaGradConfig, GradientsParams, ModuleOptimizer, decay::WeightDecayConfig};
 use burn::tensor::{Device, Tensor};
 use facenet_core::harmonic::mine_harmonic;
 use facenet_core::mining::{MiningStats, Sample, Triplet, mine_triplets, sample_batch, squared_distances};
+use facenet_nn::finetune::{calibrate, freeze_batch_norm, freeze_until, load_pretrained};
 use facenet_nn::models::FaceNet;
 use facenet_nn::{Error, Result, triplet_loss};
 use facenet_vision::dataset::{Augment, FaceDataset, FaceLoader, Prefetcher, ScanReport};
@@ -100,7 +102,8 @@ pub fn train(
         .transpose()?; // before seeding: loading draws initial weights too
     let checkpoint = harmonic::checkpoint_config(&config.model, old_model.as_ref());
     device.seed(config.seed);
-    let mut model = config.model.init(&device);
+    let mut model = initial_model(config, &device, resume)?;
+    let mut calibration_pending = config.init.is_some() && !resume;
     let mut optimizer = adagrad(config);
     let mut run = RunState::default();
     let mut average = (config.average_decay > 0.0).then(|| WeightAverage::new(config.average_decay, &model));
@@ -157,6 +160,11 @@ pub fn train(
         let mut embedded_photos = 0;
         if run.pending.is_empty() {
             let round = next_round(&rounds)?;
+            if calibration_pending {
+                model = calibrated(model, &round.photos, config.embed_chunk, &loop_state.device);
+                average = average.map(|_| WeightAverage::new(config.average_decay, &model));
+                calibration_pending = false;
+            }
             round_old = embed_old(old_model.as_ref(), &round.photos, config.embed_chunk)?;
             let (triplets, stats, mean_distance) = loop_state.mine(&model, &round, round_old.as_deref())?;
             embedded_photos = round.photos.count();
@@ -245,6 +253,33 @@ pub fn train(
         last_validation: loop_state.last_validation,
         scan,
     })
+}
+
+/// The network a run starts from: fresh weights, or the pretrained ones of `config.init` (not when resuming:
+/// the checkpoint has the weights), with the run's frozen parts frozen (freezing is not part of a checkpoint).
+fn initial_model(config: &TrainingConfig, device: &Device, resume: bool) -> Result<FaceNet> {
+    let model = match (config.init, resume) {
+        (Some(Init::Facenet), false) => load_pretrained(&facenet_assets::Cache::from_env()?, device)?,
+        _ => config.model.init(device),
+    };
+    let model = match &config.freeze_until {
+        Some(name) => freeze_until(model, &config.model, name)?,
+        None => model,
+    };
+    Ok(if config.freeze_bn {
+        freeze_batch_norm(model)
+    } else {
+        model
+    })
+}
+
+/// `model` with its batch norms calibrated ([`facenet_nn::finetune::calibrate`]) on at most `count`
+/// photos spread evenly over the batch (a batch lists each identity's photos together).
+fn calibrated(model: FaceNet, photos: &PhotoBatch, count: usize, device: &Device) -> FaceNet {
+    let step = photos.count().div_ceil(count.max(1)).max(1);
+    let indices: Vec<usize> = (0..photos.count()).step_by(step).collect();
+    let x = photos.gather(&indices, &device.clone().inner());
+    calibrate(model.valid(), x).train()
 }
 
 /// The network that validation sees: the averaged weights when the run keeps an average.

@@ -7,7 +7,7 @@ use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::checkpoint::load_checkpoint;
 use facenet_nn::{Arch, FaceNetConfig, triplet_loss};
 use facenet_train::metrics::{METRICS_FILE, read_metrics};
-use facenet_train::{StopReason, TrainingConfig, train};
+use facenet_train::{Init, StopReason, TrainingConfig, train};
 use facenet_vision::dataset::FaceLoader;
 use facenet_vision::synth::{Layout, SynthSpec, write_dataset};
 use std::path::Path;
@@ -199,4 +199,57 @@ fn triplet_loss_matches_a_float64_hand_computation() {
     let loss = triplet_loss(t(anchors), t(positives), t(negatives), alpha).into_scalar::<f32>() as f64;
     assert!((loss - expected).abs() < 1e-6, "burn {loss} vs float64 {expected}");
     assert!(expected > 0.0);
+}
+
+/// `--init facenet`: a fine-tuning run of the pretrained FaceNet (all but Block8 and the bottleneck frozen,
+/// to keep it fast) resumed from its checkpoint repeats the uninterrupted run, and its directory is a
+/// 512-D inference checkpoint of the 160×160 network.
+#[test]
+fn a_finetuning_run_of_the_pretrained_facenet_resumes_exactly() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    let spec = SynthSpec {
+        identities: 4,
+        per_identity: 3,
+        size: 160,
+        seed: 5,
+    };
+    write_dataset(&spec, Layout::Numbered, &data, &|| {}).unwrap();
+    let config = |steps| {
+        let mut config = TrainingConfig::new(facenet_nn::finetune::pretrained_config(), data.clone());
+        config.init = Some(Init::Facenet);
+        config.freeze_until = Some("Repeat_2/block8_5".into());
+        config.batch = BatchShape {
+            people_per_batch: 3,
+            images_per_person: 2,
+            random_negatives: 0,
+        };
+        config.triplets_per_step = 1;
+        config.rule = NegativeRule::Tf;
+        config.steps = steps;
+        config.checkpoint_every = 0;
+        config.validate_every = 0;
+        config.embed_chunk = 8;
+        config
+    };
+    let loader = FaceLoader::crops(160, 160);
+    let run = |config: &TrainingConfig, run_dir: &Path, resume: bool| {
+        let _turn = ONE_RUN_AT_A_TIME
+            .lock()
+            .unwrap_or_else(|poisoned| poisoned.into_inner());
+        train(config, run_dir, &loader, resume, &AtomicBool::new(false), &mut |_| {}).unwrap();
+    };
+    let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
+    run(&config(2), &whole, false);
+    run(&config(1), &split, false);
+    run(&config(2), &split, true);
+    let (a, b) = (step_losses(&whole), step_losses(&split));
+    assert_eq!(a.len(), 2);
+    assert_eq!(a, b, "1 + resume + 1 must give the losses of 2 steps in one go");
+    let (_, inference) = load_checkpoint(&whole, &Device::flex()).unwrap();
+    assert_eq!(inference.model, facenet_nn::finetune::pretrained_config());
+    assert_eq!(
+        (inference.input.height, inference.input.width, inference.step),
+        (160, 160, 2)
+    );
 }

@@ -49,3 +49,30 @@ fn a_missing_checkpoint_is_an_error_naming_it() {
         "{err}"
     );
 }
+
+/// The pretrained FaceNet restored into its trainable form (`facenet train --init facenet` at step 0) and
+/// saved as a checkpoint finds, crops and embeds the faces of the reference photos as `--model facenet` does.
+#[test]
+fn a_pretrained_facenet_checkpoint_embeds_like_the_pretrained_model() {
+    let cache = Cache::from_env().unwrap();
+    let dir = tempfile::tempdir().unwrap();
+    let config = CheckpointConfig::new(facenet::nn::finetune::pretrained_config());
+    let model = facenet::nn::finetune::load_pretrained(&cache, &default_device()).unwrap();
+    save_checkpoint(dir.path(), &model, &config).unwrap();
+    let ours = build_pipeline(&spec(ModelSpec::Checkpoint(dir.path().into())), &cache).unwrap();
+    let pretrained = build_pipeline(&spec(ModelSpec::FaceNet), &cache).unwrap();
+    assert_eq!(ours.model_info().input_size, (160, 160));
+    assert_eq!(ours.model_info().threshold, pretrained.model_info().threshold);
+    for photo in ["obama.jpg", "obama2.jpg", "biden.jpg"] {
+        let path = cache.ensure(photo).unwrap();
+        let (a, b) = (
+            ours.process_path(&path).unwrap(),
+            pretrained.process_path(&path).unwrap(),
+        );
+        assert_eq!(a.len(), b.len(), "{photo}");
+        for (x, y) in a.iter().zip(&b) {
+            let distance = facenet::core::distance::l2(x.embedding.as_slice(), y.embedding.as_slice());
+            assert!(distance < 1e-4, "{photo}: L2 {distance} to the pretrained embedding");
+        }
+    }
+}

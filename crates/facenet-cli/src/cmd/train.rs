@@ -8,7 +8,7 @@ use facenet::core::mining::{BatchShape, NegativeRule};
 use facenet::nn::{Arch, FaceNetConfig, InputSize};
 use facenet::report::{Series, line_chart};
 use facenet::train::metrics::{METRICS_FILE, read_metrics};
-use facenet::train::{Event, LrSchedule, StopReason, TrainingConfig, train};
+use facenet::train::{Event, Init, LrSchedule, StopReason, TrainingConfig, train};
 use facenet::vision::dataset::{Augment, FaceLoader};
 use indicatif::{ProgressBar, ProgressStyle};
 use std::path::{Path, PathBuf};
@@ -26,9 +26,20 @@ pub struct TrainArgs {
     /// Continue the run in --out from its checkpoint and config.json (--steps may raise the total).
     #[arg(long)]
     resume: bool,
-    /// Architecture: nn1, nn2, nn3, nn4, nns1, nns2.
+    /// Architecture: nn1, nn2, nn3, nn4, nns1, nns2, inception-resnet-v1.
     #[arg(long, default_value = "nn4")]
     arch: Arch,
+    /// Start from pretrained weights: facenet (davidsandberg's 20180408-102900: Inception-ResNet-v1, 512-D,
+    /// 160×160 crops; its batch norms are calibrated on the first batch).
+    #[arg(long, conflicts_with_all = ["arch", "embedding_dim", "input_size"])]
+    init: Option<Init>,
+    /// Batch norms normalise with their running statistics, which stop updating (γ and β still train).
+    #[arg(long)]
+    freeze_bn: bool,
+    /// Train only the layers after this one (a layer name of the summary table, e.g. Mixed_6a,
+    /// Repeat_1/block17_10, Block8 for inception-resnet-v1).
+    #[arg(long)]
+    freeze_until: Option<String>,
     /// Embedding size.
     #[arg(value_parser = super::ranges::embedding_dim, long, default_value_t = 128)]
     embedding_dim: usize,
@@ -240,10 +251,16 @@ fn plot_metrics(run_dir: &Path) -> anyhow::Result<()> {
 
 fn new_config(args: &TrainArgs) -> anyhow::Result<TrainingConfig> {
     let data = args.data.clone().context("--data is required")?;
-    let model = FaceNetConfig::new(args.arch)
-        .with_embedding_dim(args.embedding_dim)
-        .with_input(args.input_size);
+    let model = match args.init {
+        Some(Init::Facenet) => facenet::nn::finetune::pretrained_config(),
+        None => FaceNetConfig::new(args.arch)
+            .with_embedding_dim(args.embedding_dim)
+            .with_input(args.input_size),
+    };
     let mut config = TrainingConfig::new(model, data);
+    config.init = args.init;
+    config.freeze_bn = args.freeze_bn;
+    config.freeze_until = args.freeze_until.clone();
     config.batch = BatchShape {
         people_per_batch: args.people_per_batch,
         images_per_person: args.images_per_person,

@@ -6,8 +6,16 @@
 //! variants NN3, NN4, NNS1), [`super::nns2`]. Each describes its network as a [`NetSpec`]; the same spec
 //! builds the burn module and the paper-style summary. The choices the paper leaves open are in
 //! [`crate::options`].
+//!
+//! davidsandberg's Inception-ResNet-v1 ([`Arch::InceptionResnetV1`]) is a FaceNet of the same shape, so the
+//! trainer, the weight average, checkpoints and `--model RUN_DIR` take it unchanged: its features are the
+//! stages of [`InceptionResnetV1Spec`] as [`Layer::TfConv`] / [`Layer::Residual`] / [`Layer::Reduction`]
+//! ([`super::inception_resnet_v1::trainable`]) and the global average pool; its embedding is the
+//! bottleneck fc without bias followed by [`FaceNet::bottleneck_bn`].
 
 use super::inception::{Inception, InceptionConfig};
+use super::inception_resnet_v1::trainable::{ReductionBlock, ResidualBlock, TfConv, batch_norm, valid_max_pool};
+use super::inception_resnet_v1::{Branch, InceptionResnetV1Spec, Stage};
 use super::{nn1, nns2};
 use crate::layers::{ConvUnit, Fc, Lrn, Pool, l2_normalize};
 use crate::options::ArchOptions;
@@ -15,7 +23,7 @@ use crate::spec::{InputSize, LayerSpec, NetSpec, Summary};
 use burn::config::Config;
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::pool::{AdaptiveAvgPool2d, AdaptiveAvgPool2dConfig};
-use burn::nn::{Linear, LinearConfig};
+use burn::nn::{BatchNorm, Linear, LinearConfig};
 use burn::tensor::{Device, Tensor};
 use serde::{Deserialize, Serialize};
 use std::fmt;
@@ -37,6 +45,10 @@ pub enum Arch {
     Nns1,
     /// Tiny net at 140×116, 4.3M params, ~20M multiply-adds.
     Nns2,
+    /// davidsandberg's Inception-ResNet-v1 (Szegedy et al. 2016) at 160×160, the pretrained FaceNet's network;
+    /// not one of the paper's.
+    #[serde(rename = "inception-resnet-v1")]
+    InceptionResnetV1,
 }
 
 impl Arch {
@@ -51,24 +63,30 @@ impl Arch {
             Arch::Nn4 => "nn4",
             Arch::Nns1 => "nns1",
             Arch::Nns2 => "nns2",
+            Arch::InceptionResnetV1 => super::inception_resnet_v1::ARCH_NAME,
         }
     }
 
     /// The input the network expects (height × width × 3).
     pub fn input_size(self) -> InputSize {
-        self.spec(128).input
+        match self.spec(128) {
+            Some(spec) => spec.input,
+            None => InceptionResnetV1Spec::facenet_20180408().input,
+        }
     }
 
-    /// The layer list with an `embedding_dim`-D embedding.
-    pub fn spec(self, embedding_dim: usize) -> NetSpec {
-        match self {
+    /// The layer list with an `embedding_dim`-D embedding; None for Inception-ResNet-v1, which
+    /// [`InceptionResnetV1Spec`] describes.
+    pub fn spec(self, embedding_dim: usize) -> Option<NetSpec> {
+        Some(match self {
             Arch::Nn1 => nn1::spec(embedding_dim),
             Arch::Nn2 => InceptionConfig::nn2().spec(embedding_dim),
             Arch::Nn3 => InceptionConfig::nn3().spec(embedding_dim),
             Arch::Nn4 => InceptionConfig::nn4().spec(embedding_dim),
             Arch::Nns1 => InceptionConfig::nns1().spec(embedding_dim),
             Arch::Nns2 => nns2::spec(embedding_dim),
-        }
+            Arch::InceptionResnetV1 => return None,
+        })
     }
 }
 
@@ -84,8 +102,11 @@ impl FromStr for Arch {
     fn from_str(s: &str) -> Result<Self, String> {
         Arch::ALL
             .into_iter()
+            .chain([Arch::InceptionResnetV1])
             .find(|a| a.name().eq_ignore_ascii_case(s))
-            .ok_or_else(|| format!("unknown architecture '{s}' (expected nn1, nn2, nn3, nn4, nns1 or nns2)"))
+            .ok_or_else(|| {
+                format!("unknown architecture '{s}' (expected nn1, nn2, nn3, nn4, nns1, nns2 or inception-resnet-v1)")
+            })
     }
 }
 
@@ -106,11 +127,20 @@ pub struct FaceNetConfig {
 }
 
 impl FaceNetConfig {
-    /// The layer list of this network.
-    pub fn spec(&self) -> NetSpec {
-        let mut spec = self.arch.spec(self.embedding_dim);
+    /// The layer list of this network (None for Inception-ResNet-v1: [`InceptionResnetV1Spec`]).
+    pub fn spec(&self) -> Option<NetSpec> {
+        let mut spec = self.arch.spec(self.embedding_dim)?;
         spec.input = self.input_size();
-        spec
+        Some(spec)
+    }
+
+    /// Inception-ResNet-v1's spec at this config's input and embedding size.
+    fn inception_resnet_v1(&self) -> InceptionResnetV1Spec {
+        InceptionResnetV1Spec {
+            input: self.input_size(),
+            embedding_dim: self.embedding_dim,
+            ..InceptionResnetV1Spec::facenet_20180408()
+        }
     }
 
     /// The input the network takes: the override if set, else the architecture's.
@@ -120,12 +150,47 @@ impl FaceNetConfig {
 
     /// The paper-style table: output size, weights and multiply-adds per layer.
     pub fn summary(&self) -> Summary {
-        self.spec().summary(self.arch.name(), &self.options)
+        match self.spec() {
+            Some(spec) => spec.summary(self.arch.name(), &self.options),
+            None => self.inception_resnet_v1().summary(),
+        }
+    }
+
+    /// The names of the layers of [`FaceNet::features`], in order (the table's rows; Inception-ResNet-v1's
+    /// TensorFlow scopes such as `Mixed_6a`, `Repeat_1/block17_10`, `Block8`).
+    pub fn feature_names(&self) -> Vec<String> {
+        match self.spec() {
+            Some(spec) => spec.active_features(&self.options).map(|l| l.name.clone()).collect(),
+            None => self
+                .inception_resnet_v1()
+                .stages
+                .iter()
+                .map(|s| s.scope().to_string())
+                .chain(["Logits/AvgPool_1a_8x8".to_string()])
+                .collect(),
+        }
+    }
+
+    /// Number of weights as [`FaceNet::num_weights`] counts them (every tensor of rank ≥ 2).
+    pub fn num_weights(&self) -> u64 {
+        match self.spec() {
+            Some(_) => self.summary().params,
+            None => {
+                let spec = self.inception_resnet_v1();
+                let convs: u64 = spec
+                    .convs()
+                    .map(|c| c.weight_shape().iter().product::<usize>() as u64)
+                    .sum();
+                convs + (spec.feature_shape().0 * spec.embedding_dim) as u64
+            }
+        }
     }
 
     /// Builds the network with freshly initialised weights on `device` (an autodiff device to train).
     pub fn init(&self, device: &Device) -> FaceNet {
-        let spec = self.spec();
+        let Some(spec) = self.spec() else {
+            return self.init_inception_resnet_v1(device);
+        };
         let mut channels = 3;
         let mut shape = (3, spec.input.height, spec.input.width);
         let mut features = Vec::new();
@@ -147,6 +212,23 @@ impl FaceNetConfig {
             features,
             hidden,
             embedding,
+            bottleneck_bn: None,
+        }
+    }
+
+    /// Inception-ResNet-v1: its stages, the global average pool, the bottleneck fc (no bias) + batch norm.
+    fn init_inception_resnet_v1(&self, device: &Device) -> FaceNet {
+        let spec = self.inception_resnet_v1();
+        let mut features: Vec<Layer> = spec.stages.iter().map(|s| Layer::stage(s, device)).collect();
+        features.push(Layer::GlobalAvgPool(AdaptiveAvgPool2dConfig::new([1, 1]).init()));
+        let embedding = LinearConfig::new(spec.feature_shape().0, spec.embedding_dim)
+            .with_bias(false)
+            .init(device);
+        FaceNet {
+            features,
+            hidden: vec![],
+            embedding,
+            bottleneck_bn: Some(batch_norm(spec.embedding_dim, device)),
         }
     }
 }
@@ -161,6 +243,10 @@ pub enum Layer {
     Lrn(Lrn),
     Inception(Inception),
     GlobalAvgPool(AdaptiveAvgPool2d),
+    /// Inception-ResNet-v1's layers.
+    TfConv(TfConv),
+    Residual(ResidualBlock),
+    Reduction(ReductionBlock),
 }
 
 impl Layer {
@@ -178,25 +264,56 @@ impl Layer {
         }
     }
 
+    /// The layer of an Inception-ResNet-v1 stage, with fresh weights.
+    fn stage(stage: &Stage, device: &Device) -> Self {
+        match stage {
+            Stage::Conv(conv) => Layer::TfConv(TfConv::new(conv, device)),
+            Stage::MaxPool { .. } => Layer::Pool(Pool::Max(valid_max_pool())),
+            Stage::Residual {
+                branches,
+                up,
+                scale,
+                relu,
+                ..
+            } => Layer::Residual(ResidualBlock::new(branches, up, *scale, *relu, device)),
+            Stage::Reduction { branches, .. } => {
+                let branches: Vec<_> = branches
+                    .iter()
+                    .map(|b| match b {
+                        Branch::Convs(convs) => Some(convs.as_slice()),
+                        Branch::MaxPool => None,
+                    })
+                    .collect();
+                Layer::Reduction(ReductionBlock::new(&branches, device))
+            }
+        }
+    }
+
     /// # Shapes
     /// `[b, c, h, w]` → `[b, c', h', w']`
-    fn forward(&self, x: Tensor<4>) -> Tensor<4> {
+    pub fn forward(&self, x: Tensor<4>) -> Tensor<4> {
         match self {
             Layer::Conv(unit) => unit.forward(x),
             Layer::Pool(pool) => pool.forward(x),
             Layer::Lrn(lrn) => lrn.forward(x),
             Layer::Inception(module) => module.forward(x),
             Layer::GlobalAvgPool(pool) => pool.forward(x),
+            Layer::TfConv(conv) => conv.forward(x),
+            Layer::Residual(block) => block.forward(x),
+            Layer::Reduction(block) => block.forward(x),
         }
     }
 }
 
-/// A FaceNet network of any architecture: conv part, flatten, hidden fc layers, embedding fc, L2 norm.
+/// A FaceNet network of any architecture: conv part, flatten, hidden fc layers, embedding fc (+ batch norm
+/// for Inception-ResNet-v1's bottleneck), L2 norm.
 #[derive(Module, Debug)]
 pub struct FaceNet {
     pub features: Vec<Layer>,
     pub hidden: Vec<Fc>,
     pub embedding: Linear,
+    /// The bottleneck's batch norm (Inception-ResNet-v1 only).
+    pub bottleneck_bn: Option<BatchNorm>,
 }
 
 impl FaceNet {
@@ -209,7 +326,19 @@ impl FaceNet {
         let [b, c, h, w] = x.dims();
         let x = x.reshape([b, c * h * w]); // [b, c·h'·w']
         let x = self.hidden.iter().fold(x, |x, fc| fc.forward(x)); // [b, hidden]
-        l2_normalize(self.embedding.forward(x)) // [b, embedding_dim]
+        l2_normalize(self.bottleneck(x)) // [b, embedding_dim]
+    }
+
+    /// The embedding fc (and its batch norm, if any) before the L2 norm.
+    ///
+    /// # Shapes
+    /// `[b, inputs]` → `[b, embedding_dim]`
+    pub fn bottleneck(&self, x: Tensor<2>) -> Tensor<2> {
+        let y = self.embedding.forward(x);
+        match &self.bottleneck_bn {
+            Some(bn) => bn.forward(y),
+            None => y,
+        }
     }
 
     /// Number of weights as the paper counts them: conv kernels and fc matrices, without biases and
@@ -467,7 +596,7 @@ mod tests {
                 .into_data()
                 .try_to_vec::<f32>()
                 .unwrap();
-            let d = arch.spec(128).embedding_dim;
+            let d = 128;
             for (a, b) in alone.iter().zip(&first[d..2 * d]) {
                 assert!((a - b).abs() < 1e-5, "{arch}: {a} vs {b}");
             }
@@ -482,7 +611,7 @@ mod tests {
             .with_embedding_dim(32)
             .with_input(Some(small));
         assert_eq!(config.input_size(), small);
-        assert_eq!(config.spec().input, small);
+        assert_eq!(config.spec().unwrap().input, small);
         let model = config.init(&device);
         let x = Tensor::<4>::random([2, 3, 70, 58], Distribution::Normal(0.0, 1.0), &device);
         assert_eq!(model.forward(x).dims(), [2, 32]);

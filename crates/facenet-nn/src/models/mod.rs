@@ -4,7 +4,8 @@
 //! - [`dlib_resnet`]: dlib's face recognition ResNet (150×150 chip → 128-D).
 //! - [`facenet`]: the FaceNet networks as one type, [`FaceNet`], built from a [`FaceNetConfig`] naming an
 //!   [`Arch`]: [`nn1`] (Table 1), [`inception`] (NN2, NN3, NN4, NNS1), [`nns2`].
-//! - [`inception_resnet_v1`]: Inception-ResNet-v1 as davidsandberg/facenet builds it (160×160 → 512-D).
+//! - [`inception_resnet_v1`]: Inception-ResNet-v1 as davidsandberg/facenet builds it (160×160 → 512-D): its
+//!   spec, the frozen inference network and its trainable layers (an [`Arch`] of [`FaceNet`]).
 //! - [`mtcnn`]: MTCNN face detection with 5 landmarks (P-Net, R-Net, O-Net).
 
 pub mod dlib_resnet;
