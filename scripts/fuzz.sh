@@ -15,11 +15,12 @@
 # the parsers that reach unsafe code or C (the JPEG decoder's SIMD paths, SQLite in gallery_import).
 #
 # env: FUZZ_SECONDS, FUZZ_RUNS (overrides the time limit), FUZZ_JOBS (targets run at once, default 2),
-# FUZZ_NICE (default 19), FUZZ_SANITIZER (none, address, ...), FUZZ_TIMEOUT (seconds per input, default 1;
-# libFuzzer measures it on the wall clock, so a campaign at nice 19 on a busy machine needs more, and a
-# timeout it reports is checked by rerunning the input alone: `target/fuzz/<triple>/release/T INPUT`). Needs cargo-fuzz (installed if missing,
-# --locked) and runs on the stable toolchain through RUSTC_BOOTSTRAP=1 (libFuzzer's sanitizer-coverage
-# flags are nightly-only).
+# FUZZ_NICE (default 19), FUZZ_SANITIZER (none, address, ...), FUZZ_TIMEOUT (seconds per input, default
+# 1; libFuzzer measures it on the wall clock, so a campaign at nice 19 on a busy machine needs more, and a
+# timeout it reports is checked by rerunning the input alone: `target/fuzz/<triple>/release/T INPUT`).
+# Needs cargo-fuzz (installed if missing, --locked) and runs on the stable toolchain through
+# RUSTC_BOOTSTRAP=1 (libFuzzer's sanitizer-coverage flags are nightly-only).
+# Campaign figures and the CI cost: docs/fuzzing.md.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 FUZZ_SECONDS=${FUZZ_SECONDS:-20}
@@ -32,7 +33,6 @@ target_dir=$PWD/target/fuzz
 [ "$FUZZ_SANITIZER" = none ] || target_dir=$PWD/target/fuzz-$FUZZ_SANITIZER
 work=target/fuzz
 
-# slowest per execution first, so that two at a time finish together
 all=(checkpoint dlib_dnn torch_pickle tf_graph image_decode shape_predictor hog_detector server_request
   gallery_import score_csv lfw_pairs ytf_splits)
 if [ $# -gt 0 ]; then targets=("$@"); else targets=("${all[@]}"); fi
@@ -57,7 +57,7 @@ if ! (cd fuzz && nice -n "$FUZZ_NICE" cargo fuzz build -O -a -s "$FUZZ_SANITIZER
 fi
 built=$(( $(date +%s) - start ))
 echo "fuzz.sh: built in ${built} s (sanitizer $FUZZ_SANITIZER)"
-[ -d $work/corpus ] || scripts/fuzz_seeds.sh >/dev/null
+scripts/fuzz_seeds.sh >/dev/null # idempotent: a new target gets its seeds beside an existing corpus
 
 bin_dir=$target_dir/x86_64-unknown-linux-gnu/release
 run_one() {
