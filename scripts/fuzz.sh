@@ -69,11 +69,11 @@ run_one() {
   nice -n "$FUZZ_NICE" "$bin_dir/$t" "$work/corpus/$t" -artifact_prefix="$work/artifacts/$t/" \
     -rss_limit_mb=2048 -timeout="$FUZZ_TIMEOUT" -max_len="$(max_len "$t")" -print_final_stats=1 "${limit[@]}" >"$log" 2>&1 || rc=$?
   local runs cov rss
-  runs=$(grep -o 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
-  cov=$(grep -o 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo '?')
-  rss=$(grep -o 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  runs=$(grep -ao 'stat::number_of_executed_units: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
+  cov=$(grep -ao 'cov: [0-9]*' "$log" | tail -1 | grep -o '[0-9]*$' || echo '?')
+  rss=$(grep -ao 'stat::peak_rss_mb: *[0-9]*' "$log" | grep -o '[0-9]*$' || echo '?')
   local result=ok
-  [ "$rc" = 0 ] || result="FAILED (rc $rc): $(grep -m1 -E 'ERROR|panicked|Test unit written' "$log" || true) — see $log"
+  [ "$rc" = 0 ] || result="FAILED (rc $rc): $(grep -a -m1 -E 'ERROR|panicked|Test unit written' "$log" || true) — see $log"
   printf '%-16s %12s runs %6s s  cov %6s  rss %5s MB  %s\n' "$t" "$runs" "$(( $(date +%s) - t0 ))" "$cov" "$rss" "$result"
   [ "$rc" = 0 ]
 }
