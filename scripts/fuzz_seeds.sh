@@ -1,6 +1,6 @@
 #!/usr/bin/env bash
 # Seed corpora for the fuzz targets (fuzz/, issue 20), derived from the fetched assets and the fixture files
-# into fuzz/corpus/<target>/ (git-ignored; nothing fetched is committed). Big model files are cut to their
+# into target/fuzz/corpus/<target>/ (not committed; nothing fetched is). Big model files are cut to their
 # first SEED_BYTES bytes: headers and the first layers are what a parser spends its branches on, and
 # libFuzzer runs with a bounded -max_len anyway. Idempotent: rerunning rewrites the same files.
 #
@@ -10,10 +10,10 @@ cd "$(dirname "$0")/.."
 assets=${FACENET_HOME:-$HOME/.cache/facenet}/assets
 BIN=${BIN:-target/release/facenet}
 SEED_BYTES=${SEED_BYTES:-65536}
-corpus=fuzz/corpus
+corpus=target/fuzz/corpus
 fixtures=crates/facenet-core/tests/fixtures
 
-seed() { # seed TARGET NAME: stdin → fuzz/corpus/TARGET/NAME
+seed() { # seed TARGET NAME: stdin → target/fuzz/corpus/TARGET/NAME
   mkdir -p "$corpus/$1" && cat > "$corpus/$1/$2"
 }
 head_of() { head -c "$SEED_BYTES" "$1"; }
@@ -52,6 +52,30 @@ done
 if [ -f "$assets/pnet.pt" ]; then seed torch_pickle pnet.pt < "$assets/pnet.pt"; fi
 if [ -f "$assets/graph_final.pb" ]; then head_of "$assets/graph_final.pb" | seed tf_graph cut-graph_final.pb; fi
 
+# Server requests: "query\ncontent type\nbody", multipart and base64 JSON, one image or two, a small PNG.
+png=crates/facenet-server/tests/fixtures/blank.png
+part() { # part NAME: a multipart part of the PNG under boundary xyz
+  printf -- '--xyz\r\nContent-Disposition: form-data; name="%s"; filename="%s.png"\r\nContent-Type: image/png\r\n\r\n' "$1" "$1"
+  cat "$png"
+  printf '\r\n'
+}
+{
+  printf 'limit=1&det_prob_threshold=0.5&face_plugins=landmarks,calculator&status=true\nmultipart/form-data; boundary=xyz\n'
+  part file
+  printf -- '--xyz--\r\n'
+} | seed server_request multipart-file
+{
+  printf 'face_plugins=landmarks&prediction_count=3\nmultipart/form-data; boundary="xyz"\n'
+  part source_image
+  part target_image
+  printf -- '--xyz--\r\n'
+} | seed server_request multipart-verify
+b64=$(base64 -w0 "$png")
+printf 'subject=ann%%20lee&limit=0&status=false\napplication/json\n{"file": "data:image/png;base64,%s"}' "$b64" |
+  seed server_request json-file
+printf 'det_prob_threshold=0.9\napplication/json; charset=utf-8\n{"source_image": "%s", "target_image": "%s"}' \
+  "$b64" "${b64%%=*}" | seed server_request json-verify
+
 # Generated with the binary (skipped without it): a gallery export of one face, a trained checkpoint's config.
 if [ -x "$BIN" ] && [ -f "$assets/obama.jpg" ]; then
   work=$(mktemp -d)
@@ -66,7 +90,9 @@ if [ -x "$BIN" ] && [ -f "$assets/obama.jpg" ]; then
     "$BIN" -q train --data "$work/data" --arch nns2 --input-size 40x40 --out "$work/run" --steps 1 \
       --people-per-batch 3 --images-per-person 3 >/dev/null 2>&1; then
     config=$(find "$work/run" -name config.json | head -1)
-    [ -n "$config" ] && seed checkpoint config.json < "$config"
+    [ -n "$config" ] && with_mode 0 < "$config" | seed checkpoint config.json
+    weights=$(find "$work/run" -name model.safetensors | head -1)
+    [ -n "$weights" ] && head_of "$weights" | with_mode 1 | seed checkpoint cut-model.safetensors
   else
     echo "fuzz_seeds.sh: no checkpoint seed (training one step failed)" >&2
   fi

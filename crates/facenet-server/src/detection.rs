@@ -3,12 +3,12 @@
 //! the embedding of our model.
 
 use crate::errors::{ApiError, ApiResult};
-use crate::input::Images;
-use crate::params::{FaceParams, FaceQuery, QueryMap};
+use crate::input::FaceRequest;
+use crate::params::FaceQuery;
 use crate::recognition::{faces_json, with_versions};
 use crate::state::App;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde_json::Value;
 use std::sync::Arc;
 
@@ -20,8 +20,8 @@ use std::sync::Arc;
     responses((status = 200, description = "{\"result\": [{\"box\", \"landmarks\"?, \"embedding\"?}]}"), (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn detect(State(app): State<Arc<App>>, Query(query): QueryMap, mut images: Images) -> ApiResult<Json<Value>> {
-    let params = FaceParams::parse(&query)?;
+pub async fn detect(State(app): State<Arc<App>>, request: FaceRequest) -> ApiResult<Json<Value>> {
+    let FaceRequest { params, mut images, .. } = request;
     let photo = app
         .engine
         .faces(images.take("file")?, &params, params.calculator)

@@ -4,8 +4,9 @@
 //! unchanged against it.
 //!
 //! - [`app`]: the state and the router; [`recognition`], [`subjects`], [`detection`], [`verification`]:
-//!   one module per API family; [`input`]: images from multipart or base64 JSON; [`params`]: query
-//!   parameters; [`face_json`]: faces as CompreFace reports them; [`similarity`]: distance → similarity.
+//!   one module per API family; [`input`]: a face request parsed (`FaceRequest::parse`: its query, then
+//!   images from multipart or base64 JSON); [`params`]: query parameters; [`face_json`]: faces as
+//!   CompreFace reports them; [`similarity`]: distance → similarity.
 //! - [`keys`]: `x-api-key` per service; [`limits`]: body size, queue, time limit; [`errors`]: the error
 //!   body; [`batching`]: concurrent requests share forward passes; [`metrics`]: `/metrics`; [`openapi`]: `/openapi.json`.
 //! - [`web`]: the web page at `/`.

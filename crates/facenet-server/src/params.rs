@@ -1,14 +1,35 @@
 //! The query parameters of CompreFace's face endpoints (`limit`, `prediction_count`, `det_prob_threshold`,
 //! `face_plugins`, `status`) and of paging (`page`, `size`), parsed with errors in CompreFace's body.
-//! Handlers take the query as a [`QueryMap`]; [`FaceQuery`] documents the face parameters in
-//! `/openapi.json`.
+//! Handlers take the query as a [`QueryMap`] (the face endpoints inside [`crate::input::FaceRequest`]);
+//! [`FaceQuery`] documents the face parameters in `/openapi.json`.
 
 use crate::errors::{ApiError, ApiResult};
-use axum::extract::Query;
+use axum::extract::{FromRequestParts, Query};
+use axum::http::Uri;
+use axum::http::request::Parts;
 use std::collections::HashMap;
 
-/// The query string as every handler takes it: names to raw values, parsed here with CompreFace's errors.
-pub type QueryMap = Query<HashMap<String, String>>;
+/// The query string as every handler takes it: names to percent-decoded values (of a repeated name, the
+/// last), read by [`QueryMap::parse`]; the values are parsed by the functions below with CompreFace's errors.
+#[derive(Debug, Clone, Default, PartialEq)]
+pub struct QueryMap(pub HashMap<String, String>);
+
+impl QueryMap {
+    /// The query of `uri` (none: empty); a query that does not decode is a 400 naming the problem.
+    pub fn parse(uri: &Uri) -> ApiResult<Self> {
+        Query::<HashMap<String, String>>::try_from_uri(uri)
+            .map(|Query(map)| Self(map))
+            .map_err(|e| ApiError::invalid(format!("Malformed query string: {}", e.body_text())))
+    }
+}
+
+impl<S: Send + Sync> FromRequestParts<S> for QueryMap {
+    type Rejection = ApiError;
+
+    async fn from_request_parts(parts: &mut Parts, _state: &S) -> ApiResult<Self> {
+        Self::parse(&parts.uri)
+    }
+}
 
 /// The face parameters of detect, recognize and both verifications, as `/openapi.json` lists them (the
 /// handlers read them with [`FaceParams::parse`]).

@@ -5,13 +5,13 @@
 use crate::engine::PhotoFaces;
 use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
-use crate::input::{Images, sniff_content_type};
+use crate::input::{FaceRequest, sniff_content_type};
 use crate::keys::check_key;
 use crate::params::{FaceParams, FaceQuery, QueryMap, number};
 use crate::similarity::rounded;
 use crate::state::App;
 use axum::Json;
-use axum::extract::{Path, Query, State};
+use axum::extract::{Path, State};
 use axum::http::{StatusCode, header};
 use axum::response::{IntoResponse, Response};
 use facenet::gallery::{FaceSource, NewFace, SearchIndex};
@@ -30,17 +30,17 @@ use std::sync::Arc;
         (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn add_example(
-    State(app): State<Arc<App>>,
-    Query(query): QueryMap,
-    mut images: Images,
-) -> ApiResult<Response> {
+pub async fn add_example(State(app): State<Arc<App>>, request: FaceRequest) -> ApiResult<Response> {
+    let FaceRequest {
+        query,
+        params,
+        mut images,
+    } = request;
     let subject = query
         .get("subject")
         .filter(|s| !s.trim().is_empty())
         .ok_or_else(|| ApiError::missing("subject"))?
         .clone();
-    let params = FaceParams::parse(&query)?;
     let bytes = images.take("file")?;
     let photo = app.engine.faces(bytes.clone(), &params, true).await?;
     let face = photo
@@ -78,7 +78,7 @@ pub async fn add_example(
     responses((status = 200, description = "{\"faces\": [{\"image_id\", \"subject\"}], \"page_number\", \"page_size\", \"total_pages\", \"total_elements\"}")),
     security(("api_key" = []))
 )]
-pub async fn list_examples(State(app): State<Arc<App>>, Query(query): QueryMap) -> ApiResult<Json<Value>> {
+pub async fn list_examples(State(app): State<Arc<App>>, QueryMap(query): QueryMap) -> ApiResult<Json<Value>> {
     let page = number(&query, "page", 0)?;
     let size = number(&query, "size", 20)?;
     if size == 0 {
@@ -111,7 +111,7 @@ pub async fn list_examples(State(app): State<Arc<App>>, Query(query): QueryMap) 
     responses((status = 200, description = "{\"deleted\": count}")),
     security(("api_key" = []))
 )]
-pub async fn delete_examples(State(app): State<Arc<App>>, Query(query): QueryMap) -> ApiResult<Json<Value>> {
+pub async fn delete_examples(State(app): State<Arc<App>>, QueryMap(query): QueryMap) -> ApiResult<Json<Value>> {
     let subject = query.get("subject").filter(|s| !s.is_empty()).cloned();
     let deleted = app
         .engine
@@ -200,12 +200,8 @@ pub async fn download_with_key_in_path(
         (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn recognize(
-    State(app): State<Arc<App>>,
-    Query(query): QueryMap,
-    mut images: Images,
-) -> ApiResult<Json<Value>> {
-    let params = FaceParams::parse(&query)?;
+pub async fn recognize(State(app): State<Arc<App>>, request: FaceRequest) -> ApiResult<Json<Value>> {
+    let FaceRequest { params, mut images, .. } = request;
     let photo = app.engine.faces(images.take("file")?, &params, true).await?;
     if photo.faces.is_empty() {
         return Err(ApiError::no_face());
@@ -241,10 +237,9 @@ pub async fn recognize(
 pub async fn verify_example(
     State(app): State<Arc<App>>,
     Path(image_id): Path<String>,
-    Query(query): QueryMap,
-    mut images: Images,
+    request: FaceRequest,
 ) -> ApiResult<Json<Value>> {
-    let params = FaceParams::parse(&query)?;
+    let FaceRequest { params, mut images, .. } = request;
     let id = image_id.clone();
     let example = app
         .engine

@@ -4,12 +4,12 @@
 
 use crate::errors::{ApiError, ApiResult};
 use crate::face_json::{face_object, plugins_versions};
-use crate::input::Images;
-use crate::params::{FaceParams, FaceQuery, QueryMap};
+use crate::input::FaceRequest;
+use crate::params::{FaceParams, FaceQuery};
 use crate::similarity::rounded;
 use crate::state::App;
 use axum::Json;
-use axum::extract::{Query, State};
+use axum::extract::State;
 use serde_json::{Value, json};
 use std::sync::Arc;
 
@@ -21,8 +21,8 @@ use std::sync::Arc;
     responses((status = 200, description = "{\"result\": [{\"source_image_face\", \"face_matches\": [{\"box\", \"similarity\"}]}]}"), (status = 400, description = "no face (code 28), bad image or body")),
     security(("api_key" = []))
 )]
-pub async fn verify(State(app): State<Arc<App>>, Query(query): QueryMap, mut images: Images) -> ApiResult<Json<Value>> {
-    let params = FaceParams::parse(&query)?;
+pub async fn verify(State(app): State<Arc<App>>, request: FaceRequest) -> ApiResult<Json<Value>> {
+    let FaceRequest { params, mut images, .. } = request;
     let source_bytes = images.take("source_image")?;
     let target_bytes = images.take("target_image")?;
     let source_params = FaceParams {
