@@ -2,81 +2,25 @@
 //! loads as an inference checkpoint), capped reuse re-mines on time, a run resumed from its checkpoint
 //! repeats an uninterrupted one step for step, and the triplet loss matches a float64 hand computation.
 
+mod common;
+
 use burn::tensor::{Device, Tensor};
+use common::{run, step_losses, synthetic_set, tiny_config};
 use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::checkpoint::load_checkpoint;
-use facenet_nn::{Arch, FaceNetConfig, triplet_loss};
+use facenet_nn::triplet_loss;
 use facenet_train::metrics::{METRICS_FILE, read_metrics};
-use facenet_train::{Init, StopReason, TrainingConfig, train};
-use facenet_vision::dataset::FaceLoader;
+use facenet_train::{Init, StopReason, TrainingConfig};
 use facenet_vision::synth::{Layout, SynthSpec, write_dataset};
 use std::path::Path;
-use std::sync::Mutex;
-use std::sync::atomic::AtomicBool;
-
-/// A tiny run: NNS2 (the paper's smallest net), 16-D embeddings, 6 identities × 4 photos per batch.
-fn tiny_config(data: &Path, steps: u64) -> TrainingConfig {
-    let mut config = TrainingConfig::new(
-        FaceNetConfig::new(Arch::Nns2).with_embedding_dim(16),
-        data.to_path_buf(),
-    );
-    config.batch = BatchShape {
-        people_per_batch: 6,
-        images_per_person: 4,
-        random_negatives: 4,
-    };
-    config.triplets_per_step = 12;
-    config.rule = NegativeRule::Tf;
-    config.steps = steps;
-    config.checkpoint_every = 0;
-    config.validate_every = 0;
-    config.seed = 3;
-    config
-}
-
-fn synthetic_set(dir: &Path) {
-    let spec = SynthSpec {
-        identities: 10,
-        per_identity: 5,
-        size: 72,
-        seed: 21,
-    };
-    write_dataset(&spec, Layout::Numbered, dir, &|| {}).unwrap();
-}
-
-fn loader() -> FaceLoader {
-    let input = Arch::Nns2.input_size();
-    FaceLoader::crops(input.width as u32, input.height as u32)
-}
-
-/// burn seeds its device RNG process-wide, so runs in one test process take turns: a concurrent run
-/// drawing weights between another's seed and its initialisation would change both.
-static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
-
-fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> StopReason {
-    let _turn = ONE_RUN_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
-    train(config, run_dir, &loader(), resume, &AtomicBool::new(false), &mut |_| {})
-        .unwrap()
-        .reason
-}
-
-fn step_losses(run_dir: &Path) -> Vec<(u64, f64)> {
-    read_metrics(&run_dir.join(METRICS_FILE))
-        .unwrap()
-        .into_iter()
-        .filter_map(|l| Some((l.step, l.loss?)))
-        .collect()
-}
 
 #[test]
 fn smoke_training_lowers_the_loss() {
     let dir = tempfile::tempdir().unwrap();
     synthetic_set(&dir.path().join("data"));
     let run_dir = dir.path().join("run");
-    let config = tiny_config(&dir.path().join("data"), 36);
-    assert_eq!(run(&config, &run_dir, false), StopReason::Completed);
+    let config = tiny_config(&dir.path().join("data"), None, 36, 3);
+    assert_eq!(run(&config, &run_dir, false).unwrap().reason, StopReason::Completed);
     let losses: Vec<f64> = step_losses(&run_dir).into_iter().map(|(_, l)| l).collect();
     assert_eq!(losses.len(), 36);
     let mean = |xs: &[f64]| xs.iter().sum::<f64>() / xs.len() as f64;
@@ -96,9 +40,9 @@ fn capped_reuse_mines_a_new_batch_every_k_steps() {
     let dir = tempfile::tempdir().unwrap();
     synthetic_set(&dir.path().join("data"));
     let run_dir = dir.path().join("run");
-    let mut config = tiny_config(&dir.path().join("data"), 5);
+    let mut config = tiny_config(&dir.path().join("data"), None, 5, 3);
     config.max_steps_per_batch = 2;
-    run(&config, &run_dir, false);
+    run(&config, &run_dir, false).unwrap();
     let lines = read_metrics(&run_dir.join(METRICS_FILE)).unwrap();
     let mined: Vec<u64> = lines.iter().filter(|l| l.mining.is_some()).map(|l| l.step).collect();
     assert_eq!(
@@ -117,10 +61,10 @@ fn resumed_run_repeats_the_uninterrupted_one() {
     let config = |steps| TrainingConfig {
         average_decay: 0.9,
         held_out: 2,
-        ..tiny_config(&data, steps)
+        ..tiny_config(&data, None, steps, 3)
     };
-    run(&config(8), &whole, false);
-    run(&config(4), &split, false);
+    run(&config(8), &whole, false).unwrap();
+    run(&config(4), &split, false).unwrap();
     run(
         &TrainingConfig {
             steps: 8,
@@ -128,7 +72,8 @@ fn resumed_run_repeats_the_uninterrupted_one() {
         },
         &split,
         true,
-    );
+    )
+    .unwrap();
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 8);
     assert_eq!(a, b, "K + resume + K must give the loss curve of 2K steps in one go");
@@ -153,20 +98,22 @@ fn weight_average_is_what_validation_and_the_inference_checkpoint_see() {
     run(
         &TrainingConfig {
             held_out: 2,
-            ..tiny_config(&data, 6)
+            ..tiny_config(&data, None, 6, 3)
         },
         &plain,
         false,
-    );
+    )
+    .unwrap();
     run(
         &TrainingConfig {
             held_out: 2,
             average_decay: 0.9,
-            ..tiny_config(&data, 6)
+            ..tiny_config(&data, None, 6, 3)
         },
         &averaged,
         false,
-    );
+    )
+    .unwrap();
     // the same steps (averaging does not touch training) ...
     assert_eq!(step_losses(&plain), step_losses(&averaged));
     // ... but another network is validated and saved for inference
@@ -232,17 +179,10 @@ fn a_finetuning_run_of_the_pretrained_facenet_resumes_exactly() {
         config.embed_chunk = 8;
         config
     };
-    let loader = FaceLoader::crops(160, 160);
-    let run = |config: &TrainingConfig, run_dir: &Path, resume: bool| {
-        let _turn = ONE_RUN_AT_A_TIME
-            .lock()
-            .unwrap_or_else(|poisoned| poisoned.into_inner());
-        train(config, run_dir, &loader, resume, &AtomicBool::new(false), &mut |_| {}).unwrap();
-    };
     let (whole, split) = (dir.path().join("whole"), dir.path().join("split"));
-    run(&config(2), &whole, false);
-    run(&config(1), &split, false);
-    run(&config(2), &split, true);
+    run(&config(2), &whole, false).unwrap();
+    run(&config(1), &split, false).unwrap();
+    run(&config(2), &split, true).unwrap();
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 2);
     assert_eq!(a, b, "1 + resume + 1 must give the losses of 2 steps in one go");
