@@ -55,6 +55,11 @@ pub struct TrainingConfig {
     pub validate_every: u64,
     /// Stop with a warning when the mean pairwise squared distance of a batch's embeddings falls below this.
     pub collapse_floor: f32,
+    /// Made at random by [`TrainingConfig::new`] (8 hex digits; empty in runs older than it) and kept by
+    /// resume: part of the trained model's id, so a gallery never takes two runs of one architecture for
+    /// one model.
+    #[serde(default)]
+    pub run_id: String,
     /// A harmonic run ([`crate::harmonic`], FaceNet Sec. 6): the run or checkpoint directory of the frozen
     /// old model whose embeddings the new model's must be comparable with. None: ordinary training.
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -117,6 +122,7 @@ impl TrainingConfig {
             checkpoint_every: 100,
             validate_every: 100,
             collapse_floor: 1e-4,
+            run_id: format!("{:08x}", rand::random::<u32>()),
             harmonic_with: None,
             init: None,
             freeze_bn: false,

@@ -17,6 +17,7 @@
 //! - [`evaluate_compatibility`]: held-out VAL @ FAR 1e-3 of each model and of old-gallery-vs-new-probe
 //!   comparisons ([`facenet_core::holdout::evaluate_cross`]), the measure of the proof script.
 
+use crate::config::TrainingConfig;
 use crate::embed::{PhotoBatch, Validation, validate};
 use burn::tensor::{Device, Int, Tensor, TensorData};
 use facenet_core::harmonic::is_old;
@@ -90,11 +91,14 @@ pub fn load_old_model(old_run: &Path, model: &FaceNetConfig, device: &Device) ->
     Ok(old)
 }
 
-/// The inference checkpoint config of a run of `model`: with an old model, the id gets `-harmonic` and the
-/// id of the old model it is compatible with (so galleries tell the two apart), and `compatible_with`
-/// names that id.
-pub fn checkpoint_config(model: &FaceNetConfig, old: Option<&FrozenModel>) -> CheckpointConfig {
-    let config = CheckpointConfig::new(model.clone());
+/// The inference checkpoint config of the run `training`: its id is the architecture's with the run's
+/// [`TrainingConfig::run_id`] (two runs of one architecture are two models to a gallery); with an old
+/// model, the id gets `-harmonic-with-` and the old model's id, and `compatible_with` names that id.
+pub fn checkpoint_config(training: &TrainingConfig, old: Option<&FrozenModel>) -> CheckpointConfig {
+    let mut config = CheckpointConfig::new(training.model.clone());
+    if !training.run_id.is_empty() {
+        config.id = format!("{}-{}", config.id, training.run_id);
+    }
     match old {
         None => config,
         Some(old) => CheckpointConfig {

@@ -100,7 +100,7 @@ pub fn train(
         .as_deref()
         .map(|old_run| harmonic::load_old_model(old_run, &config.model, &device))
         .transpose()?; // before seeding: loading draws initial weights too
-    let checkpoint = harmonic::checkpoint_config(&config.model, old_model.as_ref());
+    let checkpoint = harmonic::checkpoint_config(config, old_model.as_ref());
     device.seed(config.seed);
     let mut model = initial_model(config, &device, resume)?;
     let mut calibration_pending = config.init.is_some() && !resume;

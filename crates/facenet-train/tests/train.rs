@@ -7,7 +7,7 @@ mod common;
 use burn::tensor::{Device, Tensor};
 use common::{run, step_losses, synthetic_set, tiny_config};
 use facenet_core::mining::{BatchShape, NegativeRule};
-use facenet_nn::checkpoint::load_checkpoint;
+use facenet_nn::checkpoint::{load_checkpoint, read_checkpoint_config};
 use facenet_nn::triplet_loss;
 use facenet_train::metrics::{METRICS_FILE, read_metrics};
 use facenet_train::{Init, StopReason, TrainingConfig};
@@ -192,4 +192,26 @@ fn a_finetuning_run_of_the_pretrained_facenet_resumes_exactly() {
         (inference.input.height, inference.input.width, inference.step),
         (160, 160, 2)
     );
+}
+
+/// Each run's model has an id of its own (the architecture's plus the run's id), kept by resume: a gallery
+/// of one run never takes another run's probes for its model.
+#[test]
+fn two_runs_of_one_architecture_are_two_models() {
+    let dir = tempfile::tempdir().unwrap();
+    let data = dir.path().join("data");
+    synthetic_set(&data);
+    let (first, second) = (dir.path().join("first"), dir.path().join("second"));
+    run(&tiny_config(&data, None, 2, 3), &first, false).unwrap();
+    run(&tiny_config(&data, None, 2, 3), &second, false).unwrap();
+    let id = |run_dir: &Path| read_checkpoint_config(run_dir).unwrap().id;
+    let (first_id, second_id) = (id(&first), id(&second));
+    assert!(first_id.starts_with("facenet-nns2-16d-"), "{first_id}");
+    assert_ne!(first_id, second_id, "two runs, two models");
+    let resumed = TrainingConfig {
+        steps: 3,
+        ..TrainingConfig::load(&first).unwrap()
+    };
+    run(&resumed, &first, true).unwrap();
+    assert_eq!(id(&first), first_id, "resume keeps the run's id");
 }
