@@ -76,24 +76,7 @@ timeout -s INT -k 300 "${MINUTES}m" nice "$BIN" train --init facenet --data "$DA
   --max-steps-per-batch 3 --augment-jitter 0.05 --lr "$LR" --validate-every "$VALIDATE" \
   --checkpoint-every "$VALIDATE" --embed-chunk 32 --seed 1 "${freeze[@]}" || true
 echo "trained for $(( $(date +%s) - start )) s; load: $(uptime)"
-python3 - "$WORK" <<'PY'
-import json, math, sys
-work = sys.argv[1]
-base = json.load(open(f"{work}/baseline.json"))
-lines = [json.loads(l) for l in open(f"{work}/run/metrics.jsonl") if l.strip()]
-vals = [l for l in lines if "validation" in l]
-steps = [l for l in lines if "loss" in l]
-num = lambda x: f"{x:.3f}" if isinstance(x, (int, float)) and math.isfinite(x) else "n/a"
-row = lambda name, v: print(f"{name:<24} VAL@FAR1e-3 {num(v['val'])}   accuracy {num(v['accuracy'])}   balanced accuracy {num(v.get('balanced_accuracy'))}   AUC {num(v['auc'])}")
-print("held-out verification (all pairs, 10 folds):")
-row("pixel baseline", {"val": base["val_mean"], "accuracy": base["accuracy_mean"], "balanced_accuracy": base["balanced_accuracy"], "auc": base["auc"]})
-row("pretrained FaceNet", vals[0]["validation"])
-row(f"fine-tuned ({vals[-1]['step']} steps)", vals[-1]["validation"])
-print("validation curve (step:VAL): " + ", ".join(f"{v['step']}:{v['validation']['val']:.3f}" for v in vals))
-if steps:
-    mean = lambda k: sum(p[k] for p in steps) / len(steps)
-    print(f"steps 1-{steps[-1]['step']}: mean loss {mean('loss'):.4f}, active {mean('active_triplets'):.2f}, {mean('images_per_s'):.1f} img/s")
-PY
+python3 "$(dirname "$0")/proof_summary.py" "$WORK" "pretrained FaceNet" "fine-tuned"
 echo "== reference photos: obama/obama2 same, obama/biden different (squared L2 vs the model's threshold)"
 photo() { find "${FACENET_HOME:-$HOME/.cache/facenet}" -name "$1" -print -quit; }
 for model in facenet "$WORK/run"; do

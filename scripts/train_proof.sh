@@ -63,24 +63,4 @@ timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch
   --augment-jitter 0.05 --lr-schedule "$WORK/lr-schedule.txt" --moving-average-decay "$AVERAGE" --embedding-dim 128 --validate-every 100 \
   --checkpoint-every 100 --seed 1 || true
 echo "trained for $(( $(date +%s) - start )) s; load: $(uptime)"
-python3 - "$WORK" <<'PY'
-import json, math, sys
-work = sys.argv[1]
-base = json.load(open(f"{work}/baseline.json"))
-lines = [json.loads(l) for l in open(f"{work}/run/metrics.jsonl") if l.strip()]
-vals = [l for l in lines if "validation" in l]
-steps = [l for l in lines if "loss" in l]
-num = lambda x: f"{x:.3f}" if isinstance(x, (int, float)) and math.isfinite(x) else "n/a"
-row = lambda name, v: print(f"{name:<22} VAL@FAR1e-3 {num(v['val'])}   accuracy {num(v['accuracy'])}   balanced accuracy {num(v.get('balanced_accuracy'))}   AUC {num(v['auc'])}")
-print("held-out verification (all pairs, 10 folds):")
-row("pixel baseline", {"val": base["val_mean"], "accuracy": base["accuracy_mean"], "balanced_accuracy": base["balanced_accuracy"], "auc": base["auc"]})
-row("untrained network", vals[0]["validation"])
-row(f"trained ({vals[-1]['step']} steps)", vals[-1]["validation"])
-print("validation curve (step:VAL): " + ", ".join(f"{v['step']}:{v['validation']['val']:.3f}" for v in vals))
-chunk = max(1, len(steps) // 10)
-print("loss curve (mean loss / active fraction / images/s per tenth of the run):")
-for i in range(0, len(steps), chunk):
-    part = steps[i:i + chunk]
-    mean = lambda k: sum(p[k] for p in part) / len(part)
-    print(f"  steps {part[0]['step']:>5}-{part[-1]['step']:<5} loss {mean('loss'):.4f}  active {mean('active_triplets'):.2f}  {mean('images_per_s'):.1f} img/s")
-PY
+python3 "$(dirname "$0")/proof_summary.py" "$WORK" "untrained network" "trained"
