@@ -31,6 +31,15 @@
 # new vs new 0.753, old gallery vs new probe **0.598** = 0.985 × the lower own VAL (0.607): the target
 # is met once the new model has trained a little longer than the old one; cross VAL was still rising.
 #
+# Measured again 2026-12-02 11:52–12:17 UTC on the otherwise idle machine, OLD_MINUTES=NEW_MINUTES=8 (the old
+# model's first 4 minutes shared with a test run, hence its fewer steps): pixel baseline 0.010; old model
+# 3,311 steps, VAL 0.685.
+# | new model (seed 2), 8 min | steps | old vs old | new vs new | old gallery vs new probe | 0.9 × lower own | cross AUC |
+# |---|---|---|---|---|---|---|
+# | harmonic | 5,636 | 0.685 | 0.872 | **0.718** (1.05 × 0.685) | 0.616 | 0.999 |
+# | plain | 5,159 | 0.685 | 0.851 | **0.000** | 0.616 | 0.469 |
+# At equal training time the target is met: cross VAL above the old model's own.
+#
 # Usage: scripts/harmonic_proof.sh   (env: BIN, WORK, IDS, PER, HELD, OLD_MINUTES, NEW_MINUTES, SIZE, INPUT, LR_SCHEDULE, AVERAGE)
 set -euo pipefail
 BIN=${BIN:-target/release/facenet}
