@@ -3,10 +3,11 @@
 # (Debian packages: pip, venv, npm, chromium + chromium-driver for the web page's browser test; PyPI: the
 # CompreFace SDK, maturin and the Python test tools, each into a venv under target/), fetches the pinned
 # assets, then runs the Rust tests (unit, integration, process, SDK and browser tests) and the Python
-# package's tests (ours and face_recognition 1.3.0's own suite), and the ONNX export through onnxruntime.
+# package's tests (ours and face_recognition 1.3.0's own suite), the ONNX export through onnxruntime, and
+# the GPU path on lavapipe (scripts/test_gpu.sh: installs mesa-vulkan-drivers).
 #
 #   scripts/test.sh            # everything
-#   PYTHON_TESTS=0 scripts/test.sh   # the Rust tests only
+#   PYTHON_TESTS=0 GPU_TESTS=0 scripts/test.sh   # without the Python package's and the GPU's tests
 set -euo pipefail
 cd "$(dirname "$0")/.."
 start=$(date +%s)
@@ -54,6 +55,11 @@ cargo test --release --workspace
 
 # `facenet export --onnx` against onnxruntime (PyPI, in a venv under target/): embeddings within 1e-4.
 scripts/check_onnx_export.sh
+
+# The GPU path on lavapipe (software Vulkan): `--features gpu` builds of facenet and facenet-train.
+if [ "${GPU_TESTS:-1}" != 0 ]; then
+  scripts/test_gpu.sh
+fi
 
 # The Python package: wheel, fresh venv, our pytest suite and face_recognition's own suite.
 if [ "${PYTHON_TESTS:-1}" != 0 ]; then

@@ -35,7 +35,8 @@
 # 5,200 / 7,500 / 7,800 on; 1,040–1,280 img/s, and 2,030–2,400 img/s in the 20-minute run. Two runs of the
 # same recipe differ by ~0.02 (floating-point sums in another order).
 #
-# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_SCHEDULE, AVERAGE)
+# Usage: scripts/train_proof.sh   (env: BIN, WORK, IDS, PER, HELD, MINUTES, ARCH, SIZE, INPUT, LR_SCHEDULE, AVERAGE,
+#        DEVICE=cpu|gpu: where to train; gpu needs a build with --features gpu, see scripts/gpu_bench.sh)
 set -euo pipefail
 BIN=${BIN:-target/release/facenet}
 WORK=${WORK:-/tmp/facenet-train-proof}
@@ -48,16 +49,17 @@ SIZE=${SIZE:-72}
 INPUT=${INPUT:-70x58}
 LR_SCHEDULE=${LR_SCHEDULE:-"0:0.05 2400:0.02 4800:0.01"}
 AVERAGE=${AVERAGE:-0.9999}
+DEVICE=${DEVICE:-cpu}
 
 rm -rf "$WORK" && mkdir -p "$WORK"
 echo "== synth: $IDS identities × $PER photos"
 nice "$BIN" synth --identities "$IDS" --per-identity "$PER" --size "$SIZE" --seed 1 --out "$WORK/data"
 echo "== pixel baseline on the $HELD held-out identities"
 nice "$BIN" --json pixel-baseline --data "$WORK/data" --held-out "$HELD" --validation-photos 10 --size "$SIZE" > "$WORK/baseline.json"
-echo "== train $ARCH at $INPUT for at most $MINUTES min"
+echo "== train $ARCH at $INPUT on the $DEVICE for at most $MINUTES min"
 printf '%s\n' $LR_SCHEDULE > "$WORK/lr-schedule.txt"
 start=$(date +%s)
-timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --data "$WORK/data" --arch "$ARCH" --input-size "$INPUT" \
+timeout -s INT -k 120 "${MINUTES}m" nice "$BIN" train --device "$DEVICE" --data "$WORK/data" --arch "$ARCH" --input-size "$INPUT" \
   --out "$WORK/run" --steps 1000000 --held-out "$HELD" --validation-photos 10 --people-per-batch 30 \
   --images-per-person 6 --random-negatives 30 --triplets-per-step 60 --max-steps-per-batch 5 \
   --augment-jitter 0.05 --lr-schedule "$WORK/lr-schedule.txt" --moving-average-decay "$AVERAGE" --embedding-dim 128 --validate-every 100 \

@@ -5,7 +5,9 @@ use crate::arrays::{image_to_numpy, images_to_numpy, rows_to_numpy, to_images, t
 use crate::to_py_err;
 use facenet::core::distance::Metric;
 use facenet::vision::LandmarkScheme;
-use facenet::{AlignedFace, Cache, Detection, DetectorSpec, FacePipeline, LoadOptions, ModelSpec, PipelineSpec};
+use facenet::{
+    AlignedFace, Cache, Detection, DetectorSpec, DeviceChoice, FacePipeline, LoadOptions, ModelSpec, PipelineSpec,
+};
 use numpy::{PyArray2, PyArray3, PyArray4, PyReadonlyArrayDyn};
 use pyo3::exceptions::PyValueError;
 use pyo3::prelude::*;
@@ -124,6 +126,7 @@ impl Pipeline {
             model: model.parse::<ModelSpec>().map_err(PyValueError::new_err)?,
             detector: detector.parse::<DetectorSpec>().map_err(PyValueError::new_err)?,
             load: LoadOptions::default(),
+            device: DeviceChoice::Cpu,
         };
         let inner = py
             .detach(|| -> Result<FacePipeline, String> {

@@ -79,3 +79,42 @@ fn list_json_on_an_empty_cache() {
         home.path().join("assets/obama.jpg").display().to_string()
     );
 }
+
+/// Without the `gpu` feature every command that runs a network refuses `--device gpu` with one error line
+/// saying how to get it, before it loads or reads anything; a device it does not know is a usage error.
+#[cfg(not(feature = "gpu"))]
+#[test]
+fn the_gpu_device_in_a_cpu_build_is_one_error_saying_how_to_get_it() {
+    let home = tempfile::tempdir().unwrap();
+    let photo = home.path().join("photo.jpg");
+    let photo = photo.to_str().unwrap();
+    let run_dir = home.path().join("run");
+    for args in [
+        &["embed", "--device", "gpu", photo][..],
+        &["compare", "--device", "gpu", photo, photo],
+        &["bench", "train", "--device", "gpu"],
+        &["bench", "embed", "--device", "gpu"],
+        &[
+            "train",
+            "--device",
+            "gpu",
+            "--data",
+            photo,
+            "--out",
+            run_dir.to_str().unwrap(),
+        ],
+    ] {
+        let out = facenet(home.path(), args);
+        assert_eq!(out.status.code(), Some(1), "{args:?}");
+        let stderr = String::from_utf8_lossy(&out.stderr);
+        let errors: Vec<_> = stderr.lines().filter(|l| l.starts_with("error:")).collect();
+        assert_eq!(errors.len(), 1, "{args:?}: {stderr}");
+        assert!(
+            errors[0].contains("--device gpu") && errors[0].contains("--features gpu"),
+            "{args:?}: {stderr}"
+        );
+    }
+    let out = facenet(home.path(), &["embed", "--device", "tpu", photo]);
+    assert_eq!(out.status.code(), Some(2));
+    assert!(String::from_utf8_lossy(&out.stderr).contains("expected cpu or gpu"));
+}

@@ -26,7 +26,7 @@ use burn::store::{ModuleSnapshot, SafetensorsStore};
 use facenet_assets::Cache;
 use facenet_core::Embedding;
 use facenet_core::distance::Metric;
-use facenet_kernels::device::default_device;
+use facenet_kernels::device::{default_device, is_flex};
 use facenet_kernels::nhwc::Nhwc;
 use facenet_vision::{AlignedFace, BoxToDlib, DlibChipAligner, Embedder, ModelInfo, ShapePredictor};
 use serde::{Deserialize, Serialize};
@@ -217,8 +217,17 @@ impl DlibResNet {
         write_config(&config_path, &config)
     }
 
-    /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64, on the CPU kernels.
+    /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64, on the model's device: the
+    /// NHWC CPU kernels on Flex ([`DlibResNet::descriptors_cpu`]), the burn module elsewhere (a GPU).
     pub fn descriptors(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
+        match is_flex(&self.device) {
+            true => self.descriptors_cpu(faces),
+            false => self.descriptors_burn(faces),
+        }
+    }
+
+    /// As [`DlibResNet::descriptors`], on the NHWC CPU kernels whatever the model's device.
+    pub fn descriptors_cpu(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         let mut out = Vec::with_capacity(faces.len());
         for batch in faces.chunks(MAX_BATCH) {
             let (data, n) = self.preprocess(batch)?;
@@ -334,8 +343,11 @@ fn rename(from: &Path, to: &Path) -> Result<()> {
 }
 
 /// The dlib ResNet's aligner (5-point predictor + 150×150 chips, for boxes mapped by `boxes`) and the
-/// network itself (raw descriptors, dlib scale).
-pub fn dlib_stages(cache: &Cache, boxes: BoxToDlib) -> Result<(DlibChipAligner, DlibResNet)> {
+/// network itself on `device` (raw descriptors, dlib scale).
+pub fn dlib_stages(cache: &Cache, boxes: BoxToDlib, device: &Device) -> Result<(DlibChipAligner, DlibResNet)> {
     let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
-    Ok((DlibChipAligner::new(predictor, boxes), DlibResNet::load(cache)?))
+    Ok((
+        DlibChipAligner::new(predictor, boxes),
+        DlibResNet::load_on(cache, device)?,
+    ))
 }

@@ -34,6 +34,7 @@ impl FaceNetEmbedder {
     /// Loads the checkpoint at `path` (directory, `config.json` or `model.safetensors`) onto `device`.
     pub fn load(path: &Path, device: &Device) -> Result<Self> {
         let (model, config) = load_checkpoint(path, device)?;
+        model.check_fits(device, &config.id)?;
         Ok(Self::new(model, config, device))
     }
 

@@ -43,6 +43,9 @@ pub enum Error {
     /// An image-side failure (loading, alignment).
     #[error(transparent)]
     Vision(#[from] facenet_vision::Error),
+    /// The device asked for cannot be had (`--device gpu` without an adapter or without the feature).
+    #[error(transparent)]
+    Device(#[from] facenet_kernels::device::DeviceError),
 }
 
 impl Error {

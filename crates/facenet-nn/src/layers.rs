@@ -3,7 +3,7 @@
 //! Their open parameters come from [`crate::options::ArchOptions`]; the formulas are stated on each type.
 
 use crate::options::{ArchOptions, LrnOptions};
-use burn::module::Module;
+use burn::module::{Module, ModuleVisitor, Param};
 use burn::nn::conv::{Conv2d, Conv2dConfig};
 use burn::nn::pool::{MaxPool2d, MaxPool2dConfig};
 use burn::nn::{BatchNorm, BatchNormConfig, Linear, LinearConfig, PaddingConfig2d};
@@ -17,6 +17,20 @@ use facenet_kernels::gemm_conv::{PatchGeometry, conv_same};
 use facenet_kernels::lrn::local_response_norm;
 use facenet_kernels::windows::{l2_pool, window_max};
 use serde::{Deserialize, Serialize};
+
+/// `module` with every parameter drawn now, on its own device. burn draws parameters lazily, on first use:
+/// a module moved to another device before that would draw them there, from that device's random numbers,
+/// not from the seed of the device it was built on.
+pub fn initialized<M: Module>(module: M) -> M {
+    struct Draw;
+    impl ModuleVisitor for Draw {
+        fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+            param.val();
+        }
+    }
+    module.visit(&mut Draw);
+    module
+}
 
 /// "Same" padding for an odd `kernel`: `kernel / 2` on every side, so stride `s` gives `⌈n / s⌉`.
 pub fn same_padding(kernel: usize) -> PaddingConfig2d {

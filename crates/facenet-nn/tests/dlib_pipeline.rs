@@ -72,7 +72,14 @@ fn photo(name: &str) -> RgbImage {
 /// The aligner and the network, loaded once for all tests of this file.
 fn stages() -> &'static (facenet_vision::DlibChipAligner, facenet_nn::dlib::DlibResNet) {
     static STAGES: OnceLock<(facenet_vision::DlibChipAligner, facenet_nn::dlib::DlibResNet)> = OnceLock::new();
-    STAGES.get_or_init(|| dlib_stages(&cache(), BoxToDlib::Unchanged).unwrap())
+    STAGES.get_or_init(|| {
+        dlib_stages(
+            &cache(),
+            BoxToDlib::Unchanged,
+            &facenet_kernels::device::default_device(),
+        )
+        .unwrap()
+    })
 }
 
 /// Descriptors of our chips cut around dlib's own landmarks: the chip and the network together, within

@@ -3,6 +3,7 @@
 
 use crate::schedule::LrSchedule;
 use facenet_core::mining::{BatchShape, NegativeRule};
+use facenet_kernels::device::DeviceChoice;
 use facenet_nn::models::FaceNetConfig;
 use facenet_nn::{Error, Result};
 use facenet_vision::dataset::Augment;
@@ -73,6 +74,10 @@ pub struct TrainingConfig {
     /// The layers up to and including this one are not trained ([`facenet_nn::finetune::freeze_until`]).
     #[serde(default)]
     pub freeze_until: Option<String>,
+    /// Where the run trains (`--device`): not saved, so a run started on one device resumes on another.
+    /// The initial weights are drawn on the CPU either way, so a seed gives the same start on both.
+    #[serde(skip)]
+    pub device: DeviceChoice,
 }
 
 /// Pretrained weights a run can start from.
@@ -127,6 +132,7 @@ impl TrainingConfig {
             init: None,
             freeze_bn: false,
             freeze_until: None,
+            device: DeviceChoice::Cpu,
         }
     }
 

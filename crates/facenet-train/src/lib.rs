@@ -10,6 +10,7 @@
 //! - [`LrSchedule`]: constant, step decay, or a `step:lr` table.
 //! - [`average::WeightAverage`]: the moving average of the weights that validation and checkpoints use.
 //! - [`harmonic`]: `--harmonic-with OLD_RUN`, a new model compatible with a frozen old one (Sec. 6).
+//! - [`speed`]: training steps timed on a device (`facenet bench train`).
 
 pub mod average;
 mod config;
@@ -17,6 +18,7 @@ pub mod embed;
 pub mod harmonic;
 pub mod metrics;
 mod schedule;
+pub mod speed;
 pub mod state;
 mod trainer;
 

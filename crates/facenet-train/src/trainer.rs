@@ -16,7 +16,9 @@ use burn::optim::{AdaGradConfig, GradientsParams, ModuleOptimizer, decay::Weight
 use burn::tensor::{Device, Tensor};
 use facenet_core::harmonic::mine_harmonic;
 use facenet_core::mining::{MiningStats, Sample, Triplet, mine_triplets, sample_batch, squared_distances};
+use facenet_kernels::device::{default_training_device, is_flex, training_device_for};
 use facenet_nn::finetune::{calibrate, freeze_batch_norm, freeze_until, load_pretrained};
+use facenet_nn::layers::initialized;
 use facenet_nn::models::FaceNet;
 use facenet_nn::{Error, Result, triplet_loss};
 use facenet_vision::dataset::{Augment, FaceDataset, FaceLoader, Prefetcher, ScanReport};
@@ -94,14 +96,13 @@ pub fn train(
         .map(|h| load_validation_set(&h, loader, config.validation_photos))
         .transpose()?;
 
-    let device = facenet_kernels::device::default_training_device();
+    let device = training_device_for(config.device)?;
     let old_model = config
         .harmonic_with
         .as_deref()
         .map(|old_run| harmonic::load_old_model(old_run, &config.model, &device))
         .transpose()?; // before seeding: loading draws initial weights too
     let checkpoint = harmonic::checkpoint_config(config, old_model.as_ref());
-    device.seed(config.seed);
     let mut model = initial_model(config, &device, resume)?;
     let mut calibration_pending = config.init.is_some() && !resume;
     let mut optimizer = adagrad(config);
@@ -257,10 +258,19 @@ pub fn train(
 
 /// The network a run starts from: fresh weights, or the pretrained ones of `config.init` (not when resuming:
 /// the checkpoint has the weights), with the run's frozen parts frozen (freezing is not part of a checkpoint).
+/// The network a run starts from, on `device`: drawn from the seed (or restored from the pretrained
+/// weights) on the CPU, then moved, so the CPU and a GPU start from the same weights.
 fn initial_model(config: &TrainingConfig, device: &Device, resume: bool) -> Result<FaceNet> {
+    let cpu = default_training_device();
+    cpu.seed(config.seed);
     let model = match (config.init, resume) {
-        (Some(Init::Facenet), false) => load_pretrained(&facenet_assets::Cache::from_env()?, device)?,
-        _ => config.model.init(device),
+        (Some(Init::Facenet), false) => load_pretrained(&facenet_assets::Cache::from_env()?, &cpu)?,
+        _ => config.model.init(&cpu),
+    };
+    model.check_fits(device, &config.model.arch.to_string())?;
+    let model = match is_flex(device) {
+        true => model,
+        false => initialized(model).fork(device),
     };
     let model = match &config.freeze_until {
         Some(name) => freeze_until(model, &config.model, name)?,

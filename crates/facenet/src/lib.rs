@@ -9,11 +9,12 @@
 //!
 //! ```
 //! # fn main() -> Result<(), Box<dyn std::error::Error>> {
-//! use facenet::{build_detector, dlib_stages, load_rgb, BoxToDlib, Cache, DetectorSpec, LoadOptions};
-//! use facenet::{Detector, Embedder, FaceAligner};
+//! use facenet::{build_detector, device_for, dlib_stages, load_rgb, BoxToDlib, Cache, DetectorSpec, DeviceChoice};
+//! use facenet::{Detector, Embedder, FaceAligner, LoadOptions};
 //! let cache = Cache::from_env()?; // pinned models, fetched and checked on first use
-//! let detector = build_detector(DetectorSpec::Mtcnn, &cache)?;
-//! let (aligner, embedder) = dlib_stages(&cache, BoxToDlib::MTCNN)?;
+//! let device = device_for(DeviceChoice::Cpu)?; // DeviceChoice::Gpu in a build with the `gpu` feature
+//! let detector = build_detector(DetectorSpec::Mtcnn, &device, &cache)?;
+//! let (aligner, embedder) = dlib_stages(&cache, BoxToDlib::MTCNN, &device)?;
 //! let embed = |photo: &str| -> Result<facenet::Embedding, Box<dyn std::error::Error>> {
 //!     let image = load_rgb(&cache.ensure(photo)?, &LoadOptions::default())?;
 //!     let face = detector.detect(&image)?.into_iter().max_by(|a, b| a.prominence().total_cmp(&b.prominence()));
@@ -49,6 +50,7 @@ pub use facenet_vision as vision;
 pub use dlib_faces::{DlibFaces, LandmarkModel};
 pub use facenet_assets::Cache;
 pub use facenet_core::{Embedding, distance};
+pub use facenet_kernels::device::{Device, DeviceChoice, device_for};
 pub use facenet_nn::dlib::{DlibResNet, dlib_stages};
 pub use facenet_nn::{Error, Result};
 pub use facenet_vision::{

@@ -4,13 +4,14 @@
 //! Every CLI command that reads photos goes through [`build_pipeline`].
 
 use facenet_assets::Cache;
-use facenet_kernels::device::default_device;
+use facenet_kernels::device::{Device, DeviceChoice, default_device, device_for, is_flex};
 use facenet_nn::Result;
 use facenet_nn::dlib::{DlibResNet, SHAPE_PREDICTOR_ASSET, dlib_stages};
 use facenet_nn::embedder::FaceNetEmbedder;
 use facenet_nn::mmod::MmodDetector;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet_nn::pretrained::PretrainedFaceNet;
+use facenet_nn::pretrained_module::PretrainedFaceNetModule;
 use facenet_vision::align::margin_crop::MarginCropAligner;
 use facenet_vision::hog::HogDetector;
 use facenet_vision::{
@@ -77,6 +78,8 @@ pub struct PipelineSpec {
     pub model: ModelSpec,
     pub detector: DetectorSpec,
     pub load: LoadOptions,
+    /// Where the networks run (`--device`); the CPU by default.
+    pub device: DeviceChoice,
 }
 
 impl Default for PipelineSpec {
@@ -85,28 +88,31 @@ impl Default for PipelineSpec {
             model: ModelSpec::FaceNet,
             detector: DetectorSpec::default(),
             load: LoadOptions::default(),
+            device: DeviceChoice::default(),
         }
     }
 }
 
-/// Builds the pipeline `spec` names, loading weights from `cache` (fetching them if missing).
+/// Builds the pipeline `spec` names on the device it names, loading weights from `cache` (fetching them if
+/// missing).
 pub fn build_pipeline(spec: &PipelineSpec, cache: &Cache) -> Result<FacePipeline> {
+    let device = device_for(spec.device)?;
     match &spec.model {
         ModelSpec::Checkpoint(path) => {
             // load the model first: a bad checkpoint is reported before any detector weights are fetched
-            let (embedder, aligner) = checkpoint_stages(path)?;
-            let detector = build_detector(spec.detector, cache)?;
+            let (embedder, aligner) = checkpoint_stages(path, &device)?;
+            let detector = build_detector(spec.detector, &device, cache)?;
             Ok(FacePipeline::new(detector, aligner, embedder).with_load_options(spec.load))
         }
         ModelSpec::FaceNet => {
-            let embedder = PretrainedFaceNet::load(cache)?;
-            let detector = build_detector(spec.detector, cache)?;
+            let embedder = build_embedder(&ModelSpec::FaceNet, &device, cache)?;
+            let detector = build_detector(spec.detector, &device, cache)?;
             let aligner = MarginCropAligner::facenet();
-            Ok(FacePipeline::new(detector, Box::new(aligner), Box::new(embedder)).with_load_options(spec.load))
+            Ok(FacePipeline::new(detector, Box::new(aligner), embedder).with_load_options(spec.load))
         }
         ModelSpec::Dlib => {
-            let detector = build_detector(spec.detector, cache)?;
-            let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector))?;
+            let detector = build_detector(spec.detector, &device, cache)?;
+            let (aligner, embedder) = dlib_stages(cache, dlib_boxes_for(spec.detector), &device)?;
             Ok(FacePipeline::new(detector, Box::new(aligner), Box::new(embedder)).with_load_options(spec.load))
         }
     }
@@ -121,22 +127,25 @@ pub fn build_aligner(model: &ModelSpec, detector: DetectorSpec, cache: &Cache) -
             let predictor = ShapePredictor::from_file(&cache.ensure(SHAPE_PREDICTOR_ASSET)?)?;
             Ok(Box::new(DlibChipAligner::new(predictor, dlib_boxes_for(detector))))
         }
-        ModelSpec::Checkpoint(path) => Ok(checkpoint_stages(path)?.1),
+        ModelSpec::Checkpoint(path) => Ok(checkpoint_stages(path, &default_device())?.1),
     }
 }
 
-/// The embedding model alone, for inputs that are already aligned chips (`facenet embed --aligned`).
-pub fn build_embedder(model: &ModelSpec, cache: &Cache) -> Result<Box<dyn Embedder>> {
+/// The embedding model alone on `device`, for inputs that are already aligned chips (`facenet embed
+/// --aligned`). The pretrained FaceNet runs its frozen NHWC form on the CPU and its burn module elsewhere.
+pub fn build_embedder(model: &ModelSpec, device: &Device, cache: &Cache) -> Result<Box<dyn Embedder>> {
     match model {
-        ModelSpec::FaceNet => Ok(Box::new(PretrainedFaceNet::load(cache)?)),
-        ModelSpec::Dlib => Ok(Box::new(DlibResNet::load(cache)?)),
-        ModelSpec::Checkpoint(path) => Ok(Box::new(FaceNetEmbedder::load(path, &default_device())?)),
+        ModelSpec::FaceNet if is_flex(device) => Ok(Box::new(PretrainedFaceNet::load(cache)?)),
+        ModelSpec::FaceNet => Ok(Box::new(PretrainedFaceNetModule::load(cache, device)?)),
+        ModelSpec::Dlib => Ok(Box::new(DlibResNet::load_on(cache, device)?)),
+        ModelSpec::Checkpoint(path) => Ok(Box::new(FaceNetEmbedder::load(path, device)?)),
     }
 }
 
-/// The embedder and aligner of a FaceNet checkpoint: the crop and preprocessing it was trained with.
-pub fn checkpoint_stages(path: &std::path::Path) -> Result<(Box<dyn Embedder>, Box<dyn FaceAligner>)> {
-    let embedder = FaceNetEmbedder::load(path, &default_device())?;
+/// The embedder (on `device`) and aligner of a FaceNet checkpoint: the crop and preprocessing it was
+/// trained with.
+pub fn checkpoint_stages(path: &std::path::Path, device: &Device) -> Result<(Box<dyn Embedder>, Box<dyn FaceAligner>)> {
+    let embedder = FaceNetEmbedder::load(path, device)?;
     let aligner = embedder.aligner()?;
     Ok((Box::new(embedder), Box::new(aligner)))
 }
@@ -151,14 +160,10 @@ fn dlib_boxes_for(detector: DetectorSpec) -> BoxToDlib {
 }
 
 /// Builds the detector `spec` names, with its default parameters, loading weights from `cache`
-/// (fetched and converted on first use).
-pub fn build_detector(spec: DetectorSpec, cache: &Cache) -> Result<Box<dyn Detector>> {
+/// (fetched and converted on first use). MTCNN runs on `device`; dlib's HOG and MMOD detectors on the CPU.
+pub fn build_detector(spec: DetectorSpec, device: &Device, cache: &Cache) -> Result<Box<dyn Detector>> {
     match spec {
-        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(
-            cache,
-            MtcnnConfig::new(),
-            &default_device(),
-        )?)),
+        DetectorSpec::Mtcnn => Ok(Box::new(Mtcnn::pretrained(cache, MtcnnConfig::new(), device)?)),
         DetectorSpec::Hog { upsample } => {
             let mut hog = HogDetector::from_dlib_header(&cache.ensure("frontal_face_detector.h")?)?;
             hog.upsample = upsample;

@@ -2,6 +2,7 @@
 //! finds the faces, the checkpoint's own alignment crops them, its network embeds them.
 
 use facenet::assets::Cache;
+use facenet::kernels::device::DeviceChoice;
 use facenet::kernels::device::default_device;
 use facenet::nn::checkpoint::{CheckpointConfig, save_checkpoint};
 use facenet::nn::{Arch, FaceNetConfig};
@@ -13,6 +14,7 @@ fn spec(model: ModelSpec) -> PipelineSpec {
         model,
         detector: DetectorSpec::Mtcnn,
         load: LoadOptions::default(),
+        device: DeviceChoice::Cpu,
     }
 }
 

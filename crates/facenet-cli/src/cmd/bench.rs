@@ -1,6 +1,6 @@
 //! `facenet bench …`: speed measurements, one subcommand per component.
 
-use super::{Status, bench_detect, bench_embed, bench_peak, bench_pipeline};
+use super::{Status, bench_detect, bench_embed, bench_peak, bench_pipeline, bench_train};
 use crate::output::Ctx;
 
 #[derive(Debug, clap::Subcommand)]
@@ -13,6 +13,8 @@ pub enum BenchCommand {
     Embed(bench_embed::BenchEmbedArgs),
     /// Whole-photo throughput (decode, detect, align, embed), photos/s and faces/s.
     Pipeline(bench_pipeline::BenchPipelineArgs),
+    /// Training speed of a network (forward, triplet loss, backward, AdaGrad), img/s, on the CPU or GPU.
+    Train(bench_train::BenchTrainArgs),
 }
 
 pub fn run(command: BenchCommand, ctx: &Ctx) -> anyhow::Result<Status> {
@@ -21,5 +23,6 @@ pub fn run(command: BenchCommand, ctx: &Ctx) -> anyhow::Result<Status> {
         BenchCommand::Detect(a) => bench_detect::run(a, ctx),
         BenchCommand::Embed(a) => bench_embed::run(a, ctx),
         BenchCommand::Pipeline(a) => bench_pipeline::run(a, ctx),
+        BenchCommand::Train(a) => bench_train::run(a, ctx),
     }
 }

@@ -65,12 +65,14 @@ fn bench(args: &BenchDetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             DetectorSpec::Hog {
                 upsample: args.upsample,
             },
+            &default_device(),
             &cache,
         )?,
         "cnn" => build_detector(
             DetectorSpec::Cnn {
                 upsample: args.upsample,
             },
+            &default_device(),
             &cache,
         )?,
         _ => Box::new(Mtcnn::pretrained(&cache, MtcnnConfig::new(), &default_device())?),

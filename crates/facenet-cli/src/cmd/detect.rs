@@ -105,6 +105,7 @@ pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             DetectorSpec::Hog {
                 upsample: args.upsample,
             },
+            &default_device(),
             &cache,
         )
         .context("loading dlib's HOG")?,
@@ -112,6 +113,7 @@ pub fn run(args: DetectArgs, ctx: &Ctx) -> anyhow::Result<Status> {
             DetectorSpec::Cnn {
                 upsample: args.upsample,
             },
+            &default_device(),
             &cache,
         )
         .context("loading dlib's MMOD CNN detector")?,

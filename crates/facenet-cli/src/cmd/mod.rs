@@ -6,6 +6,7 @@ mod bench_detect;
 mod bench_embed;
 mod bench_peak;
 mod bench_pipeline;
+mod bench_train;
 mod calibrate;
 mod cluster;
 mod compare;

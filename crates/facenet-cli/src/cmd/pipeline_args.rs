@@ -1,6 +1,8 @@
-//! The flags every photo-reading command shares (`--model`, `--detector`, `--max-pixels`, `--min-score`),
+//! The flags every photo-reading command shares (`--model`, `--detector`, `--device`, `--max-pixels`,
+//! `--min-score`),
 //! and the pipeline they build.
 
+use facenet::kernels::device::{DeviceChoice, device_for};
 use facenet::pipeline::{DetectorSpec, ModelSpec, PipelineSpec, build_embedder, build_pipeline};
 use facenet::vision::{DEFAULT_MAX_PIXELS, Embedder, FacePipeline, LoadOptions};
 
@@ -14,6 +16,10 @@ pub struct PipelineArgs {
     /// ones upsampled once as face_recognition does.
     #[arg(long, default_value = "mtcnn", value_parser = clap::value_parser!(DetectorSpec))]
     pub detector: DetectorSpec,
+    /// Where the networks run: `cpu`, or `gpu` (burn's wgpu backend: Vulkan, Metal or DX12; in a build
+    /// with `--features gpu`). MTCNN and the embedding model move; dlib's HOG and CNN detectors stay on the CPU.
+    #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(DeviceChoice))]
+    pub device: DeviceChoice,
     /// Refuse images with more pixels than this (checked before decoding).
     #[arg(value_parser = super::ranges::max_pixels, long, default_value_t = DEFAULT_MAX_PIXELS)]
     pub max_pixels: u64,
@@ -32,6 +38,7 @@ impl PipelineArgs {
                 max_pixels: self.max_pixels,
                 ..LoadOptions::default()
             },
+            device: self.device,
         }
     }
 
@@ -48,6 +55,6 @@ impl PipelineArgs {
     /// Loads only the embedding model, for inputs that are already aligned chips.
     pub fn build_embedder(&self) -> anyhow::Result<Box<dyn Embedder>> {
         let cache = facenet::assets::Cache::from_env()?;
-        Ok(build_embedder(&self.model, &cache)?)
+        Ok(build_embedder(&self.model, &device_for(self.device)?, &cache)?)
     }
 }

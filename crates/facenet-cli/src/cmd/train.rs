@@ -5,6 +5,7 @@ use super::Status;
 use crate::output::Ctx;
 use anyhow::Context;
 use facenet::core::mining::{BatchShape, NegativeRule};
+use facenet::kernels::device::{DeviceChoice, describe};
 use facenet::nn::{Arch, FaceNetConfig, InputSize};
 use facenet::report::{Series, line_chart};
 use facenet::train::metrics::{METRICS_FILE, read_metrics};
@@ -23,9 +24,13 @@ pub struct TrainArgs {
     /// Run directory: config.json, checkpoint/, metrics.jsonl, metrics.png.
     #[arg(long)]
     out: PathBuf,
-    /// Continue the run in --out from its checkpoint and config.json (--steps may raise the total).
+    /// Continue the run in --out from its checkpoint and config.json (--steps may raise the total, --device
+    /// may change).
     #[arg(long)]
     resume: bool,
+    /// Where to train: `cpu`, or `gpu` (burn's wgpu backend; a build with `--features gpu`).
+    #[arg(long, default_value = "cpu", value_parser = clap::value_parser!(DeviceChoice))]
+    device: DeviceChoice,
     /// Architecture: nn1, nn2, nn3, nn4, nns1, nns2, inception-resnet-v1.
     #[arg(long, default_value = "nn4")]
     arch: Arch,
@@ -144,11 +149,16 @@ fn parse_rule(s: &str) -> Result<NegativeRule, String> {
 }
 
 pub fn run(args: TrainArgs, ctx: &Ctx) -> anyhow::Result<Status> {
-    let config = if args.resume {
+    let mut config = if args.resume {
         resumed_config(&args)?
     } else {
         new_config(&args)?
     };
+    config.device = args.device;
+    let device = describe(args.device)?; // a GPU that cannot be had is refused before any work
+    if !ctx.json {
+        eprintln!("device: {device}");
+    }
     let input = config.model.input_size();
     let loader = FaceLoader::crops(input.width as u32, input.height as u32);
     let stop = Arc::new(AtomicBool::new(false));

@@ -356,6 +356,25 @@ impl FaceNet {
         self.visit(&mut counter);
         counter.0
     }
+
+    /// The most values one tensor of the network holds (NN1's fc1: 102.8M), which a GPU must bind as one
+    /// buffer ([`facenet_kernels::device::check_fits`]).
+    pub fn largest_tensor(&self) -> usize {
+        struct Largest(usize);
+        impl ModuleVisitor for Largest {
+            fn visit_float<const D: usize>(&mut self, param: &Param<Tensor<D>>) {
+                self.0 = self.0.max(param.lazy_shape().num_elements());
+            }
+        }
+        let mut largest = Largest(0);
+        self.visit(&mut largest);
+        largest.0
+    }
+
+    /// Refuses a `device` that cannot hold the network's largest tensor; `name` names the network.
+    pub fn check_fits(&self, device: &Device, name: &str) -> Result<(), facenet_kernels::device::DeviceError> {
+        facenet_kernels::device::check_fits(device, self.largest_tensor(), name)
+    }
 }
 
 #[cfg(test)]

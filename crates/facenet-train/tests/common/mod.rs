@@ -10,8 +10,8 @@ use facenet_train::{TrainOutcome, TrainingConfig, train};
 use facenet_vision::dataset::FaceLoader;
 use facenet_vision::synth::{Layout, SynthSpec, write_dataset};
 use std::path::Path;
-use std::sync::Mutex;
 use std::sync::atomic::AtomicBool;
+use std::sync::{Mutex, MutexGuard};
 
 /// NNS2, 16-D embeddings, 6 identities × 4 photos (+ 4 negatives) per batch, 12 triplets per step;
 /// `input` overrides the architecture's input size.
@@ -49,11 +49,16 @@ pub fn synthetic_set(dir: &Path) {
 /// drawing weights between another's seed and its initialisation would change both.
 static ONE_RUN_AT_A_TIME: Mutex<()> = Mutex::new(());
 
+/// This test's turn at burn's RNG: hold it while seeding and drawing.
+pub fn rng_turn() -> MutexGuard<'static, ()> {
+    ONE_RUN_AT_A_TIME
+        .lock()
+        .unwrap_or_else(|poisoned| poisoned.into_inner())
+}
+
 /// Trains `config` into `run_dir`, photos loaded at the model's input size.
 pub fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> facenet_nn::Result<TrainOutcome> {
-    let _turn = ONE_RUN_AT_A_TIME
-        .lock()
-        .unwrap_or_else(|poisoned| poisoned.into_inner());
+    let _turn = rng_turn();
     let input = config.model.input_size();
     let loader = FaceLoader::crops(input.width as u32, input.height as u32);
     train(config, run_dir, &loader, resume, &AtomicBool::new(false), &mut |_| {})

@@ -30,6 +30,7 @@ use boxes::{Candidate, Overlap, candidates_from_pnet, crop_region, nms, regress,
 use burn::config::Config;
 use burn::tensor::{Device, Tensor, TensorData};
 use facenet_assets::Cache;
+use facenet_kernels::device::is_flex;
 use facenet_vision::{BBox, Detection, Detector, FaceLandmarks, LandmarkScheme, Point, RgbImage};
 use resample::IntegralImage;
 
@@ -116,12 +117,47 @@ impl MtcnnConfig {
 /// The three networks and the parameters that drive them.
 #[derive(Debug)]
 pub struct Mtcnn {
-    /// P-Net as im2col + gemm kernels (the burn module's weights; see [`PNetKernels`]).
-    pnet: PNetKernels,
+    /// P-Net as the pyramid runs it (see [`Proposer`]).
+    pnet: Proposer,
     rnet: RNet,
     onet: ONet,
     config: MtcnnConfig,
     device: Device,
+}
+
+/// P-Net on one pyramid level: the im2col + gemm kernels on the CPU ([`PNetKernels`], built from the
+/// module's weights), the burn module on other devices (a GPU).
+#[derive(Debug)]
+enum Proposer {
+    Kernels(Box<PNetKernels>),
+    Module(Box<PNet>, Device),
+}
+
+impl Proposer {
+    fn new(pnet: PNet, device: &Device) -> Self {
+        match is_flex(device) {
+            true => Self::Kernels(Box::new(pnet.kernels())),
+            false => Self::Module(Box::new(pnet), device.clone()),
+        }
+    }
+
+    /// # Shapes
+    /// `level` `[3, h, w]` (normalised) → probability `[h', w']`, regression `[4, h', w']`.
+    fn forward(&self, level: Vec<f32>, h: usize, w: usize) -> PNetMaps {
+        match self {
+            Self::Kernels(kernels) => kernels.forward(&level, h, w),
+            Self::Module(pnet, device) => {
+                let out = pnet.forward(Tensor::from_data(TensorData::new(level, [1, 3, h, w]), device));
+                let [_, height, width] = out.face_probability.dims();
+                PNetMaps {
+                    face_probability: to_vec(out.face_probability.into_data()),
+                    regression: to_vec(out.regression.into_data()),
+                    height,
+                    width,
+                }
+            }
+        }
+    }
 }
 
 /// One face as MTCNN reports it: box, O-Net probability, 5 landmarks (left eye, right eye, nose, left
@@ -140,7 +176,10 @@ impl Mtcnn {
         config.check()?;
         let load = |net| mtcnn_weights(cache, net);
         Ok(Self {
-            pnet: load_torch_safetensors(PNet::new(device), &load(MtcnnNet::PNet)?)?.kernels(),
+            pnet: Proposer::new(
+                load_torch_safetensors(PNet::new(device), &load(MtcnnNet::PNet)?)?,
+                device,
+            ),
             rnet: load_torch_safetensors(RNet::new(device), &load(MtcnnNet::RNet)?)?,
             onet: load_torch_safetensors(ONet::new(device), &load(MtcnnNet::ONet)?)?,
             config,
@@ -185,7 +224,7 @@ impl Mtcnn {
             let (hs, ws) = ((h as f64 * scale + 1.0) as usize, (w as f64 * scale + 1.0) as usize);
             let mut level = vec![0.0; 3 * hs * ws];
             integral.resample_normalized(integral.full(), hs, ws, &mut level);
-            let maps = self.pnet.forward(&level, hs, ws);
+            let maps = self.pnet.forward(level, hs, ws);
             let found = candidates_from_pnet(
                 &maps.face_probability,
                 &maps.regression,

@@ -1,8 +1,11 @@
 //! Max pooling with PyTorch's `ceil_mode=True` (a last, partial window is kept), no padding, on the
 //! tensor's data: burn Flex's pooling also computes argmax indices and costs a quarter of MTCNN's time,
-//! this loop over contiguous rows costs a few percent.
+//! this loop over contiguous rows costs a few percent. Other devices take burn's pooling.
 
+use burn::tensor::module::max_pool2d;
+use burn::tensor::ops::MaxPoolOptions;
 use burn::tensor::{Tensor, TensorData};
+use facenet_kernels::device::is_flex;
 use rayon::prelude::*;
 
 /// `⌈(n − k) / s⌉ + 1` windows (PyTorch drops a last window that would start past the input; with no
@@ -11,10 +14,19 @@ fn pooled_len(n: usize, kernel: usize, stride: usize) -> usize {
     (n.saturating_sub(kernel)).div_ceil(stride) + 1
 }
 
+/// On Flex, a loop over the tensor's data; on other devices (a GPU), burn's pooling with `ceil_mode`, so
+/// the activations stay on the device.
+///
 /// # Shapes
 /// `[n, c, h, w]` → `[n, c, ⌈(h − k)/s⌉ + 1, ⌈(w − k)/s⌉ + 1]`.
 pub fn max_pool_ceil(x: Tensor<4>, kernel: usize, stride: usize) -> Tensor<4> {
     let device = x.device();
+    if !is_flex(&device) {
+        let options = MaxPoolOptions::new([kernel, kernel])
+            .with_stride([stride, stride])
+            .with_ceil_mode(true);
+        return max_pool2d(x, options);
+    }
     let [n, c, h, w] = x.dims();
     let (oh, ow) = (pooled_len(h, kernel, stride), pooled_len(w, kernel, stride));
     let input: Vec<f32> = x.into_data().try_into_vec().expect("MTCNN activations should be f32");
