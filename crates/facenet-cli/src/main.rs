@@ -27,6 +27,7 @@ struct Cli {
 }
 
 fn main() -> ExitCode {
+    exit_quietly_on_closed_pipe();
     let cli = Cli::parse(); // usage errors exit with code 2 here
     facenet::kernels::memory::keep_freed_memory();
     init_logging(cli.verbose, cli.quiet);
@@ -38,6 +39,16 @@ fn main() -> ExitCode {
             eprintln!("error: {err:#}");
             ExitCode::from(1)
         }
+    }
+}
+
+/// Writing to a closed pipe (`facenet … | head -1`) ends the process quietly, as Unix tools do; Rust's
+/// default ignores SIGPIPE, so `println!` would panic with a backtrace instead.
+fn exit_quietly_on_closed_pipe() {
+    // SAFETY: the first call in main, before any thread starts; SIG_DFL is a valid disposition.
+    #[cfg(unix)]
+    unsafe {
+        libc::signal(libc::SIGPIPE, libc::SIG_DFL);
     }
 }
 
