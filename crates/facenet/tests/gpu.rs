@@ -205,3 +205,28 @@ fn the_default_pipeline_on_the_gpu_decides_the_reference_photos_as_on_the_cpu() 
     assert!(info.metric.distance(obama.as_slice(), obama2.as_slice()) < info.threshold);
     assert!(info.metric.distance(obama.as_slice(), biden.as_slice()) > info.threshold);
 }
+
+/// With no adapter of the kind asked for, `--device gpu` is an error naming what wgpu looked for. The
+/// GPU is set up once per process, so the check runs in a child process of this test binary with
+/// `CUBECL_WGPU_DEFAULT_DEVICE` naming a GPU this machine lacks.
+#[test]
+fn a_missing_adapter_is_an_error_naming_what_was_looked_for() {
+    const NAME: &str = "a_missing_adapter_is_an_error_naming_what_was_looked_for";
+    if std::env::var_os("FACENET_GPU_TEST_CHILD").is_some() {
+        let err = device_for(DeviceChoice::Gpu).unwrap_err().to_string();
+        assert!(
+            err.contains("no usable GPU adapter") && err.contains("DiscreteGpu(9)"),
+            "{err}"
+        );
+        assert!(err.contains("--device cpu"), "{err}");
+        return;
+    }
+    let child = std::process::Command::new(std::env::current_exe().unwrap())
+        .args(["--exact", NAME, "--nocapture"])
+        .env("FACENET_GPU_TEST_CHILD", "1")
+        .env("CUBECL_WGPU_DEFAULT_DEVICE", "DiscreteGpu(9)")
+        .output()
+        .unwrap();
+    let stdout = String::from_utf8_lossy(&child.stdout);
+    assert!(child.status.success() && stdout.contains("1 passed"), "{stdout}");
+}
