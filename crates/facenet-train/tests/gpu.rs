@@ -12,7 +12,7 @@ mod common;
 
 use burn::module::{Module, ModuleVisitor, Param};
 use burn::tensor::{Device, Distribution, Tensor, TensorData};
-use common::{rng_turn, run, step_losses, synthetic_set, tiny_config};
+use common::{rng_turn, run, step_losses, synthetic_set, tiny_config, whole_and_resumed};
 use facenet_kernels::device::{DeviceChoice, training_device_for};
 use facenet_nn::ArchOptions;
 use facenet_nn::checkpoint::load_checkpoint;
@@ -130,14 +130,7 @@ fn a_run_resumed_on_the_gpu_repeats_the_uninterrupted_one() {
         device: DeviceChoice::Gpu,
         ..tiny_config(&data, None, steps, 3)
     };
-    run(&config(4), &whole, false).unwrap();
-    run(&config(2), &split, false).unwrap();
-    let resumed = TrainingConfig {
-        steps: 4,
-        device: DeviceChoice::Gpu,
-        ..TrainingConfig::load(&split).unwrap()
-    };
-    run(&resumed, &split, true).unwrap();
+    whole_and_resumed(config, 4, &whole, &split);
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 4);
     assert_eq!(

@@ -5,7 +5,7 @@
 mod common;
 
 use burn::tensor::{Device, Tensor};
-use common::{run, step_losses, synthetic_set, tiny_config};
+use common::{run, step_losses, synthetic_set, tiny_config, whole_and_resumed};
 use facenet_core::mining::{BatchShape, NegativeRule};
 use facenet_nn::checkpoint::{load_checkpoint, read_checkpoint_config};
 use facenet_nn::triplet_loss;
@@ -63,17 +63,7 @@ fn resumed_run_repeats_the_uninterrupted_one() {
         held_out: 2,
         ..tiny_config(&data, None, steps, 3)
     };
-    run(&config(8), &whole, false).unwrap();
-    run(&config(4), &split, false).unwrap();
-    run(
-        &TrainingConfig {
-            steps: 8,
-            ..TrainingConfig::load(&split).unwrap()
-        },
-        &split,
-        true,
-    )
-    .unwrap();
+    whole_and_resumed(config, 8, &whole, &split);
     let (a, b) = (step_losses(&whole), step_losses(&split));
     assert_eq!(a.len(), 8);
     assert_eq!(a, b, "K + resume + K must give the loss curve of 2K steps in one go");

@@ -64,6 +64,19 @@ pub fn run(config: &TrainingConfig, run_dir: &Path, resume: bool) -> facenet_nn:
     train(config, run_dir, &loader, resume, &AtomicBool::new(false), &mut |_| {})
 }
 
+/// Trains `config(steps)` into `whole` in one go, and into `split` for `steps / 2` steps and then, resumed
+/// from its checkpoint (on the same device), to `steps`.
+pub fn whole_and_resumed(config: impl Fn(u64) -> TrainingConfig, steps: u64, whole: &Path, split: &Path) {
+    run(&config(steps), whole, false).unwrap();
+    run(&config(steps / 2), split, false).unwrap();
+    let resumed = TrainingConfig {
+        steps,
+        device: config(steps).device,
+        ..TrainingConfig::load(split).unwrap()
+    };
+    run(&resumed, split, true).unwrap();
+}
+
 /// (step, loss) of every metrics line with a loss.
 pub fn step_losses(run_dir: &Path) -> Vec<(u64, f64)> {
     read_metrics(&run_dir.join(METRICS_FILE))
