@@ -88,7 +88,7 @@ pub fn describe(choice: DeviceChoice) -> Result<String, DeviceError> {
 
 /// The most bytes one tensor may hold on `device` (a GPU binds a tensor as one storage buffer, and its
 /// driver caps that size: lavapipe at 128 MiB); `None` on the CPU, where only memory bounds it.
-pub fn largest_tensor_bytes(device: &Device) -> Option<u64> {
+fn largest_tensor_bytes(device: &Device) -> Option<u64> {
     match is_flex(device) {
         true => None,
         false => gpu::adapter().ok().map(|gpu| gpu.largest_buffer),

@@ -218,7 +218,7 @@ impl DlibResNet {
     }
 
     /// Raw descriptors (dlib's scale), one per chip, in batches of up to 64, on the model's device: the
-    /// NHWC CPU kernels on Flex ([`DlibResNet::descriptors_cpu`]), the burn module elsewhere (a GPU).
+    /// NHWC CPU kernels on Flex, the burn module elsewhere (a GPU).
     pub fn descriptors(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         match is_flex(&self.device) {
             true => self.descriptors_cpu(faces),
@@ -226,8 +226,8 @@ impl DlibResNet {
         }
     }
 
-    /// As [`DlibResNet::descriptors`], on the NHWC CPU kernels whatever the model's device.
-    pub fn descriptors_cpu(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
+    /// As [`DlibResNet::descriptors`], on the NHWC CPU kernels.
+    fn descriptors_cpu(&self, faces: &[AlignedFace]) -> Result<Vec<Embedding>> {
         let mut out = Vec::with_capacity(faces.len());
         for batch in faces.chunks(MAX_BATCH) {
             let (data, n) = self.preprocess(batch)?;

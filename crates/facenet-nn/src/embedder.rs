@@ -9,9 +9,12 @@
 
 use crate::Result;
 use crate::checkpoint::{CheckpointConfig, load_checkpoint};
+use crate::finetune::{load_pretrained, pretrained_config};
 use crate::models::FaceNet;
 use crate::preprocess::faces_to_tensor;
+use crate::pretrained::PretrainedFaceNet;
 use burn::tensor::Device;
+use facenet_assets::Cache;
 use facenet_core::Embedding;
 use facenet_core::distance::Metric;
 use facenet_vision::align::Aligner;
@@ -36,6 +39,18 @@ impl FaceNetEmbedder {
         let (model, config) = load_checkpoint(path, device)?;
         model.check_fits(device, &config.id)?;
         Ok(Self::new(model, config, device))
+    }
+
+    /// davidsandberg's pretrained FaceNet ([`crate::pretrained`]) on `device`, as its restored trainable
+    /// Inception-ResNet-v1 ([`crate::finetune::load_pretrained`]: batch norms in inference mode compute the
+    /// frozen graph's `conv(x) + offset`). Devices other than the CPU embed with it (`--device gpu`); the
+    /// CPU runs the faster frozen form. Its [`ModelInfo`] is the frozen model's: the two make one model's
+    /// embeddings (within 1e-4; `crates/facenet/tests/gpu.rs`).
+    pub fn pretrained(cache: &Cache, device: &Device) -> Result<Self> {
+        let model = load_pretrained(cache, device)?;
+        let mut embedder = Self::new(model, CheckpointConfig::new(pretrained_config()), device);
+        embedder.info = PretrainedFaceNet::model_info();
+        Ok(embedder)
     }
 
     /// Wraps a model in memory (e.g. during training) with the config it was built from.

@@ -13,9 +13,9 @@
 //! - [`dlib`]: [`dlib::DlibResNet`], dlib's face recognition ResNet as a [`facenet_vision::Embedder`], and its
 //!   aligner; [`embedder::FaceNetEmbedder`]: a checkpoint as an embedder; [`pretrained::PretrainedFaceNet`]:
 //!   davidsandberg's pretrained FaceNet (Inception-ResNet-v1, 512-D) read from its frozen TensorFlow graph;
-//!   [`finetune`]: that network's weights restored into its trainable form, and partial freezing;
-//!   [`pretrained_module::PretrainedFaceNetModule`]: that form as the embedder on devices other than the
-//!   CPU (`--device gpu`).
+//!   [`finetune`]: that network's weights restored into its trainable form (which
+//!   [`embedder::FaceNetEmbedder::pretrained`] embeds with on devices other than the CPU), and partial
+//!   freezing.
 
 pub mod checkpoint;
 pub mod derived;
@@ -32,7 +32,6 @@ pub mod models;
 pub mod options;
 pub mod preprocess;
 pub mod pretrained;
-pub mod pretrained_module;
 pub mod spec;
 
 pub use error::{Error, Result};

@@ -256,10 +256,10 @@ pub fn train(
     })
 }
 
-/// The network a run starts from: fresh weights, or the pretrained ones of `config.init` (not when resuming:
-/// the checkpoint has the weights), with the run's frozen parts frozen (freezing is not part of a checkpoint).
-/// The network a run starts from, on `device`: drawn from the seed (or restored from the pretrained
-/// weights) on the CPU, then moved, so the CPU and a GPU start from the same weights.
+/// The network a run starts from, on `device`: fresh weights drawn from the seed, or the pretrained ones of
+/// `config.init` (not when resuming: the checkpoint has the weights), made on the CPU and then moved, so the
+/// CPU and a GPU start from the same weights; with the run's frozen parts frozen (freezing is not part of a
+/// checkpoint).
 fn initial_model(config: &TrainingConfig, device: &Device, resume: bool) -> Result<FaceNet> {
     let cpu = default_training_device();
     cpu.seed(config.seed);

@@ -11,7 +11,6 @@ use facenet_nn::embedder::FaceNetEmbedder;
 use facenet_nn::mmod::MmodDetector;
 use facenet_nn::models::mtcnn::{Mtcnn, MtcnnConfig};
 use facenet_nn::pretrained::PretrainedFaceNet;
-use facenet_nn::pretrained_module::PretrainedFaceNetModule;
 use facenet_vision::align::margin_crop::MarginCropAligner;
 use facenet_vision::hog::HogDetector;
 use facenet_vision::{
@@ -136,7 +135,7 @@ pub fn build_aligner(model: &ModelSpec, detector: DetectorSpec, cache: &Cache) -
 pub fn build_embedder(model: &ModelSpec, device: &Device, cache: &Cache) -> Result<Box<dyn Embedder>> {
     match model {
         ModelSpec::FaceNet if is_flex(device) => Ok(Box::new(PretrainedFaceNet::load(cache)?)),
-        ModelSpec::FaceNet => Ok(Box::new(PretrainedFaceNetModule::load(cache, device)?)),
+        ModelSpec::FaceNet => Ok(Box::new(FaceNetEmbedder::pretrained(cache, device)?)),
         ModelSpec::Dlib => Ok(Box::new(DlibResNet::load_on(cache, device)?)),
         ModelSpec::Checkpoint(path) => Ok(Box::new(FaceNetEmbedder::load(path, device)?)),
     }
