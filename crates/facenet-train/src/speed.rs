@@ -37,7 +37,7 @@ pub struct Throughput {
 }
 
 /// Times `pass` of `config`'s network on `device` on batches of `batch` random images (a training step
-/// takes `batch / 3` triplets): [`WARM_UP`] untimed, then passes until `min_seconds` have passed. Each pass
+/// takes `batch / 3` triplets): two untimed, then passes until `min_seconds` have passed. Each pass
 /// reads a value back, so the device cannot run ahead of the clock by more than one pass.
 pub fn throughput(config: &FaceNetConfig, pass: Pass, batch: usize, device: &Device, min_seconds: f64) -> Throughput {
     let device = match pass {
